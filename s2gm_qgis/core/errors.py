@@ -1,0 +1,32 @@
+"""Errors raised by the core. Each names the file or field at fault and what was expected,
+so that the command line and the QGIS message bar can show it as is."""
+from __future__ import annotations
+
+
+class S2GMError(Exception):
+    """Base of every error the core raises on purpose (bad input, not bugs)."""
+
+
+class ProductError(S2GMError):
+    """A Sentinel-2 product (or a file of it) cannot be read as expected.
+
+    ``path`` is the file at fault; ``reason`` says what is wrong and what was expected.
+    """
+
+    def __init__(self, path: str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class ValidationError(S2GMError):
+    """Input fields are invalid. ``errors`` maps a field name to its reason."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        detail = "; ".join(f"{field}: {reason}" for field, reason in self.errors.items())
+        super().__init__(f"invalid input: {detail}")
+
+
+class CancelledError(S2GMError):
+    """A long operation was cancelled by its caller; nothing was left behind."""

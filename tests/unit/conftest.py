@@ -1,0 +1,13 @@
+"""Unit tests of the core run with plain pytest: no QGIS application, no Qt."""
+import sys
+
+import pytest
+
+FORBIDDEN = ("qgis", "PyQt5", "PyQt6", "sip")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def core_stays_free_of_qt():
+    yield
+    leaked = sorted(name for name in sys.modules if name.split(".")[0] in FORBIDDEN)
+    assert not leaked, f"the core imported Qt/QGIS modules: {leaked[:10]}"
