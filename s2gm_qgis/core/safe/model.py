@@ -94,6 +94,11 @@ class Granule:
     angles: Optional[TileAngles]  # None when the metadata has no angle grids
     #: Footprint of the granule's valid data, lon/lat ring(s) in EPSG:4326, when known.
     footprint_lonlat: Optional[tuple[tuple[float, float], ...]] = None
+    #: Images the product metadata lists but that are not in the product (e.g. a folder holding
+    #: only the metadata): (layer, resolution_m) -> the listed path (IMAGE_FILE has no extension).
+    missing_images: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    #: Masks MTD_TL.xml lists but that are not in the product, keyed like ``masks``.
+    missing_masks: Mapping[tuple[str, Optional[str]], str] = field(default_factory=dict)
 
     def image(self, layer: str, resolution_m: Optional[int] = None) -> str:
         """Path of a layer, at ``resolution_m`` or at the finest resolution available."""
@@ -103,6 +108,26 @@ class Granule:
         if not found:
             raise KeyError(layer)
         return found[0][1]
+
+    def mask(self, mask_type: str, key: Optional[str] = None) -> str:
+        """Path of a mask (``mask("MSK_DETFOO", "B02")``, ``mask("MSK_CLDPRB", "20m")``).
+
+        Raises ProductError naming the tile metadata when the mask is not listed there, or the
+        listed file when it is missing from the product.
+        """
+        from ..errors import ProductError  # local: the model stays importable on its own
+
+        found = self.masks.get((mask_type, key))
+        if found is not None:
+            return found
+        label = f"{mask_type} {key}" if key else mask_type
+        missing = self.missing_masks.get((mask_type, key))
+        if missing is not None:
+            raise ProductError(missing, f"missing mask: {label} is listed in "
+                               f"{self.metadata_path} but the file is not in the product")
+        listed = sorted({f"{t} {k}" if k else t for t, k in (*self.masks, *self.missing_masks)})
+        raise ProductError(self.metadata_path, f"missing mask: no {label} listed there "
+                           f"(listed: {', '.join(listed) or 'none'})")
 
 
 @dataclass(frozen=True)
@@ -175,6 +200,10 @@ class Product:
     selected_granule: int = 0
     #: Product footprint (lon, lat) ring from the product metadata, when present.
     footprint_lonlat: Optional[tuple[tuple[float, float], ...]] = field(default=None)
+    #: SENSING_ORBIT_DIRECTION of the datatake ("DESCENDING" | "ASCENDING"), when given.
+    orbit_direction: Optional[str] = None
+    #: "compact" (PSD-14, MTD_MSIL1C.xml) or "psd13" (old multi-tile layout).
+    layout: str = "compact"
 
     @property
     def granule(self) -> Granule:
