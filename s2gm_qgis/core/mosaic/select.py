@@ -1,0 +1,445 @@
+"""Per-pixel choice of the best observation, the S2GM way (ATBD v1.3.3, mosaics V1.1.0).
+
+Everything works on stacks shaped ``(n_obs, pixels)``: one row per observation (a product's
+sample of the output grid), one column per output pixel. Reflectances are physical (0-1, NaN for
+no-data). The rules are those of ../shared/docs/mosaic-algorithm.md:
+
+1. valid observation: every band finite, mean view zenith < 11 deg, SCL in {2, 4, 5, 6, 11}, and
+   SCL 11 (snow/ice) only when the snow refinement test passes
+   (NDSI > 0.6 and TCB > 0.36);
+2. by the number n of valid observations: none (n = 0), the single one (n = 1), the short-term
+   composite decision tree (n = 2 or 3), the medoid (n >= 4, Flood 2013) in the space of B02, B03,
+   B04, B06, B08, B11, B12.
+
+No per-pixel Python: each rule is a numpy expression over whole stacks. The medoid kernel
+(:func:`medoid_select`) visits each unordered pair of observations once, on cache-sized pixel
+chunks, with the observations of each pixel compacted so that pairs with an invalid member are not
+computed at all; :func:`medoid_select_pairwise` is the straightforward all-pairs version it is
+checked (bit for bit) and benchmarked against.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Mapping
+
+import numpy as np
+
+#: The reflectance bands of an S2GM temporal mosaic (every MSI band except B09 and B10).
+REFLECTANCE_BANDS: tuple[str, ...] = (
+    "B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B11", "B12",
+)
+#: The feature space of the medoid (ATBD: the bands not affected by water vapour or aerosols).
+MEDOID_BANDS: tuple[str, ...] = ("B02", "B03", "B04", "B06", "B08", "B11", "B12")
+#: Scene classes accepted as valid: dark feature/shadow, vegetation, not vegetated, water, snow/ice.
+SCL_VALID_CLASSES: tuple[int, ...] = (2, 4, 5, 6, 11)
+SCL_SNOW_ICE = 11
+#: Observations seen at a mean view zenith at or above this are swath-border samples, rejected.
+VIEW_ZENITH_LIMIT_DEG = 11.0
+#: Tasselled-cap brightness coefficients (B02, B03, B04, B8A, B11, B12), from the ATBD.
+TCB_COEFFICIENTS: tuple[tuple[str, float], ...] = (
+    ("B02", 0.3029), ("B03", 0.2786), ("B04", 0.4733), ("B8A", 0.5599), ("B11", 0.508),
+    ("B12", 0.1872),
+)
+#: Haze index coefficients of the ATBD's cloud test (B02, B03, B04, B8A, B11, B12).
+HAZE_COEFFICIENTS: tuple[tuple[str, float], ...] = (
+    ("B02", -0.8239), ("B03", 0.0849), ("B04", 0.4396), ("B8A", -0.058), ("B11", 0.2013),
+    ("B12", -0.2773),
+)
+
+#: Pixels per chunk of the medoid kernel: the (7 bands, 11 pairs, 4096) float32 work array of one
+#: row of pairs (1.2 MB) stays in the L2 cache.
+MEDOID_CHUNK_PIXELS = 4096
+
+
+class Method(IntEnum):
+    """How a pixel's observation was chosen (the ``method`` array of a :class:`Selection`)."""
+
+    NONE = 0  # no valid observation, or the STC tree refused the only candidate
+    SINGLE = 1  # n = 1
+    STC = 2  # n = 2 or 3
+    MEDOID = 3  # n >= 4
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The choice made for each pixel of a block.
+
+    ``index``: row of the chosen observation in the stack, -1 where none; ``method``: a
+    :class:`Method` code per pixel; ``valid_obs``: number of valid observations (n);
+    ``medoid_mos``: sum of the chosen observation's distances to the other valid observations
+    divided by n (reflectance units), NaN where the medoid was not used.
+    """
+
+    index: np.ndarray  # int16 (pixels,)
+    method: np.ndarray  # uint8 (pixels,)
+    valid_obs: np.ndarray  # uint16 (pixels,)
+    medoid_mos: np.ndarray  # float32 (pixels,)
+
+    def counts(self) -> dict[str, int]:
+        """Pixels per method: medoid, stc, single, none (none includes STC refusals)."""
+        per_method = np.bincount(self.method, minlength=len(Method))
+        return {
+            "medoid": int(per_method[Method.MEDOID]),
+            "stc": int(per_method[Method.STC]),
+            "single": int(per_method[Method.SINGLE]),
+            "none": int(per_method[Method.NONE]),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Spectral indices (elementwise; any array shape)
+# --------------------------------------------------------------------------------------------
+
+def normalised_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a - b) / (a + b); NaN where a + b is 0 and either is NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (a - b) / (a + b)
+
+
+def tasselled_cap_brightness(bands: Mapping[str, np.ndarray], *, nir: str = "B8A") -> np.ndarray:
+    """TCB = 0.3029 B02 + 0.2786 B03 + 0.4733 B04 + 0.5599 B8A + 0.508 B11 + 0.1872 B12.
+
+    ``nir="B08"`` gives the TCB' of the cloud test's snow-like rule (B08 in place of B8A).
+    """
+    total = None
+    for band, weight in TCB_COEFFICIENTS:
+        term = np.float32(weight) * bands[nir if band == "B8A" else band]
+        total = term if total is None else total + term
+    return total
+
+
+def haze_index(bands: Mapping[str, np.ndarray]) -> np.ndarray:
+    """haze = -0.8239 B02 + 0.0849 B03 + 0.4396 B04 - 0.058 B8A + 0.2013 B11 - 0.2773 B12."""
+    total = None
+    for band, weight in HAZE_COEFFICIENTS:
+        term = np.float32(weight) * bands[band]
+        total = term if total is None else total + term
+    return total
+
+
+def snow_test(bands: Mapping[str, np.ndarray], scl: np.ndarray) -> np.ndarray:
+    """snowTest: SCL is 11 (snow/ice) and NDSI = (B03-B11)/(B03+B11) > 0.6 and TCB > 0.36.
+
+    The refinement that keeps real snow and rejects bright cloud that Sen2Cor labelled snow.
+    """
+    ndsi = normalised_difference(bands["B03"], bands["B11"])
+    return (scl == SCL_SNOW_ICE) & (ndsi > 0.6) & (tasselled_cap_brightness(bands) > 0.36)
+
+
+def cloud_test(bands: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The ATBD's isCloudOrSnow on single observations (elementwise), true for snow-like,
+    high-probability cloud or low-probability cloud samples.
+
+    With r = B03/B11, rgb = (B02+B03+B04)/3, nd = (B08-B11)/(B08+B11), haze as
+    :func:`haze_index` and TCB' the brightness with B08 for B8A:
+    snow-like: NDSI > 0.7 and not (r > 1 and TCB' < 0.36);
+    high: ((r > 1 and rgb > 0.3) and (haze < -0.1 or (haze > -0.08 and nd < 0.4))) or haze < -0.2
+    or ((r > 1 and rgb < 0.3) and (haze < -0.055 and rgb > 0.12))
+    or (not (r > 1 and rgb < 0.3) and (haze < -0.09 and rgb > 0.12));
+    low: ((1/r > 1 and rgb < 0.2) and (haze < -0.1 or (haze < -0.08 and nd < 0.4)))
+    or haze < -0.2 or ((r > 1 and rgb < 0.2) and (haze < -0.055 and rgb > 0.12))
+    or (not (r > 1 and rgb < 0.2) and (haze < -0.02 and rgb > 0.12)).
+    """
+    b02, b03, b04, b08, b11 = (bands[b] for b in ("B02", "B03", "B04", "B08", "B11"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = b03 / b11
+        r_inv = b11 / b03
+    rgb = (b02 + b03 + b04) / np.float32(3.0)
+    haze = haze_index(bands)
+    nd = normalised_difference(b08, b11)
+    ndsi = normalised_difference(b03, b11)
+    tcb_b08 = tasselled_cap_brightness(bands, nir="B08")
+
+    snow_like = (ndsi > 0.7) & ~((r > 1) & (tcb_b08 < 0.36))
+    high = (
+        (((r > 1) & (rgb > 0.3)) & ((haze < -0.1) | ((haze > -0.08) & (nd < 0.4))))
+        | (haze < -0.2)
+        | (((r > 1) & (rgb < 0.3)) & ((haze < -0.055) & (rgb > 0.12)))
+        | (~((r > 1) & (rgb < 0.3)) & ((haze < -0.09) & (rgb > 0.12)))
+    )
+    low = (
+        (((r_inv > 1) & (rgb < 0.2)) & ((haze < -0.1) | ((haze < -0.08) & (nd < 0.4))))
+        | (haze < -0.2)
+        | (((r > 1) & (rgb < 0.2)) & ((haze < -0.055) & (rgb > 0.12)))
+        | (~((r > 1) & (rgb < 0.2)) & ((haze < -0.02) & (rgb > 0.12)))
+    )
+    return snow_like | high | low
+
+
+# --------------------------------------------------------------------------------------------
+# Valid observations
+# --------------------------------------------------------------------------------------------
+
+def valid_observations(
+    bands: Mapping[str, np.ndarray],
+    scl: np.ndarray,
+    view_zenith_mean_deg: np.ndarray,
+) -> np.ndarray:
+    """The pre-filter: a boolean ``(n_obs, pixels)`` mask of valid observations.
+
+    ``bands`` maps every band that must have data (the engine passes all reflectance bands of the
+    mosaic) to an ``(n_obs, pixels)`` reflectance stack with NaN for no-data; ``scl`` is the scene
+    classification; ``view_zenith_mean_deg`` the view zenith averaged over the bands (NaN where
+    unknown counts as not below the limit, so the sample is rejected).
+    """
+    valid = np.isin(scl, SCL_VALID_CLASSES)
+    with np.errstate(invalid="ignore"):
+        valid &= view_zenith_mean_deg < VIEW_ZENITH_LIMIT_DEG
+    for stack in bands.values():
+        valid &= np.isfinite(stack)
+    snow = valid & (scl == SCL_SNOW_ICE)
+    if snow.any():
+        valid &= ~snow | snow_test(bands, scl)
+    return valid
+
+
+# --------------------------------------------------------------------------------------------
+# Medoid
+# --------------------------------------------------------------------------------------------
+
+def _check_medoid_inputs(features: np.ndarray, valid: np.ndarray) -> None:
+    if features.ndim != 3:
+        raise ValueError(f"features must be (bands, n_obs, pixels), got shape {features.shape}")
+    if valid.shape != features.shape[1:]:
+        raise ValueError(
+            f"valid must be (n_obs, pixels) = {features.shape[1:]}, got shape {valid.shape}"
+        )
+
+
+def medoid_select(features: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Medoid of the valid observations of each pixel (Flood 2013).
+
+    ``features``: ``(bands, n_obs, pixels)`` reflectances (float32; values at invalid samples are
+    ignored, NaN allowed); ``valid``: ``(n_obs, pixels)``. Returns ``(index, distance_sum)``:
+    the observation i minimising S_i = sum_j ||x_j - x_i|| over valid i, j (the lowest index on
+    ties; -1 where no observation is valid) and S_i (float32, NaN where none).
+
+    Each unordered pair is computed once and added to both members' sums. Pixels are first
+    ordered by their number of valid observations and each pixel's valid observations moved to
+    the front (keeping their order), so a chunk only computes the pairs its pixels have. The sums
+    add the same float32 terms in the same order as :func:`medoid_select_pairwise`, so both give
+    bit-identical results.
+    """
+    _check_medoid_inputs(features, valid)
+    n_bands, n_obs, n_pixels = features.shape
+    index = np.full(n_pixels, -1, dtype=np.int16)
+    best = np.full(n_pixels, np.nan, dtype=np.float32)
+    counts = valid.sum(axis=0)
+    pixels = np.flatnonzero(counts)
+    if pixels.size == 0:
+        return index, best
+    pixels = pixels[np.argsort(counts[pixels], kind="stable")]
+    counts = counts[pixels]
+    # Per pixel, the valid observations first, in their original order.
+    order = np.argsort(~valid[:, pixels], axis=0, kind="stable")
+    for c0 in range(0, pixels.size, MEDOID_CHUNK_PIXELS):
+        c1 = min(c0 + MEDOID_CHUNK_PIXELS, pixels.size)
+        chunk = pixels[c0:c1]
+        chunk_order = order[:, c0:c1]
+        n_max = int(counts[c1 - 1])  # counts are sorted: the last pixel has the most
+        # x[b, k, p]: band b of the k-th valid observation of pixel p.
+        x = np.take_along_axis(features[:, :, chunk], chunk_order[None, :n_max, :], axis=1)
+        weight = (np.arange(n_max)[:, None] < counts[c0:c1][None, :]).astype(np.float32)
+        # Slots past a pixel's count hold invalid samples (maybe NaN): zero them so that their
+        # pairs, multiplied by a zero weight below, add exactly 0.
+        x = np.where(weight[None] > 0, x, np.float32(0.0)).astype(np.float32, copy=False)
+        partial = bool(counts[c0] < n_max)  # some pixels of the chunk have fewer samples
+        sums = np.zeros((n_max, c1 - c0), dtype=np.float32)
+        diff = np.empty((n_bands, max(n_max - 1, 1), c1 - c0), dtype=np.float32)
+        dist = np.empty((max(n_max - 1, 1), c1 - c0), dtype=np.float32)
+        for i in range(n_max - 1):
+            # All pairs (i, j > i) at once: d[k] = ||x_(i+1+k) - x_i||.
+            m = n_max - 1 - i
+            d_ij, d = diff[:, :m], dist[:m]
+            np.subtract(x[:, i + 1:, :], x[:, i:i + 1, :], out=d_ij)
+            np.square(d_ij, out=d_ij)
+            np.sum(d_ij, axis=0, out=d)
+            np.sqrt(d, out=d)
+            # Pixels with fewer than j+1 valid observations do not have the pair (i, j) (i < j,
+            # so weight[j] = 1 implies weight[i] = 1): it adds exactly 0.
+            if partial:
+                np.multiply(d, weight[i + 1:], out=d)
+            sums[i + 1:] += d
+            for k in range(m):  # one by one, so S_i adds its terms in the order of j
+                sums[i] += d[k]
+        sums[weight == 0] = np.inf
+        k_best = np.argmin(sums, axis=0)
+        cols = np.arange(c1 - c0)
+        best[chunk] = sums[k_best, cols]
+        index[chunk] = chunk_order[k_best, cols]
+    return index, best
+
+
+def medoid_select_pairwise(
+    features: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reference medoid: every pairwise distance of every pixel at once, then the row sums.
+
+    Same contract as :func:`medoid_select`; memory grows as bands x n_obs^2 x pixels. Used by the
+    tests and the benchmark to check the fast kernel.
+    """
+    _check_medoid_inputs(features, valid)
+    x = np.where(valid[None], features, np.float32(0.0)).astype(np.float32, copy=False)
+    diff = x[:, None, :, :] - x[:, :, None, :]  # (bands, i, j, pixels): x_j - x_i
+    dist = np.sqrt(np.sum(np.square(diff), axis=0))  # (i, j, pixels)
+    pair_valid = valid[:, None, :] & valid[None, :, :]
+    dist = np.where(pair_valid, dist, np.float32(0.0))
+    sums = np.zeros(dist.shape[1:], dtype=np.float32)
+    for j in range(dist.shape[1]):  # left to right, as the fast kernel adds its terms
+        sums += dist[:, j, :]
+    sums[~valid] = np.inf
+    index = np.argmin(sums, axis=0).astype(np.int16)
+    best = np.take_along_axis(sums, index[None, :].astype(np.intp), axis=0)[0]
+    none = ~valid.any(axis=0)
+    index[none] = -1
+    best[none] = np.nan
+    return index, best.astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# Short-term composite (n = 2 or 3)
+# --------------------------------------------------------------------------------------------
+
+def _masked_arg(values: np.ndarray, valid: np.ndarray, *, largest: bool) -> np.ndarray:
+    """Row of the largest / smallest value among valid rows (the first on ties)."""
+    fill = -np.inf if largest else np.inf
+    masked = np.where(valid, np.nan_to_num(values, nan=fill), fill)
+    return np.argmax(masked, axis=0) if largest else np.argmin(masked, axis=0)
+
+
+def stc_select(bands: Mapping[str, np.ndarray], scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Short-term composite: the chosen row per pixel, -1 where the tree gives no pixel
+    (see :func:`stc_decide`)."""
+    return stc_decide(bands, scl, valid)[0]
+
+
+def stc_decide(
+    bands: Mapping[str, np.ndarray], scl: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Short-term composite decision tree over the valid observations of each pixel.
+
+    ``bands``: band -> ``(n_obs, pixels)`` reflectance (B02, B03, B04, B08, B8A, B11, B12 are
+    used); ``scl``: ``(n_obs, pixels)``; ``valid``: at least one valid observation per pixel
+    (meant for n = 2 or 3). Returns ``(index, branch)``: the chosen row per pixel (-1 where the
+    tree gives no pixel) and the number (1-8) of the rule that decided.
+    Means are over the valid observations; in order:
+
+    1. mean mNDWI < -0.55 and max NDVI - mean NDVI < 0.05: max-NDVI observation;
+    2. mean NDVI < -0.3 and mean mNDWI - min mNDWI < 0.05: max-mNDWI observation;
+    3. mean NDVI > 0.6 and mean TCB < 0.45: max-NDVI observation;
+    4. m = min-TCB observation; not cloudTest(m): m;
+    5. not snowTest(m): m if TCB(m) <= 1.0 else no pixel;
+    6. mean NDVI < -0.2: max-mNDWI; 7. mean TCB > 0.45: min-NDVI; 8. max-NDVI.
+    """
+    n_valid = valid.sum(axis=0).astype(np.float32)
+    if np.any(n_valid == 0):
+        raise ValueError("stc_select needs at least one valid observation per pixel")
+    ndvi = normalised_difference(bands["B08"], bands["B04"])
+    mndwi = normalised_difference(bands["B03"], bands["B11"])
+    tcb = tasselled_cap_brightness(bands)
+
+    def mean(values):
+        return np.where(valid, np.nan_to_num(values, nan=0.0), 0.0).sum(axis=0) / n_valid
+
+    mean_ndvi, mean_mndwi, mean_tcb = mean(ndvi), mean(mndwi), mean(tcb)
+    max_ndvi_row = _masked_arg(ndvi, valid, largest=True)
+    min_ndvi_row = _masked_arg(ndvi, valid, largest=False)
+    max_mndwi_row = _masked_arg(mndwi, valid, largest=True)
+    min_tcb_row = _masked_arg(tcb, valid, largest=False)
+    cols = np.arange(valid.shape[1])
+    max_ndvi = ndvi[max_ndvi_row, cols]
+    min_mndwi = np.where(valid, np.nan_to_num(mndwi, nan=np.inf), np.inf).min(axis=0)
+
+    m_bands = {band: stack[min_tcb_row, cols] for band, stack in bands.items()}
+    m_scl = scl[min_tcb_row, cols]
+    m_cloud = cloud_test(m_bands)
+    m_snow = snow_test(m_bands, m_scl)
+    m_tcb = tcb[min_tcb_row, cols]
+
+    with np.errstate(invalid="ignore"):
+        conditions = [
+            (mean_mndwi < -0.55) & (max_ndvi - mean_ndvi < 0.05),
+            (mean_ndvi < -0.3) & (mean_mndwi - min_mndwi < 0.05),
+            (mean_ndvi > 0.6) & (mean_tcb < 0.45),
+            ~m_cloud,
+            ~m_snow,
+            mean_ndvi < -0.2,
+            mean_tcb > 0.45,
+        ]
+    choices = [
+        max_ndvi_row,
+        max_mndwi_row,
+        max_ndvi_row,
+        min_tcb_row,
+        np.where(m_tcb <= 1.0, min_tcb_row, -1),
+        max_mndwi_row,
+        min_ndvi_row,
+    ]
+    index = np.select(conditions, choices, default=max_ndvi_row).astype(np.int16)
+    branch = np.select(conditions, range(1, len(conditions) + 1), default=len(conditions) + 1)
+    return index, branch.astype(np.uint8)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole choice
+# --------------------------------------------------------------------------------------------
+
+def select_best(
+    bands: Mapping[str, np.ndarray],
+    scl: np.ndarray,
+    valid: np.ndarray,
+) -> Selection:
+    """Choose each pixel's observation by its number n of valid observations: none, single,
+    STC (n = 2, 3) or medoid (n >= 4, on :data:`MEDOID_BANDS`).
+
+    ``bands``: band -> ``(n_obs, pixels)`` reflectance stacks (at least the medoid bands, B8A,
+    B11, B12); ``scl``: ``(n_obs, pixels)``; ``valid``: from :func:`valid_observations`.
+    """
+    n_obs, n_pixels = valid.shape
+    if n_obs > np.iinfo(np.int16).max:
+        raise ValueError(f"too many observations in one stack ({n_obs})")
+    n_valid = valid.sum(axis=0)
+    index = np.full(n_pixels, -1, dtype=np.int16)
+    method = np.zeros(n_pixels, dtype=np.uint8)
+    medoid_mos = np.full(n_pixels, np.nan, dtype=np.float32)
+
+    single = np.flatnonzero(n_valid == 1)
+    if single.size:
+        index[single] = np.argmax(valid[:, single], axis=0)
+        method[single] = Method.SINGLE
+
+    stc = np.flatnonzero((n_valid == 2) | (n_valid == 3))
+    if stc.size:
+        chosen = stc_select(
+            {band: stack[:, stc] for band, stack in bands.items()}, scl[:, stc], valid[:, stc]
+        )
+        index[stc] = chosen
+        method[stc] = np.where(chosen >= 0, Method.STC, Method.NONE)
+
+    medoid = np.flatnonzero(n_valid >= 4)
+    if medoid.size:
+        features = np.stack([bands[band][:, medoid] for band in MEDOID_BANDS])
+        chosen, distance_sum = medoid_select(features, valid[:, medoid])
+        index[medoid] = chosen
+        method[medoid] = Method.MEDOID
+        medoid_mos[medoid] = distance_sum / n_valid[medoid].astype(np.float32)
+
+    return Selection(
+        index=index,
+        method=method,
+        valid_obs=n_valid.astype(np.uint16),
+        medoid_mos=medoid_mos,
+    )
+
+
+def take_selected(stack: np.ndarray, index: np.ndarray, *, fill=np.nan) -> np.ndarray:
+    """Values of the chosen observation per pixel: ``stack[index[p], p]``, ``fill`` where
+    ``index`` is -1. The result has ``stack``'s dtype (float for a NaN fill)."""
+    safe = np.where(index >= 0, index, 0).astype(np.intp)
+    out = np.take_along_axis(stack, safe[None, :], axis=0)[0]
+    if np.any(index < 0):
+        if np.issubdtype(out.dtype, np.integer) and isinstance(fill, float) and np.isnan(fill):
+            out = out.astype(np.float32)
+        out[index < 0] = fill
+    return out
