@@ -4,6 +4,8 @@ folder, a zip (read in place) or any file inside one. Pure Python: no GDAL call,
 Public API::
 
     open_product(path, tile=None) -> Product
+    read_datastrip(path) -> Datastrip         # MTD_DS.xml, streamed, cached per path+mtime
+    product_datastrip(product) -> Datastrip | None
     is_sentinel2_product(path) -> bool        # cheap, no XML parsed
     product_path_of(path) -> str | None       # the product folder or zip a path belongs to
     source_path(source) -> str                # file path of a GDAL subdataset / QGIS source
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .datastrip import product_datastrip, read_datastrip
 from .locate import is_sentinel2_product, product_path_of, source_path
 from .model import (
     AngleGrid, BandTimeStamp, Datastrip, GpsEphemeris, Granule, GridGeometry, Product, TileAngles,
@@ -34,6 +37,6 @@ def read_tile_angles(granule: Granule) -> Optional[TileAngles]:
 
 __all__ = [
     "AngleGrid", "BandTimeStamp", "Datastrip", "GpsEphemeris", "Granule", "GridGeometry",
-    "Product", "TileAngles", "is_sentinel2_product", "open_product", "product_path_of",
-    "read_tile_angles", "source_path", "split_vsizip", "vsizip_path",
+    "Product", "TileAngles", "is_sentinel2_product", "open_product", "product_datastrip",
+    "product_path_of", "read_datastrip", "read_tile_angles", "source_path", "split_vsizip", "vsizip_path",
 ]
