@@ -1,0 +1,205 @@
+"""From a product's rasters at 10/20/60 m to the mosaic's 10/20/30/60 m grid (S2GM rules).
+
+The rules of ../shared/docs/mosaic-algorithm.md section 3, stated once for every layer:
+
+* a layer the product holds at the output resolution is taken as is (20 m output: B02-B04 from
+  the product's R20m; 60 m output: the R60m bands, SCL_60m, MSK_*_60m);
+* otherwise, a layer held at a finer resolution is down-sampled by mean aggregation of the
+  finest one (B08 at 20, 30 and 60 m; 10 m bands at 30 m, 3 x 3), or - class layers (SCL) -
+  by taking the finer pixel under the output pixel's centre: classes are never averaged;
+* otherwise the layer is up-sampled by nearest neighbour (everything at 10 m except the 10 m
+  bands; B01 at 10, 20 and 30 m).
+
+At 30 m a 20 m layer covers the output pixel 1.5 x 1.5 times: mean aggregation then weighs each
+20 m pixel by the area it shares with the 30 m pixel (weights 1 and 0.5 per axis), which is
+exactly the mean of the 10 m-equivalent sub-pixels.
+
+Both grids are north-up and share a CRS here (reprojection goes through GDAL warped VRTs in
+:mod:`.observations`). Coordinates along an axis are measured from the grid origin in the
+direction of increasing pixel index (x to the east, y to the south).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+#: Output resolutions of a mosaic, metres.
+OUTPUT_RESOLUTIONS_M: tuple[int, ...] = (10, 20, 30, 60)
+
+COPY = "copy"
+AVERAGE = "average"
+NEAREST = "nearest"
+
+#: Overlaps shorter than this fraction of an output pixel come from rounding, not geometry.
+_OVERLAP_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class ResampleRule:
+    """Where a layer is read from and how it reaches the output resolution."""
+
+    source_resolution_m: int
+    method: str  # COPY | AVERAGE | NEAREST
+
+
+def resampling_rule(
+    output_resolution_m: int, available_m: Iterable[int], *, is_class: bool,
+    native_m: int | None = None,
+) -> ResampleRule:
+    """The S2GM rule for a layer the product holds at ``available_m`` resolutions.
+
+    ``native_m``: the band's native resolution; copies finer than it (Sen2Cor's B01_20m) are
+    up-sampled derivatives and are not used, so B01 always comes from 60 m by nearest neighbour
+    as the note says. Raises ValueError when the layer has no resolution at all.
+    """
+    available = sorted(set(int(r) for r in available_m))
+    if not available:
+        raise ValueError("the layer is not available at any resolution")
+    if native_m is not None and any(r >= native_m for r in available):
+        available = [r for r in available if r >= native_m]
+    if output_resolution_m in available:
+        return ResampleRule(output_resolution_m, COPY)
+    finer = [r for r in available if r < output_resolution_m]
+    if finer:
+        return ResampleRule(finer[0], NEAREST if is_class else AVERAGE)
+    return ResampleRule(available[0], NEAREST)
+
+
+@dataclass(frozen=True)
+class AxisMap:
+    """How the output pixels of one axis take their values from source pixels.
+
+    ``indices[t, k]`` / ``weights[t, k]``: the t-th source pixel of output pixel k and its weight
+    (weights of an output pixel sum to 1; unused slots have weight 0 and repeat a used index).
+    Indices are absolute in the source grid and may fall outside it (no data there).
+    """
+
+    indices: np.ndarray  # int64 (taps, n_out)
+    weights: np.ndarray  # float32 (taps, n_out)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """First and one-past-last source index used."""
+        return int(self.indices.min()), int(self.indices.max()) + 1
+
+
+def nearest_axis(out_start_m: float, out_step_m: float, n_out: int, src_step_m: float) -> AxisMap:
+    """Source pixel containing each output pixel's centre. ``out_start_m`` is the output block's
+    edge measured from the source grid's origin."""
+    centres = out_start_m + (np.arange(n_out) + 0.5) * out_step_m
+    indices = np.floor(centres / src_step_m + 1e-9).astype(np.int64)
+    return AxisMap(indices[None, :], np.ones((1, n_out), dtype=np.float32))
+
+
+def average_axis(out_start_m: float, out_step_m: float, n_out: int, src_step_m: float) -> AxisMap:
+    """Area-weighted source pixels of each output pixel (mean aggregation): the weight of a source
+    pixel is the length it shares with the output pixel over the output pixel's length."""
+    edges = out_start_m + np.arange(n_out + 1) * out_step_m
+    first = np.floor(edges[:-1] / src_step_m + _OVERLAP_EPS).astype(np.int64)
+    last = np.ceil(edges[1:] / src_step_m - _OVERLAP_EPS).astype(np.int64)  # exclusive
+    taps = int((last - first).max())
+    indices = first[None, :] + np.arange(taps)[:, None]
+    lo = np.maximum(indices * src_step_m, edges[None, :-1])
+    hi = np.minimum((indices + 1) * src_step_m, edges[None, 1:])
+    weights = np.clip(hi - lo, 0.0, None) / out_step_m
+    weights[weights < _OVERLAP_EPS] = 0.0
+    unused = indices >= last[None, :]
+    indices[unused] = np.broadcast_to(first, indices.shape)[unused]
+    return AxisMap(indices, weights.astype(np.float32))
+
+
+def axis_map(method: str, out_start_m: float, out_step_m: float, n_out: int,
+             src_step_m: float) -> AxisMap:
+    """The :class:`AxisMap` of a rule's method (COPY is NEAREST at equal steps)."""
+    if method == AVERAGE:
+        return average_axis(out_start_m, out_step_m, n_out, src_step_m)
+    if method in (COPY, NEAREST):
+        return nearest_axis(out_start_m, out_step_m, n_out, src_step_m)
+    raise ValueError(f"unknown resampling method {method!r}")
+
+
+def apply_axis_maps(window: np.ndarray, rows: AxisMap, cols: AxisMap, row0: int, col0: int,
+                    *, fill=np.nan) -> np.ndarray:
+    """Resample a source ``window`` whose pixel (0, 0) is source pixel (``row0``, ``col0``).
+
+    Source pixels outside the window count as no data: the output is ``fill`` where any pixel
+    with a positive weight is missing, and NaN propagates through averages, so an averaged output
+    pixel is no data as soon as one of its source pixels is (no partial edge pixels).
+    Class layers (NEAREST / COPY) keep the window's dtype.
+    """
+    r_idx = rows.indices - row0
+    c_idx = cols.indices - col0
+    h, w = window.shape
+    r_ok = (r_idx >= 0) & (r_idx < h)
+    c_ok = (c_idx >= 0) & (c_idx < w)
+    r_safe = np.clip(r_idx, 0, max(h - 1, 0))
+    c_safe = np.clip(c_idx, 0, max(w - 1, 0))
+    # An output pixel is missing when a weighted tap falls outside the window.
+    r_missing = ((~r_ok) & (rows.weights > 0)).any(axis=0)
+    c_missing = ((~c_ok) & (cols.weights > 0)).any(axis=0)
+
+    if rows.indices.shape[0] == 1 and cols.indices.shape[0] == 1:
+        if h == 0 or w == 0:
+            out = np.empty((rows.indices.shape[1], cols.indices.shape[1]), dtype=window.dtype)
+            out[...] = fill
+            return out
+        out = window[np.ix_(r_safe[0], c_safe[0])]
+    else:
+        if h == 0 or w == 0:
+            return np.full((rows.indices.shape[1], cols.indices.shape[1]), fill, np.float32)
+        src = window.astype(np.float32, copy=False)
+        partial = None
+        for t in range(rows.indices.shape[0]):  # a few taps per axis (at most 7), not pixels
+            term = src[r_safe[t], :] * rows.weights[t][:, None]
+            partial = term if partial is None else partial + term
+        out = None
+        for t in range(cols.indices.shape[0]):
+            term = partial[:, c_safe[t]] * cols.weights[t][None, :]
+            out = term if out is None else out + term
+    if r_missing.any() or c_missing.any():
+        if np.issubdtype(out.dtype, np.integer) and isinstance(fill, float):
+            out = out.astype(np.float32)
+        out[r_missing, :] = fill
+        out[:, c_missing] = fill
+    return out
+
+
+@dataclass(frozen=True)
+class BlockResampler:
+    """Resampling of one layer of one product onto one output block (same CRS, north-up).
+
+    ``src_origin_xy_m``: upper-left corner of the source grid; ``out_origin_xy_m``: upper-left
+    corner of the output block; steps are positive pixel sizes in metres.
+    """
+
+    rows: AxisMap
+    cols: AxisMap
+
+    @classmethod
+    def create(cls, rule: ResampleRule, src_origin_xy_m: tuple[float, float],
+               out_origin_xy_m: tuple[float, float], out_step_m: float,
+               out_shape: tuple[int, int]) -> "BlockResampler":
+        step = float(rule.source_resolution_m)
+        start_x = out_origin_xy_m[0] - src_origin_xy_m[0]
+        start_y = src_origin_xy_m[1] - out_origin_xy_m[1]  # rows grow southwards
+        return cls(
+            rows=axis_map(rule.method, start_y, out_step_m, out_shape[0], step),
+            cols=axis_map(rule.method, start_x, out_step_m, out_shape[1], step),
+        )
+
+    def window(self, src_rows: int, src_cols: int) -> tuple[int, int, int, int] | None:
+        """``(col0, row0, ncols, nrows)`` of the source pixels to read, clipped to a source
+        raster of ``src_rows`` x ``src_cols``; None when the block misses the raster."""
+        r0, r1 = self.rows.span
+        c0, c1 = self.cols.span
+        r0, c0 = max(r0, 0), max(c0, 0)
+        r1, c1 = min(r1, src_rows), min(c1, src_cols)
+        if r0 >= r1 or c0 >= c1:
+            return None
+        return c0, r0, c1 - c0, r1 - r0
+
+    def apply(self, window: np.ndarray, col0: int, row0: int, *, fill=np.nan) -> np.ndarray:
+        """The output block from the source pixels read at :meth:`window`."""
+        return apply_axis_maps(window, self.rows, self.cols, row0, col0, fill=fill)
