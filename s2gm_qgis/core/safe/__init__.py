@@ -9,6 +9,8 @@ Public API::
     is_sentinel2_product(path) -> bool        # cheap, no XML parsed
     product_path_of(path) -> str | None       # the product folder or zip a path belongs to
     source_path(source) -> str                # file path of a GDAL subdataset / QGIS source
+    gdal_subdataset(product, resolution_m, epsg=None) -> str   # SENTINEL2_L1C:...:10m:EPSG_x
+    vsizip_path(zip_path, member) / split_vsizip(path)         # GDAL /vsizip/ paths
     read_tile_angles(granule) -> TileAngles | None
 
 Angles are parsed eagerly by ``open_product`` (about 25 ms per real tile), so
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .datastrip import product_datastrip, read_datastrip
-from .locate import is_sentinel2_product, product_path_of, source_path
+from .locate import gdal_subdataset, is_sentinel2_product, product_path_of, source_path
 from .model import (
     AngleGrid, BandTimeStamp, Datastrip, GpsEphemeris, Granule, GridGeometry, Product, TileAngles,
 )
@@ -37,6 +39,8 @@ def read_tile_angles(granule: Granule) -> Optional[TileAngles]:
 
 __all__ = [
     "AngleGrid", "BandTimeStamp", "Datastrip", "GpsEphemeris", "Granule", "GridGeometry",
+    "gdal_subdataset",
     "Product", "TileAngles", "is_sentinel2_product", "open_product", "product_datastrip",
-    "product_path_of", "read_datastrip", "read_tile_angles", "source_path", "split_vsizip", "vsizip_path",
+    "product_path_of", "read_datastrip", "read_tile_angles", "source_path", "split_vsizip",
+    "vsizip_path",
 ]

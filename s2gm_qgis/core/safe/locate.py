@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import ProductError
+from .model import Product
 from .storage import split_vsizip
 
 #: Product metadata: compact ``MTD_MSIL1C.xml`` / ``MTD_MSIL2A.xml``; PSD-13
@@ -69,6 +70,16 @@ def source_path(source: str) -> str:
             return rest[: cut + 4]
         return rest.split(":", 1)[0]
     return text
+
+
+def gdal_subdataset(product: Product, resolution_m: int, epsg: Optional[int] = None) -> str:
+    """GDAL SENTINEL2 driver subdataset of a product: all bands at one resolution in one UTM zone,
+    e.g. 'SENTINEL2_L1C:/p/X.SAFE/MTD_MSIL1C.xml:10m:EPSG_32748' (the string GDAL lists itself).
+    ``epsg`` defaults to the selected tile's."""
+    if resolution_m not in (10, 20, 60):
+        raise ValueError(f"resolution_m {resolution_m} is not 10, 20 or 60")
+    code = epsg if epsg is not None else product.granule.epsg
+    return f"SENTINEL2_{product.level}:{product.metadata_path}:{resolution_m}m:EPSG_{code}"
 
 
 def _product_metadata_in(names: list[str]) -> Optional[str]:

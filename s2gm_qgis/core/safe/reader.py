@@ -113,7 +113,10 @@ def _resolve_mask(filename: str, granule_folder: Optional[str], listing: _Listin
     clean = filename.replace("\\", "/").lstrip("/")
     candidates = [clean]
     if granule_folder:
-        candidates += [f"{granule_folder}/{clean}", f"{granule_folder}/QI_DATA/{posixpath.basename(clean)}"]
+        candidates += [
+            f"{granule_folder}/{clean}",
+            f"{granule_folder}/QI_DATA/{posixpath.basename(clean)}",
+        ]
     for candidate in candidates:
         found = listing.resolve(candidate)
         if found:
@@ -124,8 +127,10 @@ def _resolve_mask(filename: str, granule_folder: Optional[str], listing: _Listin
 def _datastrip(metadata_ids: list[Optional[str]], listing: _Listing
                ) -> tuple[Optional[str], Optional[str]]:
     """(datastrip metadata path relative to root, problem) for the product's datastrip."""
-    folders = listing.names("DATASTRIP")
+    folders = [n for n in listing.names("DATASTRIP") if listing.files.is_dir(f"DATASTRIP/{n}")]
     if not folders:
+        if listing.files.is_dir("DATASTRIP"):
+            return None, "the DATASTRIP folder holds no datastrip metadata (MTD_DS.xml absent)"
         return None, "the product has no DATASTRIP folder (datastrip metadata MTD_DS.xml absent)"
     chosen = folders[0]
     wanted = [i for i in metadata_ids if i]
@@ -146,7 +151,7 @@ def _datastrip(metadata_ids: list[Optional[str]], listing: _Listing
     return rel, None
 
 
-def _read_granule(entry: GranuleEntry, level: str, files: ProductFiles, listing: _Listing,
+def _read_granule(entry: GranuleEntry, files: ProductFiles, listing: _Listing,
                   metadata_name: str) -> tuple[Granule, Optional[str]]:
     folder = _granule_folder(entry, listing)
     if folder is not None:
@@ -168,11 +173,8 @@ def _read_granule(entry: GranuleEntry, level: str, files: ProductFiles, listing:
         tile_rel = tile_name
     tile_path = files.gdal_path(tile_rel)
     root = parse_xml(files.read_bytes(tile_rel), tile_path, "tile metadata")
-    tile: TileMetadata = parse_tile_metadata(
-        root, tile_path, fallback_tile=tile_code(folder or "") or tile_code(entry.granule_identifier)
-    )
-    if not tile.tile_id:
-        raise ProductError(tile_path, "no tile id")
+    fallback_tile = tile_code(folder or "") or tile_code(entry.granule_identifier)
+    tile: TileMetadata = parse_tile_metadata(root, tile_path, fallback_tile=fallback_tile)
 
     images: dict[tuple[str, int], str] = {}
     missing_images: dict[tuple[str, int], str] = {}
@@ -187,7 +189,9 @@ def _read_granule(entry: GranuleEntry, level: str, files: ProductFiles, listing:
             references.append(f"{base}/{sub}/{image_id}" if sub else f"{base}/{image_id}")
     for reference in references:
         stem = posixpath.basename(reference.replace("\\", "/"))
-        layer = _image_layer(stem.rsplit(".", 1)[0] if stem.lower().endswith((".jp2", ".tif")) else stem)
+        if stem.lower().endswith((".jp2", ".tif", ".tiff")):
+            stem = stem.rsplit(".", 1)[0]
+        layer = _image_layer(stem)
         if layer is None or layer[0] == "PVI":
             continue
         present = listing.resolve(reference.replace("\\", "/"))
@@ -238,7 +242,8 @@ def _select(granules: list[Granule], folders: list[Optional[str]], inner: str,
     matches = [i for i, g in enumerate(granules) if g.tile_id == wanted]
     if not matches:
         available = ", ".join(sorted({g.tile_id for g in granules}))
-        raise ProductError(product_path, f"tile {tile!r} is not in the product (tiles: {available})")
+        raise ProductError(product_path,
+                           f"tile {tile!r} is not in the product (tiles: {available})")
     if by_path is not None and by_path not in matches:
         raise ProductError(
             product_path, f"the path given lies in tile {granules[by_path].tile_id}, not {wanted}"
@@ -271,14 +276,12 @@ def open_product(path: str | os.PathLike, tile: Optional[str] = None) -> Product
         granules: list[Granule] = []
         folders: list[Optional[str]] = []
         for entry in metadata.granules:
-            granule, folder = _read_granule(entry, metadata.level, files, listing,
-                                            location.metadata_name)
+            granule, folder = _read_granule(entry, files, listing, location.metadata_name)
             granules.append(granule)
             folders.append(folder)
-        datastrip_rel, problem = _datastrip(
-            [g.datastrip_id for g in granules] + [e.datastrip_identifier for e in metadata.granules],
-            listing,
-        )
+        datastrip_ids = [g.datastrip_id for g in granules]
+        datastrip_ids += [e.datastrip_identifier for e in metadata.granules]
+        datastrip_rel, problem = _datastrip(datastrip_ids, listing)
         selected = _select(granules, folders, location.inner, tile, location.product_path)
         return Product(
             path=location.product_path,
