@@ -214,7 +214,10 @@ class SettingsDialog(QDialog):
             "cache_folder": tr("Cache folder"),
             "results_folder": tr("Results folder"),
         }
-        lines = [f"{labels.get(name, name)}: {reason}" for name, reason in problems.items()]
+        lines = [
+            tr("{field}: {reason}").format(field=labels.get(name, name), reason=reason)
+            for name, reason in problems.items()
+        ]
         self.problem_label.setText("\n".join(lines))
         self.problem_label.show()
 

@@ -1,0 +1,227 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1">
+<context>
+    <name>@default</name>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="22"/>
+        <source>Home page</source>
+        <translation>Page d'accueil</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="22"/>
+        <source>Report a problem</source>
+        <translation>Signaler un problème</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="24"/>
+        <source>Version {version}</source>
+        <translation>Version {version}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="25"/>
+        <source>Cloud-free Sentinel-2 mosaics on demand, composited the way the Copernicus Sentinel-2 Global Mosaic service (S2GM) does, from your local L2A archive or from an engine service.</source>
+        <translation>Des mosaïques Sentinel-2 sans nuages à la demande, composées comme le fait le service Copernicus Sentinel-2 Global Mosaic (S2GM), à partir de votre archive L2A locale ou d'un service de calcul.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="30"/>
+        <source>Inter-band time delays at any pixel of an L1C tile, corrected for its detector and its orbit, to turn a displacement between two bands into a velocity.</source>
+        <translation>Les décalages temporels entre bandes en tout pixel d'une tuile L1C, corrigés pour son détecteur et son orbite, pour convertir un déplacement entre deux bandes en vitesse.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="34"/>
+        <source>Delay tables: CNES values (Binet et al., 2022) from the S2Shores project (Apache-2.0). Mosaic method: S2GM, Copernicus Sentinel-2 Global Mosaic service.</source>
+        <translation>Tables de décalages : valeurs du CNES (Binet et al., 2022) issues du projet S2Shores (Apache-2.0). Méthode des mosaïques : S2GM, service Copernicus Sentinel-2 Global Mosaic.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="38"/>
+        <source>Free software under the GNU General Public License, version 2 or later.</source>
+        <translation>Logiciel libre sous licence publique générale GNU, version 2 ou ultérieure.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/about.py" line="52"/>
+        <source>About S2GM</source>
+        <translation>À propos de S2GM</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="104"/>
+        <source>Settings…</source>
+        <translation>Paramètres…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="104"/>
+        <source>Engine, service and folders of S2GM</source>
+        <translation>Moteur, service et dossiers de S2GM</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="108"/>
+        <source>About S2GM…</source>
+        <translation>À propos de S2GM…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="280"/>
+        <source>The {feature} tool could not start: {error}</source>
+        <translation>L'outil {feature} n'a pas pu démarrer : {error}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="107"/>
+        <source>{value} is not one of {choices}</source>
+        <translation>{value} n'est pas l'une des valeurs permises : {choices}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="112"/>
+        <source>{value} is not an http:// or https:// address with a host name</source>
+        <translation>{value} n'est pas une adresse http:// ou https:// avec un nom d'hôte</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="118"/>
+        <source>a folder is required</source>
+        <translation>un dossier est requis</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="120"/>
+        <source>{path} exists and is not a folder</source>
+        <translation>{path} existe et n'est pas un dossier</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="123"/>
+        <source>not a folder: {paths}</source>
+        <translation>pas un dossier existant : {paths}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="152"/>
+        <source>the QGIS authentication system is disabled (see the QGIS log): the service token cannot be stored safely</source>
+        <translation>le système d'authentification de QGIS est désactivé (voir le journal de QGIS) : le jeton du service ne peut pas être enregistré de façon sûre</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="167"/>
+        <source>QGIS refused to store the service token (is the master password of the QGIS authentication database set?)</source>
+        <translation>QGIS a refusé d'enregistrer le jeton du service (le mot de passe principal de la base d'authentification de QGIS est-il défini ?)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="45"/>
+        <source>S2GM settings</source>
+        <translation>Paramètres de S2GM</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="210"/>
+        <source>Mosaic engine</source>
+        <translation>Moteur de mosaïque</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="83"/>
+        <source>Embedded in QGIS, on my local archive</source>
+        <translation>Intégré à QGIS, sur mon archive locale</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="84"/>
+        <source>Engine service, over HTTP</source>
+        <translation>Service de calcul, par HTTP</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="94"/>
+        <source>Service address:</source>
+        <translation>Adresse du service :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="97"/>
+        <source>Forget</source>
+        <translation>Oublier</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="98"/>
+        <source>Remove the stored token from the QGIS authentication database</source>
+        <translation>Supprimer le jeton enregistré de la base d'authentification de QGIS</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="105"/>
+        <source>Service token:</source>
+        <translation>Jeton du service :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="109"/>
+        <source>Folders</source>
+        <translation>Dossiers</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="113"/>
+        <source>Folders holding Sentinel-2 L2A products (.SAFE folders or .zip files)</source>
+        <translation>Dossiers contenant des produits Sentinel-2 L2A (dossiers .SAFE ou fichiers .zip)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="117"/>
+        <source>Add…</source>
+        <translation>Ajouter…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="119"/>
+        <source>Remove</source>
+        <translation>Retirer</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="128"/>
+        <source>Sentinel-2 archive:</source>
+        <translation>Archive Sentinel-2 :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="214"/>
+        <source>Cache folder</source>
+        <translation>Dossier de cache</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="131"/>
+        <source>Cache folder:</source>
+        <translation>Dossier de cache :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="215"/>
+        <source>Results folder</source>
+        <translation>Dossier des résultats</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="133"/>
+        <source>Results folder:</source>
+        <translation>Dossier des résultats :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="211"/>
+        <source>Service address</source>
+        <translation>Adresse du service</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="212"/>
+        <source>Service token</source>
+        <translation>Jeton du service</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="213"/>
+        <source>Sentinel-2 archive</source>
+        <translation>Archive Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="236"/>
+        <source>stored in the QGIS authentication database; type to replace it</source>
+        <translation>enregistré dans la base d'authentification de QGIS ; saisissez-en un autre pour le remplacer</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="240"/>
+        <source>none (the service accepts anyone)</source>
+        <translation>aucun (le service accepte tout le monde)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="250"/>
+        <source>Add a Sentinel-2 archive folder</source>
+        <translation>Ajouter un dossier d'archive Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/provider.py" line="34"/>
+        <source>S2GM: Sentinel-2 mosaics and inter-band delays</source>
+        <translation>S2GM : mosaïques Sentinel-2 et décalages entre bandes</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="218"/>
+        <source>{field}: {reason}</source>
+        <translation>{field} : {reason}</translation>
+    </message>
+</context>
+</TS>
