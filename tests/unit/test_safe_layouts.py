@@ -204,3 +204,55 @@ def test_compact_l2a_zipped(l2a_safe, tmp_path, top_level):
         "T01KAB_20230821T221941_SCL_20m.jp2")
     assert product.granule.mask("MSK_CLDPRB", "20m").startswith(prefix + "/GRANULE/")
     assert len(product.granule.images) == 36
+
+
+@pytest.fixture()
+def l2a_psd142(l2a_safe) -> Path:
+    """The compact L2A rewritten with the names of PSD 14.2 (ESA L2A baselines 02.0x):
+    L2A_Product_Info, IMAGE_FILE_2A, L2A_BOA_QUANTIFICATION_VALUE, TILE_ID_2A,
+    L1C_Pixel_Level_QI and L2A_Pixel_Level_QI confidence masks named *_CLD_20m.jp2."""
+    metadata = l2a_safe / "MTD_MSIL2A.xml"
+    xml = metadata.read_text(encoding="utf-8")
+    for old, new in (("Product_Info>", "L2A_Product_Info>"),
+                     ("Product_Organisation>", "L2A_Product_Organisation>"),
+                     ("IMAGE_FILE>", "IMAGE_FILE_2A>"), ("PRODUCT_URI>", "PRODUCT_URI_2A>"),
+                     ("Product_Image_Characteristics>", "L2A_Product_Image_Characteristics>"),
+                     ("QUANTIFICATION_VALUES_LIST>", "L1C_L2A_Quantification_Values_List>"),
+                     ("BOA_QUANTIFICATION_VALUE", "L2A_BOA_QUANTIFICATION_VALUE"),
+                     ("AOT_QUANTIFICATION_VALUE", "L2A_AOT_QUANTIFICATION_VALUE"),
+                     ("WVP_QUANTIFICATION_VALUE", "L2A_WVP_QUANTIFICATION_VALUE")):
+        xml = xml.replace(f"<{old}", f"<{new}").replace(f"</{old}", f"</{new}")
+    xml = xml.replace("<PROCESSING_BASELINE>05.09<", "<PROCESSING_BASELINE>02.06<")
+    xml = re.sub(r"<BOA_ADD_OFFSET_VALUES_LIST>.*?</BOA_ADD_OFFSET_VALUES_LIST>", "", xml,
+                 flags=re.S)
+    metadata.write_text(xml, encoding="utf-8")
+    granule = next(l2a_safe.glob("GRANULE/*"))
+    tile = granule / "MTD_TL.xml"
+    xml = tile.read_text(encoding="utf-8")
+    xml = xml.replace("<TILE_ID ", "<TILE_ID_2A ").replace("</TILE_ID>", "</TILE_ID_2A>")
+    xml = xml.replace("Pixel_Level_QI", "L1C_Pixel_Level_QI")
+    xml = re.sub(r'<MASK_FILENAME type="MSK_(CLDPRB|SNWPRB|CLASSI)">.*?</MASK_FILENAME>', "", xml)
+    xml = xml.replace("<PVI_FILENAME>", "<L2A_Pixel_Level_QI>"
+                      "<CLOUD_CONFIDENCE_MASK>L2A_T01KAB_20230821T221941_CLD</CLOUD_CONFIDENCE_MASK>"
+                      "<SNOW_ICE_CONFIDENCE_MASK>L2A_T01KAB_20230821T221941_SNW"
+                      "</SNOW_ICE_CONFIDENCE_MASK></L2A_Pixel_Level_QI><PVI_FILENAME>")
+    tile.write_text(xml, encoding="utf-8")
+    for name in ("MSK_CLDPRB_20m", "MSK_CLDPRB_60m", "MSK_SNWPRB_20m", "MSK_SNWPRB_60m"):
+        kind = "CLD" if "CLD" in name else "SNW"
+        (granule / "QI_DATA" / f"{name}.jp2").rename(
+            granule / "QI_DATA" / f"L2A_T01KAB_20230821T221941_{kind}_{name[-3:]}.jp2")
+    return l2a_safe
+
+
+def test_l2a_psd142_names(l2a_psd142):
+    product = open_product(l2a_psd142)
+    granule = product.granule
+    assert (product.level, product.processing_baseline) == ("L2A", "02.06")
+    assert product.name == l2a_psd142.stem
+    assert product.quantification_value == 10000.0 and product.aot_quantification_value == 1000.0
+    assert set(product.radiometric_offset.values()) == {0.0}
+    assert granule.granule_id.endswith("_T01KAB_N05.09") and granule.tile_id == "01KAB"
+    assert len(granule.images) == 36 and not granule.missing_masks
+    assert granule.mask("MSK_CLDPRB", "20m").endswith("/QI_DATA/L2A_T01KAB_20230821T221941_CLD_20m.jp2")
+    assert granule.mask("MSK_SNWPRB", "60m").endswith("/QI_DATA/L2A_T01KAB_20230821T221941_SNW_60m.jp2")
+    assert granule.mask("MSK_DETFOO", "B03").endswith("/QI_DATA/MSK_DETFOO_B03.jp2")

@@ -6,6 +6,9 @@ PRODUCT_URI, PROCESSING_BASELINE, Datatake/SPACECRAFT_NAME, Product_Organisation
 L1C ``QUANTIFICATION_VALUE`` and, from baseline 04.00, ``RADIO_ADD_OFFSET[@band_id]``;
 L2A ``BOA_QUANTIFICATION_VALUE``, ``AOT_/WVP_QUANTIFICATION_VALUE`` and ``BOA_ADD_OFFSET[@band_id]``.
 Reflectance = (DN + offset) / quantification (Sentinel-2 L1C/L2A product specification, PB 04.00).
+L2A products of PSD 14.2 (ESA baselines 02.0x, Sen2Cor 2.4-2.5) prefix several names:
+``L2A_Product_Info``, ``L2A_Product_Organisation``, ``IMAGE_FILE_2A`` / ``IMAGE_ID_2A``,
+``PRODUCT_URI_2A``, ``L2A_Product_Image_Characteristics``, ``L2A_BOA_QUANTIFICATION_VALUE``.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Optional
 from ..bands import BANDS, band_from_id, spacecraft_code
 from ..errors import ProductError
 from .xmlutil import (
-    children, find, first_named, first_text, iter_named, local, parse_float, parse_int,
+    find, first_named, first_text, iter_named, local, parse_float, parse_int,
     parse_utc, text_of,
 )
 
@@ -98,6 +101,12 @@ def _quantification(characteristics: Optional[ET.Element], suffix: str) -> Optio
     return None
 
 
+def _texts(element: ET.Element, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Non-empty texts of the direct children whose local name is one of ``names``."""
+    found = (text_of(node) for node in element if local(node.tag) in names)
+    return tuple(text for text in found if text)
+
+
 def parse_product_metadata(root: ET.Element, path: str) -> ProductMetadata:
     """Read a parsed product metadata document; ProductError for anything not Sentinel-2."""
     kind = local(root.tag)
@@ -110,6 +119,8 @@ def parse_product_metadata(root: ET.Element, path: str) -> ProductMetadata:
     level = "L" + match.group(1)
     info = find(root, "General_Info", "Product_Info")
     if info is None:
+        info = find(root, "General_Info", "L2A_Product_Info")
+    if info is None:
         raise ProductError(path, "General_Info/Product_Info is missing")
     spacecraft_name = text_of(find(info, "Datatake", "SPACECRAFT_NAME"))
     if spacecraft_name is None:
@@ -118,7 +129,7 @@ def parse_product_metadata(root: ET.Element, path: str) -> ProductMetadata:
         spacecraft = spacecraft_code(spacecraft_name)
     except ValueError as exc:
         raise ProductError(path, f"SPACECRAFT_NAME: {exc}") from exc
-    product_uri = text_of(find(info, "PRODUCT_URI"))
+    product_uri = text_of(find(info, "PRODUCT_URI")) or text_of(find(info, "PRODUCT_URI_2A"))
     baseline = text_of(find(info, "PROCESSING_BASELINE"))
     if baseline is None and product_uri:
         found = _BASELINE_IN_NAME_RE.search(product_uri)
@@ -131,6 +142,8 @@ def parse_product_metadata(root: ET.Element, path: str) -> ProductMetadata:
     orbit = text_of(find(info, "Datatake", "SENSING_ORBIT_NUMBER"))
 
     characteristics = find(root, "General_Info", "Product_Image_Characteristics")
+    if characteristics is None:
+        characteristics = find(root, "General_Info", "L2A_Product_Image_Characteristics")
     if level == "L1C":
         quant_text = _quantification(characteristics, "QUANTIFICATION_VALUE")
         offsets = _offsets(characteristics, "RADIO_ADD_OFFSET", path)
@@ -158,12 +171,8 @@ def parse_product_metadata(root: ET.Element, path: str) -> ProductMetadata:
             entries.append(GranuleEntry(
                 granule_identifier=identifier,
                 datastrip_identifier=granule_el.get("datastripIdentifier"),
-                image_files=tuple(
-                    t for t in (text_of(e) for e in children(granule_el, "IMAGE_FILE")) if t
-                ),
-                image_ids=tuple(
-                    t for t in (text_of(e) for e in children(granule_el, "IMAGE_ID")) if t
-                ),
+                image_files=_texts(granule_el, ("IMAGE_FILE", "IMAGE_FILE_2A")),
+                image_ids=_texts(granule_el, ("IMAGE_ID", "IMAGE_ID_2A")),
             ))
     if not entries:
         raise ProductError(path, "Product_Organisation/Granule_List lists no granule")

@@ -3,11 +3,17 @@
 XML paths (../shared/docs/safe-format.md): ``General_Info/{TILE_ID, DATASTRIP_ID, SENSING_TIME}``,
 ``Geometric_Info/Tile_Geocoding/{HORIZONTAL_CS_CODE, Size, Geoposition}``,
 ``Geometric_Info/Tile_Angles`` and ``Quality_Indicators_Info/Pixel_Level_QI/MASK_FILENAME``.
+L2A tiles of PSD 14.2 (ESA baselines 02.0x) name things differently: ``TILE_ID_2A``,
+``DATASTRIP_ID_2A``, ``L1C_Pixel_Level_QI/MASK_FILENAME`` and ``L2A_Pixel_Level_QI/
+{CLOUD_CONFIDENCE_MASK, SNOW_ICE_CONFIDENCE_MASK}`` holding a file stem without its ``_20m`` /
+``_60m`` suffix (``L2A_T32TQM_20180101T101021_CLD``); those are read as MSK_CLDPRB / MSK_SNWPRB,
+the same cloud and snow probabilities (percent) later baselines list directly.
 Angles are parsed eagerly: the whole file parses in about 25 ms for a real tile with 156
 viewing grids (expat plus one numpy conversion per grid), far below what a lazy scheme would save.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -20,7 +26,7 @@ from ..bands import band_from_id
 from ..errors import ProductError
 from .model import AngleGrid, GridGeometry, TileAngles
 from .xmlutil import (
-    children, find, first_named, iter_named, local, parse_float, parse_int, parse_utc, text_of,
+    children, find, first_text, iter_named, local, parse_float, parse_int, parse_utc, text_of,
 )
 
 #: Tile code inside a TILE_ID or a granule folder name: ..._T48LWP_N03.01, L1C_T48LWP_A031632_...
@@ -165,6 +171,39 @@ def _grids(geocoding: ET.Element, path: str) -> dict[int, GridGeometry]:
     return grids
 
 
+#: PSD 14.2 L2A probability masks: element -> mask type of later baselines.
+_L2A_CONFIDENCE_MASKS = {
+    "CLOUD_CONFIDENCE_MASK": "MSK_CLDPRB",
+    "SNOW_ICE_CONFIDENCE_MASK": "MSK_SNWPRB",
+}
+
+
+def _masks(quality: Optional[ET.Element], path: str) -> tuple[MaskEntry, ...]:
+    """``MASK_FILENAME[@type][@bandId]`` anywhere under Quality_Indicators_Info
+    (``Pixel_Level_QI`` or ``L1C_Pixel_Level_QI``), plus the PSD 14.2 L2A confidence masks."""
+    if quality is None:
+        return ()
+    masks: list[MaskEntry] = []
+    for mask_el in iter_named(quality, "MASK_FILENAME"):
+        filename = text_of(mask_el)
+        mask_type = mask_el.get("type")
+        if not filename or not mask_type or filename == "N/A":
+            continue
+        band_id = mask_el.get("bandId")
+        try:
+            band = band_from_id(band_id) if band_id not in (None, "", "N/A") else None
+        except ValueError as exc:
+            raise ProductError(path, f"MASK_FILENAME {filename}: {exc}") from exc
+        masks.append(MaskEntry(mask_type, band, filename))
+    for element_name, mask_type in _L2A_CONFIDENCE_MASKS.items():
+        stem = first_text(quality, element_name)
+        if not stem or stem == "N/A":
+            continue
+        stem = re.sub(r"(_[26]0m)?(\.jp2|\.tif)?$", "", posixpath.basename(stem))
+        masks.extend(MaskEntry(mask_type, None, f"{stem}_{res}") for res in ("20m", "60m"))
+    return tuple(masks)
+
+
 def parse_tile_metadata(root: ET.Element, path: str, fallback_tile: Optional[str] = None
                         ) -> TileMetadata:
     """Read a parsed tile metadata document. ``fallback_tile`` (from the granule folder name)
@@ -179,7 +218,7 @@ def parse_tile_metadata(root: ET.Element, path: str, fallback_tile: Optional[str
     geometric = find(root, "Geometric_Info")
     if general is None or geometric is None:
         raise ProductError(path, "tile metadata lacks General_Info or Geometric_Info")
-    tile_identifier = text_of(find(general, "TILE_ID"))
+    tile_identifier = text_of(find(general, "TILE_ID")) or text_of(find(general, "TILE_ID_2A"))
     tile = (tile_code(tile_identifier) if tile_identifier else None) or fallback_tile
     if tile is None:
         raise ProductError(path, f"TILE_ID {tile_identifier!r} names no tile (expected _T<tile>_)")
@@ -196,27 +235,15 @@ def parse_tile_metadata(root: ET.Element, path: str, fallback_tile: Optional[str
     grids = _grids(geocoding, path)
     finest = grids[min(grids)]
     angles = _tile_angles(find(geometric, "Tile_Angles"), finest.ulx_m, finest.uly_m, path)
-    masks: list[MaskEntry] = []
-    pixel_qi = first_named(root, "Pixel_Level_QI")
-    if pixel_qi is not None:
-        for mask_el in iter_named(pixel_qi, "MASK_FILENAME"):
-            filename = text_of(mask_el)
-            mask_type = mask_el.get("type")
-            if not filename or not mask_type:
-                continue
-            band_id = mask_el.get("bandId")
-            try:
-                band = band_from_id(band_id) if band_id not in (None, "") else None
-            except ValueError as exc:
-                raise ProductError(path, f"MASK_FILENAME {filename}: {exc}") from exc
-            masks.append(MaskEntry(mask_type, band, filename))
+    datastrip_id = text_of(find(general, "DATASTRIP_ID")) or text_of(
+        find(general, "DATASTRIP_ID_2A"))
     return TileMetadata(
         tile_id=tile,
         granule_identifier=tile_identifier,
-        datastrip_id=text_of(find(general, "DATASTRIP_ID")),
+        datastrip_id=datastrip_id,
         sensing_time_utc=parse_utc(sensing, path, "SENSING_TIME"),
         epsg=int(match.group(1)),
         grids=grids,
         angles=angles,
-        masks=tuple(masks),
+        masks=_masks(find(root, "Quality_Indicators_Info"), path),
     )
