@@ -256,3 +256,20 @@ def test_l2a_psd142_names(l2a_psd142):
     assert granule.mask("MSK_CLDPRB", "20m").endswith("/QI_DATA/L2A_T01KAB_20230821T221941_CLD_20m.jp2")
     assert granule.mask("MSK_SNWPRB", "60m").endswith("/QI_DATA/L2A_T01KAB_20230821T221941_SNW_60m.jp2")
     assert granule.mask("MSK_DETFOO", "B03").endswith("/QI_DATA/MSK_DETFOO_B03.jp2")
+
+
+def test_psd13_tiles_of_two_datastrips(psd13):
+    """A PSD-13 product can hold tiles of several datastrips: the selected tile's is used."""
+    second_ds = "S2A_OPER_MSI_L1C_DS_SGS__20160107T170000_S20160107T105700_N02.01"
+    for tile, ds in (("30TXR", PSD13_DS), ("30TYR", second_ds)):
+        path = next((psd13 / "GRANULE" / psd13_granule(tile)).glob("*_MTD_L1C_TL_*.xml"))
+        xml = re.sub(r"<DATASTRIP_ID([^>]*)>.*?</DATASTRIP_ID>", rf"<DATASTRIP_ID\1>{ds}</DATASTRIP_ID>",
+                     path.read_text(encoding="utf-8"))
+        path.write_text(xml, encoding="utf-8")
+    first = next((psd13 / "DATASTRIP" / PSD13_DS).iterdir())
+    (psd13 / "DATASTRIP" / second_ds).mkdir()
+    shutil.copy(first, psd13 / "DATASTRIP" / second_ds / first.name.replace("163245", "170000"))
+    assert f"/DATASTRIP/{PSD13_DS}/" in open_product(psd13).datastrip_path
+    product = open_product(psd13, tile="30TYR")
+    assert product.granule.datastrip_id == second_ds
+    assert f"/DATASTRIP/{second_ds}/" in product.datastrip_path

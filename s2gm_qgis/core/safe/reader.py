@@ -132,15 +132,19 @@ def _datastrip(metadata_ids: list[Optional[str]], listing: _Listing
         if listing.files.is_dir("DATASTRIP"):
             return None, "the DATASTRIP folder holds no datastrip metadata (MTD_DS.xml absent)"
         return None, "the product has no DATASTRIP folder (datastrip metadata MTD_DS.xml absent)"
-    chosen = folders[0]
-    wanted = [i for i in metadata_ids if i]
-    for folder in folders:
-        # Compact: DS_VGS4_20210713T054224_S20210713T032054 inside the identifier
-        # S2A_OPER_MSI_L1C_DS_VGS4_20210713T054224_S20210713T032054_N03.01; PSD-13: identical.
-        core = folder[3:] if folder.startswith("DS_") else folder
-        if any(core in identifier for identifier in wanted):
-            chosen = folder
-            break
+    # ``metadata_ids`` come in order of preference (the selected tile's first): a PSD-13 product
+    # may hold tiles of several datastrips.
+    chosen = next(
+        (
+            folder
+            for identifier in metadata_ids if identifier
+            for folder in folders
+            # Compact: DS_VGS4_20210713T054224_S20210713T032054 inside the identifier
+            # S2A_OPER_MSI_L1C_DS_VGS4_20210713T054224_S20210713T032054_N03.01; PSD-13: equal.
+            if (folder[3:] if folder.startswith("DS_") else folder) in identifier
+        ),
+        folders[0],
+    )
     names = [n for n in listing.names(f"DATASTRIP/{chosen}") if DATASTRIP_METADATA_RE.match(n)]
     if not names:
         return None, f"DATASTRIP/{chosen} holds no datastrip metadata (MTD_DS.xml)"
@@ -279,10 +283,11 @@ def open_product(path: str | os.PathLike, tile: Optional[str] = None) -> Product
             granule, folder = _read_granule(entry, files, listing, location.metadata_name)
             granules.append(granule)
             folders.append(folder)
-        datastrip_ids = [g.datastrip_id for g in granules]
-        datastrip_ids += [e.datastrip_identifier for e in metadata.granules]
-        datastrip_rel, problem = _datastrip(datastrip_ids, listing)
         selected = _select(granules, folders, location.inner, tile, location.product_path)
+        datastrip_ids = [granules[selected].datastrip_id,
+                         metadata.granules[selected].datastrip_identifier]
+        datastrip_ids += [g.datastrip_id for g in granules]
+        datastrip_rel, problem = _datastrip(datastrip_ids, listing)
         return Product(
             path=location.product_path,
             root=files.gdal_path(""),
