@@ -83,7 +83,7 @@ def _granule_folder(entry: GranuleEntry, listing: _Listing) -> Optional[str]:
     for candidate in candidates:
         if candidate.split("/", 1)[1] in granule_names:
             return candidate
-    # Folder names shortened by some tools: match on the tile code and the sensing orbit.
+    # Granule folder renamed by some tool: accept the only folder of the same tile.
     code = tile_code(entry.granule_identifier)
     if code:
         same_tile = [n for n in granule_names if tile_code(n) == code]
