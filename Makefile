@@ -58,8 +58,9 @@ test-qgis: setup
 package: setup translations
 	$(PY) .ci/package.py --out $(ZIP)
 
+# Into $(QGIS_PROFILE_DIR) or the default profile; ENABLE=1 also marks it active in QGIS3.ini.
 deploy: package
-	$(PY) .ci/package.py --deploy $(ZIP)
+	$(PY) .ci/package.py --deploy $(ZIP) $(if $(filter 1 yes true,$(ENABLE)),--enable)
 
 translations: setup
 	$(PY) .ci/translations.py

@@ -27,7 +27,6 @@ Processing algorithms do not go here: see ``s2gm_qgis.processing.provider.ALGORI
 """
 from __future__ import annotations
 
-import importlib
 import traceback
 from contextlib import ExitStack
 from typing import Callable, Optional, Union
@@ -269,7 +268,10 @@ class S2gmPlugin(QObject):
         feature_stack = ExitStack()
         outer, self._stack = self._stack, feature_stack
         try:
-            module = importlib.import_module(f"{__package__}.{name}")
+            # __import__, not importlib: QGIS tracks a plugin's modules through the builtin
+            # import hook and removes them from sys.modules when the plugin is unloaded, so
+            # that reloading the plugin runs fresh code.
+            module = __import__(f"{__package__}.{name}", fromlist=["init_gui"])
             result = module.init_gui(self)
             if hasattr(module, "unload"):
                 self.on_unload(module.unload, self)
