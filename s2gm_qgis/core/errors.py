@@ -30,3 +30,7 @@ class ValidationError(S2GMError):
 
 class CancelledError(S2GMError):
     """A long operation was cancelled by its caller; nothing was left behind."""
+
+
+class NoProductsError(S2GMError):
+    """No usable product covers the requested area and period (nothing to composite)."""

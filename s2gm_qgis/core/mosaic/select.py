@@ -436,6 +436,9 @@ def select_best(
 def take_selected(stack: np.ndarray, index: np.ndarray, *, fill=np.nan) -> np.ndarray:
     """Values of the chosen observation per pixel: ``stack[index[p], p]``, ``fill`` where
     ``index`` is -1. The result has ``stack``'s dtype (float for a NaN fill)."""
+    if stack.shape[0] == 0:  # no observation at all
+        dtype = np.float32 if isinstance(fill, float) and np.isnan(fill) else stack.dtype
+        return np.full(index.shape, fill, dtype=dtype)
     safe = np.where(index >= 0, index, 0).astype(np.intp)
     out = np.take_along_axis(stack, safe[None, :], axis=0)[0]
     if np.any(index < 0):

@@ -1,0 +1,525 @@
+"""One L2A granule seen through an output grid: its layers and angles for a block of the mosaic.
+
+* Reflectance = (DN + BOA_ADD_OFFSET) / BOA_QUANTIFICATION_VALUE per band (the product's own
+  offset and quantification), NaN where DN is 0; AOT = DN / AOT_QUANTIFICATION_VALUE (DN 0 is no
+  data); SCL as classes (0 = no data); MSK_CLDPRB / MSK_SNWPRB as percentages.
+* Same CRS as the tile: windows are read with GDAL and resampled by :mod:`.resample` (exact
+  nearest / mean aggregation on aligned grids). Another CRS (another UTM zone, WGS84): a GDAL
+  warped VRT of the layer onto the whole output grid (nearest, or average when aggregating),
+  from which blocks are read.
+* Angles: the 5 km MTD_TL grids. View angles are averaged over detectors (they overlap), then
+  over bands (azimuths as unit vectors); nodes outside the swath are filled by linear
+  extrapolation along the grid rows, then columns, so pixels near the swath edge get a view
+  zenith that grows as it should instead of NaN; the filled grids are interpolated bilinearly
+  at each output pixel centre.
+* Same datatake over two granules (same spacecraft, day and relative orbit, i.e. the tiles'
+  overlap): :func:`merge_same_datatake` keeps per pixel the sample with the smaller AOT.
+
+GDAL handles are not shared between threads: each worker thread opens its own
+(:class:`DatasetCache`). Nothing is ever written next to a product (no statistics, no .aux.xml).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+from osgeo import gdal, osr
+
+from ..bands import NATIVE_RESOLUTION_M
+from ..errors import ProductError
+from ..safe.model import AngleGrid, Granule, Product
+from .grid import OutputGrid
+from .resample import AVERAGE, BlockResampler, ResampleRule, resampling_rule
+from .select import REFLECTANCE_BANDS
+
+#: Product layers an observation can read, beyond the reflectance bands.
+SCL = "SCL"
+AOT = "AOT"
+CLOUD_PROBABILITY = "MSK_CLDPRB"
+SNOW_PROBABILITY = "MSK_SNWPRB"
+#: Angle layers (computed from the metadata, not read from rasters).
+VIEW_ZENITH = "view_zenith_mean"
+VIEW_AZIMUTH = "view_azimuth_mean"
+SUN_ZENITH = "sun_zenith"
+SUN_AZIMUTH = "sun_azimuth"
+ANGLE_LAYERS = (VIEW_ZENITH, VIEW_AZIMUTH, SUN_ZENITH, SUN_AZIMUTH)
+_MASK_LAYERS = (CLOUD_PROBABILITY, SNOW_PROBABILITY)
+#: Fill of the class layer where the product has nothing (SCL 0 = NO_DATA).
+SCL_NODATA = 0
+
+
+@dataclass(frozen=True)
+class Block:
+    """A window of an output grid: rows ``row0..row0+nrows``, cols ``col0..col0+ncols``."""
+
+    grid: OutputGrid
+    row0: int
+    col0: int
+    nrows: int
+    ncols: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.nrows, self.ncols)
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """Upper-left corner of the block in the grid's CRS."""
+        x0, dx, _, y0, _, dy = self.grid.geotransform
+        return (x0 + self.col0 * dx, y0 + self.row0 * dy)
+
+    def centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """x (ncols,) and y (nrows,) of the pixel centres in the grid's CRS."""
+        x0, dx, _, y0, _, dy = self.grid.geotransform
+        xs = x0 + (self.col0 + np.arange(self.ncols) + 0.5) * dx
+        ys = y0 + (self.row0 + np.arange(self.nrows) + 0.5) * dy
+        return xs, ys
+
+
+# --------------------------------------------------------------------------------------------
+# Angles
+# --------------------------------------------------------------------------------------------
+
+def _extrapolate_line(values: np.ndarray) -> np.ndarray:
+    """Fill the NaN ends of a 1-D array by linear extrapolation of its two outermost valid
+    values (inner gaps by linear interpolation); unchanged when fewer than two are valid."""
+    ok = np.flatnonzero(np.isfinite(values))
+    if ok.size < 2:
+        return values
+    out = values.copy()
+    idx = np.arange(values.size)
+    inner = np.isnan(out) & (idx > ok[0]) & (idx < ok[-1])
+    out[inner] = np.interp(idx[inner], ok, values[ok])
+    lo, hi = ok[0], ok[-1]
+    left_slope = (values[ok[1]] - values[lo]) / (ok[1] - lo)
+    right_slope = (values[hi] - values[ok[-2]]) / (hi - ok[-2])
+    out[:lo] = values[lo] + (idx[:lo] - lo) * left_slope
+    out[hi + 1:] = values[hi] + (idx[hi + 1:] - hi) * right_slope
+    return out
+
+
+def fill_angle_nodes(grid: np.ndarray) -> np.ndarray:
+    """Fill NaN nodes of a 2-D angle grid: along rows, then along columns, by linear
+    extrapolation; any node still empty takes the mean of the grid (NaN if it has no value)."""
+    out = np.array(grid, dtype=np.float64)
+    if not np.isnan(out).any():
+        return out
+    out = np.vstack([_extrapolate_line(row) for row in out])
+    out = np.vstack([_extrapolate_line(col) for col in out.T]).T
+    if np.isnan(out).any() and np.isfinite(out).any():
+        out[np.isnan(out)] = np.nanmean(out)
+    return out
+
+
+def _circular_mean_deg(azimuths: Sequence[np.ndarray]) -> np.ndarray:
+    """Mean direction (degrees, 0-360) of same-shape azimuth grids, NaN-aware."""
+    rad = np.deg2rad(np.stack(azimuths))
+    with np.errstate(invalid="ignore"), _quiet_nan_warnings():
+        s = np.nanmean(np.sin(rad), axis=0)
+        c = np.nanmean(np.cos(rad), axis=0)
+    return np.rad2deg(np.arctan2(s, c)) % 360.0
+
+
+class _quiet_nan_warnings:
+    """np.nanmean warns on all-NaN slices, which are expected outside the swath."""
+
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+@dataclass(frozen=True)
+class AngleField:
+    """Filled node grids of one granule's angles (degrees) and their geometry (tile CRS).
+
+    Azimuths are kept as unit-vector components so interpolation never crosses 0/360 badly.
+    A layer missing from the metadata is None (its values are then NaN).
+    """
+
+    ulx_m: float
+    uly_m: float
+    col_step_m: float
+    row_step_m: float
+    view_zenith: Optional[np.ndarray]
+    view_azimuth_sin: Optional[np.ndarray]
+    view_azimuth_cos: Optional[np.ndarray]
+    sun_zenith: Optional[np.ndarray]
+    sun_azimuth_sin: Optional[np.ndarray]
+    sun_azimuth_cos: Optional[np.ndarray]
+
+    @classmethod
+    def from_granule(cls, granule: Granule) -> "AngleField":
+        """Mean view angles over bands (each band: mean over its detectors) and sun angles.
+
+        Without grids, the metadata's mean angles are used as uniform values; without those
+        either, the angles are unknown (NaN).
+        """
+        angles = granule.angles
+        none = (None,) * 6
+        if angles is None:
+            return cls(0.0, 0.0, 5000.0, 5000.0, *none)
+        ref: Optional[AngleGrid] = angles.sun or next(iter(angles.viewing.values()), None)
+        per_band_zenith, per_band_azimuth = [], []
+        for band in sorted({b for b, _ in angles.viewing}):
+            grids = [g for (b, _), g in angles.viewing.items() if b == band]
+            with _quiet_nan_warnings():
+                per_band_zenith.append(np.nanmean(np.stack([g.zenith_deg for g in grids]), axis=0))
+            per_band_azimuth.append(_circular_mean_deg([g.azimuth_deg for g in grids]))
+        shape = ref.zenith_deg.shape if ref is not None else (2, 2)
+        if per_band_zenith:
+            with _quiet_nan_warnings():
+                view_zenith = fill_angle_nodes(np.nanmean(np.stack(per_band_zenith), axis=0))
+            view_azimuth = fill_angle_nodes(_unwrap_fill(_circular_mean_deg(per_band_azimuth)))
+        elif angles.mean_viewing_deg:
+            means = list(angles.mean_viewing_deg.values())
+            view_zenith = np.full(shape, float(np.mean([m[0] for m in means])))
+            view_azimuth = np.full(shape, float(_circular_mean_deg(
+                [np.array(m[1]) for m in means])))
+        else:
+            view_zenith = view_azimuth = None
+        if angles.sun is not None:
+            sun_zenith = fill_angle_nodes(angles.sun.zenith_deg)
+            sun_azimuth = fill_angle_nodes(_unwrap_fill(angles.sun.azimuth_deg))
+        elif angles.mean_sun_zenith_deg is not None:
+            sun_zenith = np.full(shape, float(angles.mean_sun_zenith_deg))
+            sun_azimuth = np.full(shape, float(angles.mean_sun_azimuth_deg or np.nan))
+        else:
+            sun_zenith = sun_azimuth = None
+
+        def components(azimuth):
+            if azimuth is None:
+                return None, None
+            rad = np.deg2rad(azimuth)
+            return np.sin(rad), np.cos(rad)
+
+        va_sin, va_cos = components(view_azimuth)
+        sa_sin, sa_cos = components(sun_azimuth)
+        if ref is None:  # uniform values only: any geometry will do
+            ulx, uly, cstep, rstep = 0.0, 0.0, 1e9, 1e9
+        else:
+            ulx, uly, cstep, rstep = ref.ulx_m, ref.uly_m, ref.col_step_m, ref.row_step_m
+        return cls(ulx, uly, cstep, rstep, view_zenith, va_sin, va_cos, sun_zenith,
+                   sa_sin, sa_cos)
+
+    def sample(self, layer: str, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+        """Bilinear value of an angle layer at tile-CRS points (any same-shape arrays)."""
+        if layer == VIEW_ZENITH:
+            return _bilinear(self.view_zenith, self, x_m, y_m)
+        if layer == SUN_ZENITH:
+            return _bilinear(self.sun_zenith, self, x_m, y_m)
+        if layer in (VIEW_AZIMUTH, SUN_AZIMUTH):
+            s, c = ((self.view_azimuth_sin, self.view_azimuth_cos) if layer == VIEW_AZIMUTH
+                    else (self.sun_azimuth_sin, self.sun_azimuth_cos))
+            sin_v = _bilinear(s, self, x_m, y_m)
+            cos_v = _bilinear(c, self, x_m, y_m)
+            return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
+        raise ValueError(f"unknown angle layer {layer!r}")
+
+
+def _unwrap_fill(azimuth_deg: np.ndarray) -> np.ndarray:
+    """Azimuths made continuous along rows before extrapolation (no jump at 0/360)."""
+    out = np.array(azimuth_deg, dtype=np.float64)
+    for row in out:
+        ok = np.isfinite(row)
+        if ok.sum() > 1:
+            row[ok] = np.rad2deg(np.unwrap(np.deg2rad(row[ok])))
+    return out
+
+
+def _bilinear(nodes: Optional[np.ndarray], where: AngleField, x_m: np.ndarray,
+              y_m: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation of node values at points; node (0, 0) is the grid's upper-left
+    corner; points beyond the last node take the edge cell's extrapolation clamped to it."""
+    x_m, y_m = np.broadcast_arrays(np.asarray(x_m, dtype=np.float64),
+                                   np.asarray(y_m, dtype=np.float64))
+    if nodes is None:
+        return np.full(x_m.shape, np.nan, dtype=np.float32)
+    rows, cols = nodes.shape
+    fr = np.clip((where.uly_m - y_m) / where.row_step_m, 0.0, rows - 1)
+    fc = np.clip((x_m - where.ulx_m) / where.col_step_m, 0.0, cols - 1)
+    r0 = np.minimum(np.floor(fr).astype(np.intp), max(rows - 2, 0))
+    c0 = np.minimum(np.floor(fc).astype(np.intp), max(cols - 2, 0))
+    r1 = np.minimum(r0 + 1, rows - 1)
+    c1 = np.minimum(c0 + 1, cols - 1)
+    t = fr - r0
+    u = fc - c0
+    out = ((1 - t) * (1 - u) * nodes[r0, c0] + (1 - t) * u * nodes[r0, c1]
+           + t * (1 - u) * nodes[r1, c0] + t * u * nodes[r1, c1])
+    return out.astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# GDAL access
+# --------------------------------------------------------------------------------------------
+
+def _open_raster(path: str) -> gdal.Dataset:
+    try:
+        dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:  # when the host enabled gdal.UseExceptions()
+        raise ProductError(path, f"GDAL cannot open it: {exc}") from exc
+    if dataset is None:
+        raise ProductError(path, f"GDAL cannot open it: {gdal.GetLastErrorMsg() or 'unknown'}")
+    return dataset
+
+
+class DatasetCache:
+    """GDAL datasets opened per thread (a handle must not be used by two threads at once).
+
+    ``close()`` drops every handle of every thread; call it when the run ends.
+    """
+
+    def __init__(self):
+        self._local = threading.local()
+        self._all: list[dict] = []
+        self._lock = threading.Lock()
+
+    def _mine(self) -> dict:
+        cache = getattr(self._local, "cache", None)
+        if cache is None:
+            cache = self._local.cache = {}
+            with self._lock:
+                self._all.append(cache)
+        return cache
+
+    def get(self, key, opener):
+        cache = self._mine()
+        dataset = cache.get(key)
+        if dataset is None:
+            dataset = cache[key] = opener()
+        return dataset
+
+    def close(self) -> None:
+        with self._lock:
+            for cache in self._all:
+                cache.clear()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def _srs_of_epsg(epsg: int) -> osr.SpatialReference:
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(int(epsg))
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def _read_window(dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
+                 ysize: int) -> np.ndarray:
+    try:
+        data = dataset.GetRasterBand(1).ReadAsArray(xoff, yoff, xsize, ysize)
+    except RuntimeError as exc:
+        raise ProductError(path, f"cannot read pixels ({xoff}, {yoff}, {xsize} x {ysize}):"
+                                 f" {exc}") from exc
+    if data is None:
+        raise ProductError(path, f"cannot read pixels ({xoff}, {yoff}, {xsize} x {ysize}):"
+                                 f" {gdal.GetLastErrorMsg() or 'unknown GDAL error'}")
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# One granule as an observation
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GranuleSource:
+    """One granule of one product, a candidate observation of the mosaic.
+
+    ``source_index`` is its row in the mosaic's SourceProductIndices (the ``source_index``
+    layer's value where it is chosen).
+    """
+
+    product: Product
+    granule: Granule
+    source_index: int
+    angles: AngleField = field(repr=False, compare=False)
+
+    @classmethod
+    def create(cls, product: Product, granule: Granule, source_index: int) -> "GranuleSource":
+        return cls(product, granule, source_index, AngleField.from_granule(granule))
+
+    @property
+    def product_id(self) -> str:
+        return self.product.name
+
+    @property
+    def sensing_time_utc(self) -> datetime:
+        return self.granule.sensing_time_utc
+
+    @property
+    def datatake_key(self) -> tuple:
+        """Granules sharing this key are the same acquisition (spacecraft, UTC day, orbit)."""
+        return (self.product.spacecraft, self.granule.sensing_time_utc.date(),
+                self.product.relative_orbit)
+
+    def available(self, layer: str) -> dict[int, str]:
+        """resolution_m -> GDAL path of a product layer (band, SCL, AOT, MSK_CLDPRB...)."""
+        if layer in _MASK_LAYERS:
+            out = {}
+            for (kind, key), path in self.granule.masks.items():
+                if kind == layer and key and key.endswith("m") and key[:-1].isdigit():
+                    out[int(key[:-1])] = path
+            return out
+        return {res: path for (name, res), path in self.granule.images.items() if name == layer}
+
+    def rule(self, layer: str, resolution_m: int) -> tuple[ResampleRule, str]:
+        """The resampling rule of a layer at the output resolution, and the file it reads."""
+        available = self.available(layer)
+        if not available:
+            raise ProductError(self.granule.metadata_path,
+                               f"the product has no {layer} layer (needed by the mosaic)")
+        rule = resampling_rule(resolution_m, available, is_class=layer == SCL,
+                               native_m=NATIVE_RESOLUTION_M.get(layer))
+        return rule, available[rule.source_resolution_m]
+
+    # -- conversion of stored values to physical ones ----------------------------------------
+    def _physical(self, layer: str, data: np.ndarray) -> np.ndarray:
+        if layer in REFLECTANCE_BANDS:
+            return self.product.reflectance(data, layer)
+        if layer == AOT:
+            quantification = self.product.aot_quantification_value or 1000.0
+            out = data.astype(np.float32) / np.float32(quantification)
+            out[data == 0] = np.nan
+            return out
+        if layer in _MASK_LAYERS:
+            return data.astype(np.float32)
+        if layer == SCL:
+            return data.astype(np.uint8, copy=False)
+        raise ValueError(f"unknown product layer {layer!r}")
+
+    def read(self, layer: str, block: Block, datasets: DatasetCache) -> Optional[np.ndarray]:
+        """The layer on the block, physical values (reflectance, AOT, %, SCL classes): float32
+        with NaN where the granule has no data, uint8 with 0 for SCL. None when the granule
+        does not reach the block at all."""
+        rule, path = self.rule(layer, block.grid.resolution)
+        fill = SCL_NODATA if layer == SCL else np.nan
+        if block.grid.epsg == self.granule.epsg:
+            dataset = datasets.get(path, lambda: _open_raster(path))
+            x0, dx, _, y0, _, dy = dataset.GetGeoTransform(can_return_null=True) or (
+                self._grid_geotransform(rule.source_resolution_m))
+            step = abs(dx)
+            # The file's own pixel size wins over the nominal one (same on real products).
+            resampler = BlockResampler.create(
+                ResampleRule(step, rule.method), (x0, y0), block.origin,
+                abs(block.grid.geotransform[1]), block.shape,
+            )
+            window = resampler.window(dataset.RasterYSize, dataset.RasterXSize)
+            if window is None:
+                return None
+            data = _read_window(dataset, path, *window)
+            values = self._physical(layer, data)
+            return resampler.apply(values, window[0], window[1], fill=fill)
+        return self._read_warped(layer, rule, path, block, datasets, fill)
+
+    def _grid_geotransform(self, resolution_m: int):
+        grid = self.granule.grids.get(resolution_m)
+        if grid is None:
+            raise ProductError(self.granule.metadata_path,
+                               f"no {resolution_m} m geoposition and the raster has none")
+        return grid.geotransform
+
+    def _read_warped(self, layer: str, rule: ResampleRule, path: str, block: Block,
+                     datasets: DatasetCache, fill) -> Optional[np.ndarray]:
+        grid = block.grid
+        key = ("warp", path, grid.name, grid.epsg, grid.geotransform, rule.method)
+
+        def open_warped():
+            source = _open_raster(path)
+            # DN 0 is no data for bands, SCL and AOT; the probability masks have no no-data
+            # value (0 %) so pixels outside the tile get 255 there.
+            src_nodata = None if layer in _MASK_LAYERS else 0
+            dst_nodata = 255 if layer in _MASK_LAYERS else 0
+            options = gdal.WarpOptions(
+                format="VRT", dstSRS=_srs_of_epsg(grid.epsg).ExportToWkt(),
+                outputBounds=grid.bounds, width=grid.width, height=grid.height,
+                resampleAlg="average" if rule.method == AVERAGE else "near",
+                srcNodata=src_nodata, dstNodata=dst_nodata, multithread=False,
+            )
+            try:
+                warped = gdal.Warp("", source, options=options)
+            except RuntimeError as exc:
+                raise ProductError(path, f"cannot reproject to EPSG:{grid.epsg}: {exc}") from exc
+            if warped is None:
+                raise ProductError(path, f"cannot reproject to EPSG:{grid.epsg}: "
+                                         f"{gdal.GetLastErrorMsg()}")
+            return warped, source  # keep the source alive as long as the VRT
+
+        warped, _ = datasets.get(key, open_warped)
+        data = _read_window(warped, path, block.col0, block.row0, block.ncols, block.nrows)
+        if layer in _MASK_LAYERS:
+            out = data.astype(np.float32)
+            out[data == 255] = np.nan
+            return None if np.isnan(out).all() else out
+        if layer == SCL:
+            return None if not data.any() else data.astype(np.uint8, copy=False)
+        values = self._physical(layer, data)
+        return None if np.isnan(values).all() else values
+
+    def angles_on(self, layer: str, block: Block) -> np.ndarray:
+        """An angle layer (degrees) at the block's pixel centres, (nrows, ncols) float32."""
+        xs, ys = block.centres()
+        if block.grid.epsg == self.granule.epsg:
+            # Separable: interpolate on the row and column centres of the block.
+            x_m = np.broadcast_to(xs[None, :], block.shape)
+            y_m = np.broadcast_to(ys[:, None], block.shape)
+            return self.angles.sample(layer, x_m, y_m)
+        x_m, y_m = _to_tile_crs(block.grid.epsg, self.granule.epsg, xs, ys)
+        return self.angles.sample(layer, x_m, y_m)
+
+
+def _to_tile_crs(src_epsg: int, dst_epsg: int, xs: np.ndarray, ys: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel centres (mesh of xs by ys) from the grid's CRS to the tile's."""
+    mesh_x, mesh_y = np.meshgrid(xs, ys)
+    points = np.column_stack([mesh_x.ravel(), mesh_y.ravel()])
+    transform = osr.CoordinateTransformation(_srs_of_epsg(src_epsg), _srs_of_epsg(dst_epsg))
+    out = np.asarray(transform.TransformPoints(points))
+    return out[:, 0].reshape(mesh_x.shape), out[:, 1].reshape(mesh_x.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Same datatake over two granules
+# --------------------------------------------------------------------------------------------
+
+def datatake_groups(sources: Sequence[GranuleSource]) -> list[list[int]]:
+    """Rows of ``sources`` grouped by datatake (same spacecraft, day, relative orbit), groups in
+    the order of their first member."""
+    groups: dict[tuple, list[int]] = {}
+    for row, source in enumerate(sources):
+        groups.setdefault(source.datatake_key, []).append(row)
+    return list(groups.values())
+
+
+def merge_same_datatake(
+    groups: Sequence[Sequence[int]],
+    has_data: np.ndarray,
+    aot: Mapping[int, np.ndarray],
+) -> np.ndarray:
+    """Which row each datatake keeps, per pixel: ``(len(groups), pixels)`` row indices.
+
+    Where several granules of a datatake have data, the sample with the smaller AOT is kept
+    (ties: the first row); where none has, the first row (it is invalid anyway).
+    ``has_data``: ``(rows, pixels)``; ``aot``: row -> ``(pixels,)`` AOT for the rows of
+    groups with more than one member (NaN counts as the largest).
+    """
+    n_pixels = has_data.shape[1]
+    out = np.empty((len(groups), n_pixels), dtype=np.intp)
+    for g, members in enumerate(groups):
+        if len(members) == 1:
+            out[g] = members[0]
+            continue
+        keys = np.stack([
+            np.where(has_data[m], np.nan_to_num(aot[m], nan=np.inf), np.inf) for m in members
+        ]).astype(np.float64)
+        # Rows with data but no AOT still beat rows without data.
+        keys[np.isinf(keys) & has_data[list(members)]] = np.finfo(np.float64).max
+        out[g] = np.asarray(members)[np.argmin(keys, axis=0)]
+    return out

@@ -1,0 +1,224 @@
+"""Reading one granule into an output block: reflectance scaling, resampling at every output
+resolution, angle grids, reprojection, and the same-datatake rule. Real GDAL files written by the
+synthetic generator; expected values come from the generator's own ``expected_*`` functions."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from s2gm_qgis.core.mosaic.grid import OutputGrid
+from s2gm_qgis.core.mosaic.observations import (
+    AngleField,
+    Block,
+    DatasetCache,
+    GranuleSource,
+    datatake_groups,
+    fill_angle_nodes,
+    merge_same_datatake,
+)
+from s2gm_qgis.core.safe import open_product
+from s2gm_qgis.core.safe.model import AngleGrid
+from tests.synthetic import Scene, Surface, expected_layer, expected_reflectance, make_l2a
+
+SIZE = 120  # 10 m pixels: 1.2 km, 60 x 60 at 20 m
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return (Scene.uniform(SIZE, Surface.VEGETATION)
+            .with_surface((0, 60), (60, 120), Surface.WATER)
+            .with_cloud((60, 90), (0, 30))
+            .with_nodata((114, 120), None))
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory, scene):
+    out = tmp_path_factory.mktemp("obs")
+    old = make_l2a(out, size_10m=SIZE, scene=scene, fmt="tif", baseline="03.01",
+                   date="2021-06-12", seed=3)
+    new = make_l2a(out, size_10m=SIZE, scene=scene.with_aot(0.25), fmt="jp2", baseline="05.10",
+                   date="2024-06-12", seed=4)
+    return {"old": old, "new": new}
+
+
+def source_of(path, index=0):
+    product = open_product(path)
+    return GranuleSource.create(product, product.granule, index)
+
+
+def tile_grid(source, resolution):
+    g = source.granule.grids[10]
+    width = g.ncols * 10 // resolution
+    return OutputGrid("T", source.granule.epsg, (g.ulx_m, float(resolution), 0.0, g.uly_m, 0.0,
+                                                 -float(resolution)), width, width, resolution)
+
+
+def whole(grid):
+    return Block(grid, 0, 0, grid.height, grid.width)
+
+
+@pytest.mark.parametrize("which, baseline, seed", [("old", "03.01", 3), ("new", "05.10", 4)])
+def test_reflectance_honours_offset_and_quantification(products, scene, which, baseline, seed):
+    source = source_of(products[which])
+    assert source.product.radiometric_offset.get("B04", 0.0) == (
+        -1000.0 if baseline >= "04.00" else 0.0)
+    values = source.read("B04", whole(tile_grid(source, 10)), DatasetCache())
+    s = scene if which == "old" else scene.with_aot(0.25)
+    expected = expected_reflectance(s, "B04", 10, seed=seed, baseline=baseline)
+    np.testing.assert_array_equal(values, expected)  # NaN where DN 0, equal elsewhere
+    assert np.isnan(values[-6:]).all()
+    # Clear vegetation is dark in red whatever the baseline (the offset is applied).
+    assert 0.02 < float(np.mean(values[90:110, 0:60])) < 0.06
+
+
+def test_each_output_resolution_follows_the_rules(products, scene):
+    source = source_of(products["old"])
+    cache = DatasetCache()
+    b08_10 = expected_reflectance(scene, "B08", 10, seed=3, baseline="03.01")
+    b05_20 = expected_reflectance(scene, "B05", 20, seed=3, baseline="03.01")
+    b01_60 = expected_reflectance(scene, "B01", 60, seed=3, baseline="03.01")
+    scl_20 = expected_layer(scene, "SCL", 20)
+    # 20 m: B08 mean of 2 x 2; B01 nearest from 60 m; B05 as is.
+    grid = tile_grid(source, 20)
+    np.testing.assert_allclose(source.read("B08", whole(grid), cache),
+                               b08_10.reshape(60, 2, 60, 2).mean(axis=(1, 3)), rtol=1e-6)
+    np.testing.assert_array_equal(source.read("B01", whole(grid), cache),
+                                  b01_60.repeat(3, 0).repeat(3, 1))
+    np.testing.assert_array_equal(source.read("B05", whole(grid), cache), b05_20)
+    # 10 m: SCL and 20 m bands repeated 2 x 2.
+    grid = tile_grid(source, 10)
+    np.testing.assert_array_equal(source.read("SCL", whole(grid), cache),
+                                  scl_20.repeat(2, 0).repeat(2, 1))
+    # 30 m: 10 m bands mean of 3 x 3; 20 m bands area-weighted; SCL from the centre pixel.
+    grid = tile_grid(source, 30)
+    np.testing.assert_allclose(source.read("B08", whole(grid), cache),
+                               b08_10.reshape(40, 3, 40, 3).mean(axis=(1, 3)), rtol=1e-6)
+    b05_as_10 = b05_20.repeat(2, 0).repeat(2, 1)
+    np.testing.assert_allclose(source.read("B05", whole(grid), cache),
+                               b05_as_10.reshape(40, 3, 40, 3).mean(axis=(1, 3)), rtol=1e-5)
+    centre = (np.arange(40) * 30 + 15) // 20
+    np.testing.assert_array_equal(source.read("SCL", whole(grid), cache),
+                                  scl_20[np.ix_(centre, centre)])
+    # 60 m: B08 mean of 6 x 6, the 20 m bands from the product's R60m.
+    grid = tile_grid(source, 60)
+    np.testing.assert_allclose(source.read("B08", whole(grid), cache),
+                               b08_10.reshape(20, 6, 20, 6).mean(axis=(1, 3)), rtol=1e-6)
+    np.testing.assert_array_equal(
+        source.read("B05", whole(grid), cache),
+        expected_reflectance(scene, "B05", 60, seed=3, baseline="03.01"))
+
+
+def test_blocks_read_the_same_values_as_the_whole_grid(products):
+    source = source_of(products["new"])
+    cache = DatasetCache()
+    grid = tile_grid(source, 30)
+    full = source.read("B11", whole(grid), cache)
+    for row0, col0, nrows, ncols in grid.blocks(7, 9):
+        part = source.read("B11", Block(grid, row0, col0, nrows, ncols), cache)
+        np.testing.assert_array_equal(part, full[row0:row0 + nrows, col0:col0 + ncols])
+
+
+def test_quality_layers_are_physical(products, scene):
+    source = source_of(products["new"])
+    cache = DatasetCache()
+    block = whole(tile_grid(source, 20))
+    aot = source.read("AOT", block, cache)
+    assert np.nanmean(aot) == pytest.approx(0.25, abs=0.01)
+    cloud = source.read("MSK_CLDPRB", block, cache)
+    expected = expected_layer(scene.with_aot(0.25), "CLDPRB", 20).astype(np.float32)
+    np.testing.assert_array_equal(cloud, expected)
+    assert cloud[35, 5] > 50  # under the cloud
+
+
+def test_a_block_outside_the_granule_reads_nothing(products):
+    source = source_of(products["old"])
+    grid = tile_grid(source, 20)
+    g = grid.geotransform
+    far = OutputGrid("far", grid.epsg, (g[0] + 50_000, g[1], 0, g[3], 0, g[5]), 10, 10, 20)
+    assert source.read("B02", whole(far), DatasetCache()) is None
+
+
+def test_view_zenith_follows_the_metadata_grids(tmp_path):
+    # A product whose viewing zenith grids all say 11 deg: the interpolated mean is 11 too.
+    path = make_l2a(tmp_path, size_10m=60, fmt="tif",
+                    scene=Scene.uniform(60, Surface.SOIL).with_view_zenith(11.0))
+    source = source_of(path)
+    angles = source.angles_on("view_zenith_mean", whole(tile_grid(source, 20)))
+    np.testing.assert_allclose(angles, 11.0, atol=1e-4)
+    sun = source.angles_on("sun_zenith", whole(tile_grid(source, 20)))
+    assert 10 < float(sun.mean()) < 60  # June, mid-latitude, late morning
+
+
+def test_swath_edge_products_have_view_zenith_near_11(tmp_path):
+    path = make_l2a(tmp_path, size_10m=60, fmt="tif", swath_edge=True)
+    source = source_of(path)
+    zenith = source.angles_on("view_zenith_mean", whole(tile_grid(source, 20)))
+    assert zenith.min() > 10.0 and zenith.max() > 10.8
+
+
+def test_reprojected_read_matches_the_native_one(products):
+    source = source_of(products["old"])
+    cache = DatasetCache()
+    native = tile_grid(source, 20)
+    # The same ground on a WGS84 grid: values come through a GDAL warped VRT.
+    from osgeo import osr
+    src = osr.SpatialReference()
+    src.ImportFromEPSG(native.epsg)
+    dst = osr.SpatialReference()
+    dst.ImportFromEPSG(4326)
+    for srs in (src, dst):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    xmin, ymin, xmax, ymax = native.bounds
+    ct = osr.CoordinateTransformation(src, dst)
+    lon0, lat0, _ = ct.TransformPoint(xmin + 300, ymax - 300)
+    step = 0.0002
+    grid = OutputGrid("WGS84", 4326, (lon0, step, 0, lat0, 0, -step), 20, 20, 20)
+    warped = source.read("SCL", whole(grid), cache)
+    assert warped.dtype == np.uint8 and set(np.unique(warped)) <= {4, 6, 9}
+    angles = source.angles_on("view_zenith_mean", whole(grid))
+    assert np.isfinite(angles).all()
+
+
+def test_fill_angle_nodes_extrapolates_linearly():
+    nodes = np.array([[np.nan, 2.0, 3.0, 4.0, np.nan],
+                      [np.nan, 3.0, 4.0, 5.0, np.nan],
+                      [np.nan, np.nan, np.nan, np.nan, np.nan]])
+    filled = fill_angle_nodes(nodes)
+    np.testing.assert_allclose(filled, [[1, 2, 3, 4, 5], [2, 3, 4, 5, 6], [3, 4, 5, 6, 7]])
+
+
+def test_angle_field_interpolates_bilinearly_between_nodes():
+    zen = np.array([[0.0, 10.0], [20.0, 30.0]])
+    grid = AngleGrid(zen, np.full((2, 2), 90.0), 1000.0, 2000.0, 5000.0, 5000.0)
+
+    class Angles:  # the parts of TileAngles AngleField reads
+        sun = grid
+        viewing = {("B02", 1): grid}
+        mean_viewing_deg = {}
+        mean_sun_zenith_deg = None
+        mean_sun_azimuth_deg = None
+
+    class FakeGranule:
+        angles = Angles()
+
+    field = AngleField.from_granule(FakeGranule())
+    x = np.array([1000.0, 3500.0, 6000.0, 3500.0])
+    y = np.array([2000.0, 2000.0 - 2500.0, -3000.0, -10_000.0])  # last: beyond, clamped
+    np.testing.assert_allclose(field.sample("view_zenith_mean", x, y), [0, 15, 30, 25])
+    np.testing.assert_allclose(field.sample("view_azimuth_mean", x, y), 90.0, atol=1e-4)
+
+
+def test_merge_keeps_the_smaller_aot_where_both_have_data():
+    has_data = np.array([[True, True, False, False], [True, True, True, False],
+                         [True, True, True, True]])
+    aot = {0: np.array([0.3, 0.1, 0.0, 0.0]), 1: np.array([0.2, 0.2, 0.5, np.nan])}
+    kept = merge_same_datatake([[0, 1], [2]], has_data, aot)
+    assert kept.tolist() == [[1, 0, 1, 0], [2, 2, 2, 2]]
+
+
+def test_datatake_groups_join_same_day_same_orbit(products, tmp_path):
+    from tests.synthetic import make_l2a_overlap
+
+    north, south = make_l2a_overlap(tmp_path, size_10m=60, fmt="tif")
+    sources = [source_of(products["old"]), source_of(north, 1), source_of(south, 2)]
+    assert datatake_groups(sources) == [[0], [1, 2]]
