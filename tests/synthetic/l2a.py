@@ -119,7 +119,8 @@ def make_l2a(out_dir: Union[str, Path], *, tile: str = "32TQM",
 
     _write_rasters(layout, scene, geo, fmt, seed, baseline)
     scl20 = R.expected_layer(scene, "SCL", 20)
-    masks = _write_qi_masks(layout, scene, geo, fmt)
+    masks = _write_detector_footprints(layout, acq, fmt, baseline, abs_orbit, generated)
+    masks += _write_qi_masks(layout, scene, geo, fmt)
     _write_tile_metadata(layout, acq, scene, baseline, generated, abs_orbit, scl20, masks)
     _write_product_metadata(layout, acq, baseline, generated, abs_orbit, relative_orbit, scl20,
                             name, scene.aot)
@@ -168,6 +169,24 @@ def _write_rasters(layout: _Layout, scene: Scene, geo, fmt: str, seed: int,
             for row0, array in R.iter_layer_strips(scene, layer, res):
                 writer.write(row0, array)
             writer.close()
+
+
+def _write_detector_footprints(layout: _Layout, acq: Acquisition, fmt: str, baseline: str,
+                               abs_orbit: int, generated: datetime) -> list[tuple[dict, str]]:
+    """MSK_DETFOO per band: rasters from baseline 04.00 (as the real 05.09 L2A), GML before."""
+    from .footprints import write_detfoo_gml, write_detfoo_raster
+    listed = []
+    for band_id, band in enumerate(BANDS):
+        if float(baseline) >= 4.0:
+            rel = layout.qi_rel(f"MSK_DETFOO_{band}")
+            write_detfoo_raster(layout.safe / rel, acq, NATIVE_RESOLUTION_M[band], fmt)
+        else:
+            rel = f"{layout.granule_rel}/QI_DATA/MSK_DETFOO_{band}.gml"
+            write_detfoo_gml(layout.safe / rel, acq, band,
+                             f"{acq.spacecraft}_OPER_MSK_DETFOO_{N.PROCESSING_CENTRE[acq.spacecraft]}"
+                             f"_{N.stamp(generated)}_A{abs_orbit:06d}_T{acq.tile.tile}_{band}_MSIL2A")
+        listed.append(({"bandId": band_id, "type": "MSK_DETFOO"}, rel))
+    return listed
 
 
 def _write_qi_masks(layout: _Layout, scene: Scene, geo, fmt: str) -> list[tuple[dict, str]]:
