@@ -207,3 +207,24 @@ def test_runner_validates_before_queueing(store, results):
         runner.submit(dict(spec(), resolution_m=25, period="fortnight"))
     assert {"resolution_m", "period"} <= set(info.value.errors)
     assert store.orders() == []
+
+
+def test_runner_fails_an_order_it_cannot_finish_and_keeps_going(store, results, monkeypatch):
+    from s2gm_qgis.core.orders import runner as runner_module
+
+    def disk_full(folder, result):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner_module, "collect_files", disk_full)
+    runner = make_runner(store, results)
+    runner.start()
+    try:
+        order = runner.submit(spec())
+        assert wait_for(lambda: store.get(order.id).state == FAILED, 5.0)
+        assert "No space left on device" in store.get(order.id).error
+        assert not results_dir(results, order.id).exists()
+        monkeypatch.undo()
+        second = runner.submit(spec())
+        assert wait_for(lambda: store.get(second.id).state == FINISHED, 5.0)
+    finally:
+        runner.stop()

@@ -420,12 +420,15 @@ class OrderRunner:
                 cancel=event, shutdown=self._stopping, workers=self.workers,
                 parse_order=self.parse_order, owner=self.owner, claim=False,
             )
-        except Exception:
+        except Exception as exc:  # e.g. the results folder cannot be written: disk full
             log.error("order %s: could not be run to its end:\n%s", record.id,
                       traceback.format_exc())
             try:
-                self.store.fail(record.id, "the runner could not record the end of this order; "
-                                "see the service log")
+                remove_order_output(self.results_root, record.id)
+            except OSError:
+                log.error("order %s: cannot remove its partial output", record.id)
+            try:
+                self.store.fail(record.id, f"the runner failed: {type(exc).__name__}: {exc}")
             except S2GMError:
                 pass
         finally:
