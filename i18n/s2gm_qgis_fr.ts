@@ -44,22 +44,22 @@
         <translation>À propos de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="104"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="103"/>
         <source>Settings…</source>
         <translation>Paramètres…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="104"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="103"/>
         <source>Engine, service and folders of S2GM</source>
         <translation>Moteur, service et dossiers de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="108"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="107"/>
         <source>About S2GM…</source>
         <translation>À propos de S2GM…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="280"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="282"/>
         <source>The {feature} tool could not start: {error}</source>
         <translation>L'outil {feature} n'a pas pu démarrer : {error}</translation>
     </message>
@@ -214,7 +214,7 @@
         <translation>Ajouter un dossier d'archive Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/provider.py" line="34"/>
+        <location filename="../s2gm_qgis/processing/provider.py" line="37"/>
         <source>S2GM: Sentinel-2 mosaics and inter-band delays</source>
         <translation>S2GM : mosaïques Sentinel-2 et décalages entre bandes</translation>
     </message>
@@ -222,6 +222,41 @@
         <location filename="../s2gm_qgis/gui/settings_dialog.py" line="218"/>
         <source>{field}: {reason}</source>
         <translation>{field} : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="78"/>
+        <source>Read Sentinel-2 product metadata</source>
+        <translation>Lire les métadonnées d'un produit Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="81"/>
+        <source>Sentinel-2 products</source>
+        <translation>Produits Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="87"/>
+        <source>Reads a Sentinel-2 L1C or L2A product (a .SAFE folder, a .zip, or any file inside one such as MTD_MSIL1C.xml) and writes one feature per tile: product name, level, spacecraft, processing baseline, sensing start, relative orbit, cloud cover, quantification value, tile, EPSG code, tile sensing time, number of images, datastrip and, if the datastrip is missing or unusable, why. The geometry is the data footprint in WGS 84 when the metadata gives one. Nothing is written in the product.</source>
+        <translation>Lit un produit Sentinel-2 L1C ou L2A (un dossier .SAFE, un .zip, ou un fichier qu'il contient comme MTD_MSIL1C.xml) et écrit une entité par tuile : nom du produit, niveau, satellite, version de traitement, début d'acquisition, orbite relative, couverture nuageuse, valeur de quantification, tuile, code EPSG, heure d'acquisition de la tuile, nombre d'images, datastrip et, si le datastrip manque ou est inutilisable, pourquoi. La géométrie est l'emprise des données en WGS 84 quand les métadonnées la donnent. Rien n'est écrit dans le produit.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="101"/>
+        <source>Sentinel-2 product (.zip, .SAFE folder or a file inside it)</source>
+        <translation>Produit Sentinel-2 (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="101"/>
+        <source>Sentinel-2 products (*.zip *.xml);;All files (*)</source>
+        <translation>Produits Sentinel-2 (*.zip *.xml);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="106"/>
+        <source>Only this tile (e.g. 31TCJ)</source>
+        <translation>Seulement cette tuile (par ex. 31TCJ)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="109"/>
+        <source>Product metadata</source>
+        <translation>Métadonnées du produit</translation>
     </message>
 </context>
 </TS>

@@ -16,9 +16,12 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..gui.i18n import tr
 from ..resources import icon_path
+from .product_info import ProductMetadataAlgorithm
 
 #: Zero-argument callables returning a new algorithm each, in toolbox order.
-ALGORITHM_FACTORIES: list[Callable[[], QgsProcessingAlgorithm]] = []
+ALGORITHM_FACTORIES: list[Callable[[], QgsProcessingAlgorithm]] = [
+    ProductMetadataAlgorithm,
+]
 
 
 class S2gmProvider(QgsProcessingProvider):

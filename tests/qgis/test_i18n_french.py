@@ -43,6 +43,8 @@ def test_actions_menu_and_provider_are_french(french_plugin):
     assert french_plugin.settings_action.toolTip() == "Moteur, service et dossiers de S2GM"
     provider = QgsApplication.processingRegistry().providerById("s2gm")
     assert provider.longName() == "S2GM\u00a0: mosaïques Sentinel-2 et décalages entre bandes"
+    algorithm = QgsApplication.processingRegistry().algorithmById("s2gm:productmetadata")
+    assert algorithm.displayName() == "Lire les métadonnées d'un produit Sentinel-2"
 
 
 def test_dialogs_are_french(french_plugin, tmp_path):

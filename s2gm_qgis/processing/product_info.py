@@ -1,0 +1,145 @@
+"""Processing algorithm "Read Sentinel-2 product metadata" (``s2gm:productmetadata``).
+
+One feature per tile (granule) of a Sentinel-2 L1C/L2A product, SAFE folder or zip, with the
+product and tile facts the other tools rely on (level, spacecraft, processing baseline, orbit,
+sensing times, quantification, datastrip) and the data footprint as its geometry (EPSG:4326),
+so that a folder of products can be listed, filtered and mapped in a model or with qgis_process.
+The reading is ``s2gm_qgis.core.safe.open_product``; nothing is written in the product.
+"""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core.errors import S2GMError
+from ..core.safe import open_product
+from ..gui.i18n import tr
+
+#: (field name, QVariant type) of the output, in order.
+FIELDS = (
+    ("product", QVariant.String),
+    ("level", QVariant.String),
+    ("spacecraft", QVariant.String),
+    ("baseline", QVariant.String),
+    ("start_utc", QVariant.String),
+    ("rel_orbit", QVariant.Int),
+    ("cloud_pct", QVariant.Double),
+    ("quantif", QVariant.Double),
+    ("tile", QVariant.String),
+    ("epsg", QVariant.Int),
+    ("sensed_utc", QVariant.String),
+    ("n_images", QVariant.Int),
+    ("datastrip", QVariant.String),
+    ("ds_problem", QVariant.String),
+    ("path", QVariant.String),
+)
+
+
+def output_fields() -> QgsFields:
+    fields = QgsFields()
+    for name, kind in FIELDS:
+        fields.append(QgsField(name, kind))
+    return fields
+
+
+def footprint_geometry(ring) -> QgsGeometry:
+    """Polygon of a (lon, lat) ring; an empty geometry when the metadata gives none."""
+    if not ring or len(ring) < 3:
+        return QgsGeometry()
+    return QgsGeometry.fromPolygonXY([[QgsPointXY(lon, lat) for lon, lat in ring]])
+
+
+class ProductMetadataAlgorithm(QgsProcessingAlgorithm):
+    """Sentinel-2 product -> one feature per tile with its facts and footprint."""
+
+    INPUT = "INPUT"
+    TILE = "TILE"
+    OUTPUT = "OUTPUT"
+
+    def name(self) -> str:
+        return "productmetadata"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Read Sentinel-2 product metadata")
+
+    def group(self) -> str:
+        return tr("Sentinel-2 products")
+
+    def groupId(self) -> str:  # noqa: N802 (QGIS API)
+        return "products"
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
+        return tr(
+            "Reads a Sentinel-2 L1C or L2A product (a .SAFE folder, a .zip, or any file inside "
+            "one such as MTD_MSIL1C.xml) and writes one feature per tile: product name, level, "
+            "spacecraft, processing baseline, sensing start, relative orbit, cloud cover, "
+            "quantification value, tile, EPSG code, tile sensing time, number of images, "
+            "datastrip and, if the datastrip is missing or unusable, why. The geometry is the "
+            "data footprint in WGS 84 when the metadata gives one. Nothing is written in the "
+            "product."
+        )
+
+    def createInstance(self) -> "ProductMetadataAlgorithm":  # noqa: N802 (QGIS API)
+        return ProductMetadataAlgorithm()
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
+        self.addParameter(QgsProcessingParameterFile(
+            self.INPUT, tr("Sentinel-2 product (.zip, .SAFE folder or a file inside it)"),
+            behavior=QgsProcessingParameterFile.Behavior.File,
+            fileFilter=tr("Sentinel-2 products (*.zip *.xml);;All files (*)"),
+        ))
+        self.addParameter(QgsProcessingParameterString(
+            self.TILE, tr("Only this tile (e.g. 31TCJ)"), optional=True,
+        ))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, tr("Product metadata"), QgsProcessing.SourceType.TypeVectorPolygon,
+        ))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        tile = (self.parameterAsString(parameters, self.TILE, context) or "").strip()
+        tile = tile.upper().removeprefix("T") or None
+        try:
+            product = open_product(path, tile=tile)
+        except (S2GMError, OSError) as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        sink, dest_id = self.parameterAsSink(
+            parameters, self.OUTPUT, context, output_fields(), QgsWkbTypes.Type.Polygon,
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+        )
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        granules = [product.granule] if tile else list(product.granules)
+        for index, granule in enumerate(granules):
+            if feedback.isCanceled():
+                break
+            feature = QgsFeature(output_fields())
+            feature.setGeometry(footprint_geometry(
+                granule.footprint_lonlat
+                or (product.footprint_lonlat if len(product.granules) == 1 else None)
+            ))
+            feature.setAttributes([
+                product.name, product.level, product.spacecraft, product.processing_baseline,
+                product.sensing_start_utc.isoformat(), product.relative_orbit,
+                product.cloud_cover_pct, product.quantification_value, granule.tile_id,
+                granule.epsg, granule.sensing_time_utc.isoformat(), len(granule.images),
+                granule.datastrip_id, product.datastrip_problem, product.path,
+            ])
+            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+            feedback.setProgress(100.0 * (index + 1) / len(granules))
+        return {self.OUTPUT: dest_id}
