@@ -39,9 +39,13 @@ system-packages:
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
+# pyproj looks for PROJ data under sys.prefix, which in a venv is .venv: point it at Debian's
+# data (as Debian's own python3 finds it) through a .pth line run at interpreter start.
 $(VENV)/.setup-done: requirements-dev.txt
 	@test -x $(PY) || $(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@echo "import os; os.environ.setdefault('PROJ_DATA', '/usr/share/proj'); os.environ.setdefault('PROJ_LIB', '/usr/share/proj')" \
+	  > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/s2gm_proj_data.pth"
 	@touch $@
 
 test: setup
