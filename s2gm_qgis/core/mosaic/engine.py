@@ -1,0 +1,502 @@
+"""``run_mosaic``: an order in, an S2GM temporal mosaic folder out.
+
+1. The archives are indexed in a :class:`~.catalogue.Catalogue` (incremental) and queried for the
+   L2A products over the AOI and period; each product granule becomes a
+   :class:`~.observations.GranuleSource` with its ``source_index`` (row of SourceProductIndices,
+   in sensing-time order).
+2. Every output grid (:func:`~.grid.plan_output_grids`) is processed in blocks of 512 x 512
+   pixels (the writers' tile size), on a pool of threads (numpy and GDAL release the GIL, so both
+   cores work). A block reads, for each granule reaching it, the SCL first (a granule with no
+   data there is skipped), then the reflectance bands and the view zenith; applies the valid
+   filter, merges granules of the same datatake (smaller AOT), chooses per pixel (none, single,
+   STC, medoid: :mod:`.select`), then reads the quality layers and angles of the chosen
+   observations only, and hands physical values to the grid's writer. At most two blocks per
+   worker are in flight, so memory depends on the block size and the number of observations,
+   never on the area.
+3. The writers stage everything beside the final folder, which appears only when complete; on
+   an error or a cancel every staged file is removed.
+
+Pixels outside the AOI are no data in every layer and are not counted.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+from osgeo import osr
+
+from ... import __version__
+from ..errors import CancelledError, NoProductsError, ProductError, S2GMError
+from ..safe import open_product
+from .grid import OutputGrid, aoi_mask, plan_output_grids
+from .layers import LAYERS, REFLECTANCE
+from .observations import (
+    AOT, CLOUD_PROBABILITY, SCL, SNOW_PROBABILITY, SUN_AZIMUTH, SUN_ZENITH, VIEW_AZIMUTH,
+    VIEW_ZENITH, Block, DatasetCache, GranuleSource, datatake_groups, merge_same_datatake,
+)
+from .order import MosaicOrder
+from .select import (
+    REFLECTANCE_BANDS, Method, select_best, take_selected, valid_observations,
+)
+from .writers import OrderOutput
+
+ProgressCallback = Callable[[float, str], Any]
+CancelFlag = Union[Callable[[], bool], threading.Event, None]
+
+#: Output block edge, pixels: the GeoTIFF/COG tile size, so each block writes whole tiles.
+BLOCK_PX = 512
+
+#: Output layers read from the chosen observation's product (layer -> product layer).
+_PRODUCT_QUALITY = {
+    "quality_aot": AOT,
+    "quality_cloud_confidence": CLOUD_PROBABILITY,
+    "quality_snow_confidence": SNOW_PROBABILITY,
+}
+#: Output angle layers computed for the chosen observation.
+_ANGLES = {
+    "view_azimuth_mean": VIEW_AZIMUTH,
+    "sun_zenith": SUN_ZENITH,
+    "sun_azimuth": SUN_AZIMUTH,
+}
+COUNT_KEYS = ("pixels_with_data", "medoid", "stc", "single", "none")
+
+
+@dataclass(frozen=True)
+class MosaicResult:
+    """What a run produced.
+
+    ``files``: layer -> one path per output grid (grid order); ``source_products``: the
+    SourceProductIndices rows (index, product_id, tile_id, sensing_time_utc, path); ``counts``:
+    AOI pixels with data, chosen by medoid / STC / single observation, and with none;
+    ``skipped``: (path, reason) of products that could not be used.
+    """
+
+    output_dir: Path
+    files: Mapping[str, tuple[Path, ...]]
+    source_products: tuple[Mapping[str, Any], ...]
+    counts: Mapping[str, int]
+    metadata_paths: tuple[Path, ...]
+    quicklook_paths: tuple[Path, ...]
+    grids: tuple[OutputGrid, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+    elapsed_s: float = 0.0
+
+    @property
+    def metadata_path(self) -> Path:
+        """The metadata JSON of the first grid (every grid has one)."""
+        return self.metadata_paths[0]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (what the command line prints with --json)."""
+        return {
+            "output_dir": str(self.output_dir),
+            "files": {layer: [str(p) for p in paths] for layer, paths in self.files.items()},
+            "source_products": [
+                {**item, "sensing_time_utc": item["sensing_time_utc"].isoformat()
+                 if hasattr(item["sensing_time_utc"], "isoformat") else item["sensing_time_utc"]}
+                for item in self.source_products
+            ],
+            "counts": dict(self.counts),
+            "metadata_path": str(self.metadata_path),
+            "metadata_paths": [str(p) for p in self.metadata_paths],
+            "quicklook_paths": [str(p) for p in self.quicklook_paths],
+            "grids": [
+                {"name": g.name, "epsg": g.epsg, "width": g.width, "height": g.height,
+                 "geotransform": list(g.geotransform), "resolution_m": g.resolution}
+                for g in self.grids
+            ],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "elapsed_s": round(self.elapsed_s, 3),
+            "software_version": __version__,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# One block
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class BlockOutput:
+    """Physical values per output layer of one block, and its pixel counts."""
+
+    values: dict[str, np.ndarray]
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+
+
+def composite_block(
+    sources: Sequence[GranuleSource],
+    block: Block,
+    layers: Sequence[str],
+    datasets: DatasetCache,
+    aoi: Optional[np.ndarray] = None,
+) -> BlockOutput:
+    """Composite one block of a grid from the granules ``sources`` (see the module docstring).
+
+    ``layers``: the output layers to return; ``aoi``: boolean (nrows, ncols), False outside
+    the AOI (None: everywhere inside). Every returned array is float32 (nrows, ncols) with NaN
+    for no data, as the writers take them.
+    """
+    shape = block.shape
+    n_pixels = shape[0] * shape[1]
+    inside = np.ones(n_pixels, dtype=bool) if aoi is None else aoi.reshape(-1)
+
+    # Which granules have data here: SCL is one byte per pixel and tells no data (class 0).
+    active: list[GranuleSource] = []
+    scl_rows: list[np.ndarray] = []
+    if inside.any():
+        for source in sources:
+            scl = source.read(SCL, block, datasets)
+            if scl is None:
+                continue
+            scl = scl.reshape(-1)
+            if not (scl[inside] != 0).any():
+                continue
+            active.append(source)
+            scl_rows.append(scl)
+    n_obs = len(active)
+
+    bands = {b: np.empty((n_obs, n_pixels), dtype=np.float32) for b in REFLECTANCE_BANDS}
+    vza = np.empty((n_obs, n_pixels), dtype=np.float32)
+    for row, source in enumerate(active):
+        for band in REFLECTANCE_BANDS:
+            values = source.read(band, block, datasets)
+            bands[band][row] = np.nan if values is None else values.reshape(-1)
+        vza[row] = source.angles_on(VIEW_ZENITH, block).reshape(-1)
+    scl_stack = (np.stack(scl_rows) if scl_rows
+                 else np.zeros((0, n_pixels), dtype=np.uint8))
+
+    valid = valid_observations(bands, scl_stack, vza) if n_obs else np.zeros((0, n_pixels), bool)
+    valid &= inside[None, :]
+
+    # One sample per datatake: granules of the same acquisition overlap along tile edges.
+    groups = datatake_groups(active)
+    if any(len(g) > 1 for g in groups):
+        has_data = scl_stack != 0
+        for stack in bands.values():
+            has_data &= np.isfinite(stack)
+        aot = {}
+        for members in groups:
+            if len(members) > 1:
+                for row in members:
+                    values = active[row].read(AOT, block, datasets)
+                    aot[row] = (np.full(n_pixels, np.nan, np.float32) if values is None
+                                else values.reshape(-1))
+        member_row = merge_same_datatake(groups, has_data, aot)
+        bands = {b: np.take_along_axis(s, member_row, axis=0) for b, s in bands.items()}
+        scl_stack = np.take_along_axis(scl_stack, member_row, axis=0)
+        vza = np.take_along_axis(vza, member_row, axis=0)
+        valid = np.take_along_axis(valid, member_row, axis=0)
+    else:
+        member_row = np.broadcast_to(np.arange(n_obs)[:, None], (n_obs, n_pixels))
+
+    selection = select_best(bands, scl_stack, valid)
+    index = selection.index
+    chosen = np.full(n_pixels, -1, dtype=np.intp)  # row in ``active`` per pixel
+    has = index >= 0
+    if has.any():
+        chosen[has] = member_row[index[has], np.flatnonzero(has)]
+
+    out: dict[str, np.ndarray] = {}
+    for name in layers:
+        layer = LAYERS[name]
+        if layer.kind == REFLECTANCE:
+            values = take_selected(bands[name], index)
+        elif name == "quality_scene_classification":
+            values = take_selected(scl_stack, index)
+        elif name == "view_zenith_mean":
+            values = take_selected(vza, index)
+        elif name in _PRODUCT_QUALITY or name in _ANGLES:
+            values = np.full(n_pixels, np.nan, dtype=np.float32)
+            for row in np.unique(chosen[has]):
+                where = chosen == row
+                if name in _PRODUCT_QUALITY:
+                    data = active[row].read(_PRODUCT_QUALITY[name], block, datasets)
+                else:
+                    data = active[row].angles_on(_ANGLES[name], block)
+                if data is not None:
+                    values[where] = data.reshape(-1)[where]
+        elif name == "source_index":
+            lookup = np.array([s.source_index for s in active] + [0], dtype=np.float32)
+            values = np.where(has, lookup[chosen], np.nan).astype(np.float32)
+        elif name == "valid_obs":
+            values = selection.valid_obs.astype(np.float32)
+        elif name == "medoid_mos":
+            values = selection.medoid_mos
+        else:
+            raise S2GMError(f"the engine does not know how to make layer {name!r}")
+        values = np.asarray(values, dtype=np.float32)
+        if not inside.all():
+            values = np.where(inside, values, np.float32(np.nan))
+        out[name] = values.reshape(shape)
+
+    method = selection.method[inside]
+    per_method = np.bincount(method, minlength=len(Method))
+    counts = {
+        "pixels_with_data": int(inside.sum() - per_method[Method.NONE]),
+        "medoid": int(per_method[Method.MEDOID]),
+        "stc": int(per_method[Method.STC]),
+        "single": int(per_method[Method.SINGLE]),
+        "none": int(per_method[Method.NONE]),
+    }
+    return BlockOutput(out, counts)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+def _granule_reaches(source: GranuleSource, grid: OutputGrid) -> bool:
+    """True when the granule's extent (transformed into the grid's CRS) meets the grid's."""
+    granule = source.granule
+    if not granule.grids:
+        return False
+    xmin, ymin, xmax, ymax = next(iter(granule.grids.values())).bounds_m
+    t = np.linspace(0.0, 1.0, 9)
+    xs = np.concatenate([xmin + (xmax - xmin) * t, np.full(9, xmax),
+                         xmax - (xmax - xmin) * t, np.full(9, xmin)])
+    ys = np.concatenate([np.full(9, ymax), ymax - (ymax - ymin) * t, np.full(9, ymin),
+                         ymin + (ymax - ymin) * t])
+    if granule.epsg != grid.epsg:
+        src, dst = osr.SpatialReference(), osr.SpatialReference()
+        src.ImportFromEPSG(granule.epsg)
+        dst.ImportFromEPSG(grid.epsg)
+        for srs in (src, dst):
+            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        points = np.asarray(osr.CoordinateTransformation(src, dst).TransformPoints(
+            np.column_stack([xs, ys])))
+        xs, ys = points[:, 0], points[:, 1]
+    gx0, gy0, gx1, gy1 = grid.bounds
+    return bool(xs.min() < gx1 and xs.max() > gx0 and ys.min() < gy1 and ys.max() > gy0)
+
+
+def open_sources(entries: Iterable[Any]) -> tuple[list[GranuleSource], list[tuple[str, str]]]:
+    """Open the catalogue entries' products as granule sources, in sensing-time order (which
+    gives ``source_index``); unreadable or non-L2A products are returned as (path, reason)."""
+    opened = []
+    skipped: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in entries:
+        path = str(entry.path)
+        tile = getattr(entry, "tile_id", None)
+        try:
+            product = open_product(path, tile=tile) if tile else open_product(path)
+        except S2GMError as exc:
+            skipped.append((path, str(exc)))
+            continue
+        if product.level != "L2A":
+            skipped.append((path, f"a {product.level} product; mosaics need L2A (Sen2Cor)"))
+            continue
+        granules = (product.granule,) if tile else product.granules
+        for granule in granules:
+            key = (product.name, granule.tile_id)
+            if key in seen:  # the same product in two archives
+                continue
+            seen.add(key)
+            opened.append((granule.sensing_time_utc, product.name, granule.tile_id, product,
+                           granule))
+    opened.sort(key=lambda item: item[:3])
+    sources = [GranuleSource.create(product, granule, index)
+               for index, (_, _, _, product, granule) in enumerate(opened)]
+    return sources, skipped
+
+
+def _source_rows(sources: Sequence[GranuleSource]) -> list[dict[str, Any]]:
+    return [
+        {"index": s.source_index, "product_id": s.product_id, "tile_id": s.granule.tile_id,
+         "sensing_time_utc": s.sensing_time_utc, "path": s.product.path}
+        for s in sources
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+
+def _cancel_check(cancel: CancelFlag) -> Callable[[], bool]:
+    if cancel is None:
+        return lambda: False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set
+    if callable(cancel):
+        return lambda: bool(cancel())
+    raise TypeError("cancel must be a callable returning bool or a threading.Event")
+
+
+def _progress_reporter(progress: Optional[ProgressCallback]) -> Callable[[float, str], None]:
+    lock = threading.Lock()
+    last = [0.0]
+
+    def report(fraction: float, message: str) -> None:
+        if progress is None:
+            return
+        with lock:  # monotonic, whatever thread reports
+            last[0] = max(last[0], min(1.0, fraction))
+            value = last[0]
+        progress(value, message)
+
+    return report
+
+
+def _catalogue_of(archives, catalogue_path, workdir: Path, report, cancelled
+                  ) -> tuple["Catalogue", list[tuple[str, str]]]:
+    from .catalogue import Catalogue  # the index is only needed by a run, not by importers
+
+    if isinstance(archives, Catalogue):
+        return archives, []
+    if isinstance(archives, (str, os.PathLike)):
+        archives = [archives]
+    folders = [str(a) for a in archives]
+    if not folders:
+        raise S2GMError("no archive folder given")
+    for folder in folders:
+        if not os.path.isdir(folder):
+            raise S2GMError(f"{folder}: archive folder does not exist")
+    catalogue = Catalogue(catalogue_path or workdir / "catalogue.sqlite")
+
+    def scan_progress(fraction, message=""):
+        report(0.05 * float(fraction), f"indexing archives: {message}".rstrip(": "))
+
+    scan = catalogue.scan(folders, progress=scan_progress, cancel=cancelled)
+    return catalogue, [(str(p), str(r)) for p, r in getattr(scan, "failed", [])]
+
+
+def run_mosaic(
+    order: MosaicOrder,
+    archives: Union[Sequence[Union[str, os.PathLike]], str, os.PathLike, "Catalogue"],
+    out_dir: Union[str, os.PathLike],
+    *,
+    catalogue_path: Optional[Union[str, os.PathLike]] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: CancelFlag = None,
+    workers: Optional[int] = None,
+) -> MosaicResult:
+    """Composite ``order`` from the L2A products in ``archives`` into ``out_dir``.
+
+    ``archives``: folders to index (with ``catalogue_path`` the index persists and re-scans are
+    incremental; without, a temporary one is used) or a ready :class:`Catalogue`.
+    ``progress(fraction, message)`` is called from worker threads; ``cancel`` is a callable
+    returning True or a ``threading.Event``: the run stops at the next block, removes what it
+    staged and raises CancelledError. Raises NoProductsError when no usable L2A product covers
+    the AOI in the period.
+    """
+    started = time.perf_counter()
+    cancelled = _cancel_check(cancel)
+    report = _progress_reporter(progress)
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    period = order.interval
+
+    workdir = Path(tempfile.mkdtemp(prefix="s2gm-engine-"))
+    datasets = DatasetCache()
+    try:
+        report(0.0, "indexing archives")
+        catalogue, scan_failures = _catalogue_of(archives, catalogue_path, workdir, report,
+                                                 cancelled)
+        if cancelled():
+            raise CancelledError("mosaic cancelled while indexing the archives")
+        entries = catalogue.query(order.aoi, period.start, period.end)
+        if not entries:
+            raise NoProductsError(
+                f"no L2A product in the archive covers the AOI between {period.start} and"
+                f" {period.end} ({period.type})")
+        sources, skipped = open_sources(entries)
+        skipped = scan_failures + skipped
+        if not sources:
+            reasons = "; ".join(f"{p}: {r}" for p, r in skipped[:5])
+            raise NoProductsError(f"no usable L2A product for the AOI between {period.start} and"
+                                  f" {period.end}: {reasons}")
+        grids = plan_output_grids(order)
+        per_grid = {g.name: [s for s in sources if _granule_reaches(s, g)] for g in grids}
+        if not any(per_grid.values()):
+            raise NoProductsError(
+                f"the {len(sources)} product(s) found for {period.start}..{period.end} do not"
+                " reach the AOI's output grid")
+        report(0.05, f"{len(sources)} observation(s), {len(grids)} output grid(s)")
+
+        output = OrderOutput(order, grids, out_dir)
+        try:
+            counts = _run_blocks(order, grids, per_grid, output, datasets, workers, report,
+                                 cancelled)
+            report(0.95, "writing files")
+            metadata = {
+                "source_products": _source_rows(sources),
+                "counts": counts,
+                "software_version": __version__,
+                "skipped_products": [{"path": p, "reason": r} for p, r in skipped],
+            }
+            files = output.commit(metadata)
+        except BaseException:
+            output.abort()
+            raise
+    finally:
+        datasets.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    report(1.0, "done")
+    return MosaicResult(
+        output_dir=files.folder,
+        files={layer: tuple(paths) for layer, paths in files.files.items()},
+        source_products=tuple(_source_rows(sources)),
+        counts=counts,
+        metadata_paths=tuple(files.metadata_paths),
+        quicklook_paths=tuple(files.quicklook_paths),
+        grids=tuple(grids),
+        skipped=tuple(skipped),
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cancelled
+                ) -> dict[str, int]:
+    """Composite and write every block of every grid on ``workers`` threads."""
+    jobs = [(grid, b) for grid in grids for b in grid.blocks(BLOCK_PX, BLOCK_PX)]
+    total = len(jobs)
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    layers = tuple(order.bands)
+
+    def work(grid: OutputGrid, window) -> dict[str, int]:
+        if cancelled():
+            return {}
+        row0, col0, nrows, ncols = window
+        block = Block(grid, row0, col0, nrows, ncols)
+        mask = aoi_mask(grid, row0, col0, nrows, ncols)
+        result = composite_block(per_grid[grid.name], block, layers, datasets, mask)
+        writer = output.writer(grid)
+        for name, values in result.values.items():
+            writer.write_block(name, row0, col0, values)
+        return result.counts
+
+    done = 0
+    pending: set[Future] = set()
+    jobs_iter = iter(jobs)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s2gm-mosaic") as pool:
+        try:
+            while True:
+                while len(pending) < 2 * workers and not cancelled():
+                    job = next(jobs_iter, None)
+                    if job is None:
+                        break
+                    pending.add(pool.submit(work, *job))
+                if not pending:
+                    break
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    for key, value in future.result().items():
+                        counts[key] += value
+                    done += 1
+                report(0.05 + 0.9 * done / total, f"block {done} of {total}")
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    if cancelled():
+        raise CancelledError("mosaic cancelled; nothing was written")
+    return counts
