@@ -1,0 +1,114 @@
+"""``python3 -m s2gm_qgis mosaic ...``: an S2GM temporal mosaic from local L2A archives.
+
+Exit 0 on success, 2 on bad input (the reason on stderr: invalid fields, missing archive, no
+product for the AOI and period), 130 when interrupted (nothing is left behind).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..core.errors import ValidationError
+from ..core.mosaic.order import BIT_DEPTHS, FORMATS, RESOLUTIONS_M, MosaicOrder
+from ..core.mosaic.periods import PERIOD_TYPES
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "mosaic",
+        help="composite a cloud-free S2GM temporal mosaic from local L2A products",
+        description=(
+            "Composite the Sentinel-2 L2A products of --archive folders over an AOI and a "
+            "period the way the Copernicus Sentinel-2 Global Mosaic does (valid-pixel filter, "
+            "medoid for 4+ observations, short-term composite for 2-3, quality layers), into an "
+            "S2GM-named folder under --out."
+        ),
+    )
+    parser.add_argument("--archive", action="append", required=True, metavar="DIR",
+                        help="folder of L2A products (SAFE folders or zips); repeat for several")
+    parser.add_argument("--aoi", required=True, metavar="GEOJSON|WKT|BBOX",
+                        help="GeoJSON text or file, WKT, or minx,miny,maxx,maxy in EPSG:4326")
+    parser.add_argument("--period", required=True, choices=PERIOD_TYPES,
+                        help="compositing period type")
+    parser.add_argument("--start", required=True, metavar="YYYY-MM-DD",
+                        help="a day of the period (snapped to its first day)")
+    parser.add_argument("--resolution", required=True, type=int, choices=RESOLUTIONS_M,
+                        help="output pixel size, metres")
+    parser.add_argument("--crs", default="utm", choices=("utm", "wgs84"),
+                        help="UTM of the AOI (split per zone / MGRS tile) or WGS84 (default utm)")
+    parser.add_argument("--format", default="gtiff", choices=FORMATS,
+                        help="output format (default gtiff)")
+    parser.add_argument("--bit-depth", type=int, default=16, choices=BIT_DEPTHS,
+                        help="16: reflectance x 10000 as UInt16; 8: reflectance x 250 as Byte")
+    parser.add_argument("--bands", default=None, metavar="B02,B03,...",
+                        help="comma-separated layers (bands, quality layers or S2GM aliases);"
+                             " default: all")
+    parser.add_argument("--name", default="mosaic", help="order name used in the file names")
+    parser.add_argument("--out", required=True, metavar="DIR", help="where the mosaic folder goes")
+    parser.add_argument("--catalogue", default=None, metavar="FILE",
+                        help="SQLite index of the archives to keep between runs (incremental)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="threads (default: the number of CPUs)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: folder, files, source products, counts")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.set_defaults(run=run)
+
+
+def build_order(args: argparse.Namespace) -> MosaicOrder:
+    """The order of the command-line arguments; ValidationError names every bad option."""
+    fields = {
+        "name": args.name, "aoi": args.aoi, "period": args.period, "start": args.start,
+        "resolution_m": args.resolution, "crs": args.crs, "format": args.format,
+        "bit_depth": args.bit_depth,
+    }
+    if args.bands:
+        fields["bands"] = [b for b in (part.strip() for part in args.bands.split(",")) if b]
+    try:
+        return MosaicOrder.create(**fields)
+    except ValidationError as exc:
+        option = {"resolution_m": "--resolution", "bit_depth": "--bit-depth"}
+        raise ValidationError({option.get(k, f"--{k}"): v for k, v in exc.errors.items()}) from None
+
+
+def _stderr_progress(quiet: bool):
+    if quiet:
+        return None
+    state = {"last": -1}
+
+    def report(fraction: float, message: str) -> None:
+        percent = int(fraction * 100)
+        if percent != state["last"]:
+            state["last"] = percent
+            print(f"\r{percent:3d}% {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+            if fraction >= 1.0:
+                print(file=sys.stderr)
+
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.mosaic.engine import run_mosaic  # GDAL-heavy: only when the command runs
+
+    order = build_order(args)
+    result = run_mosaic(order, args.archive, args.out, catalogue_path=args.catalogue,
+                        progress=_stderr_progress(args.quiet or args.json),
+                        workers=args.workers)
+    if args.json:
+        json.dump(result.to_json_dict(), sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    counts = result.counts
+    total = counts["pixels_with_data"] + counts["none"]
+    print(f"mosaic     {result.output_dir}")
+    print(f"sources    {len(result.source_products)} observation(s) of "
+          f"{order.interval.start}..{order.interval.end}")
+    print(f"grids      {', '.join(f'{g.name} (EPSG:{g.epsg}, {g.width} x {g.height})' for g in result.grids)}")
+    print(f"pixels     {counts['pixels_with_data']} of {total} with data: "
+          f"{counts['medoid']} medoid, {counts['stc']} STC, {counts['single']} single; "
+          f"{counts['none']} without a valid observation")
+    for path, reason in result.skipped:
+        print(f"skipped    {path}: {reason}")
+    print(f"metadata   {result.metadata_path}")
+    return 0
