@@ -104,7 +104,7 @@
         <translation>Paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="210"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="218"/>
         <source>Mosaic engine</source>
         <translation>Moteur de mosaïque</translation>
     </message>
@@ -124,92 +124,82 @@
         <translation>Adresse du service :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="97"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="101"/>
         <source>Forget</source>
         <translation>Oublier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="98"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="102"/>
         <source>Remove the stored token from the QGIS authentication database</source>
         <translation>Supprimer le jeton enregistré de la base d'authentification de QGIS</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="105"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="109"/>
         <source>Service token:</source>
         <translation>Jeton du service :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="109"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="113"/>
         <source>Folders</source>
         <translation>Dossiers</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="113"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="117"/>
         <source>Folders holding Sentinel-2 L2A products (.SAFE folders or .zip files)</source>
         <translation>Dossiers contenant des produits Sentinel-2 L2A (dossiers .SAFE ou fichiers .zip)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="117"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="121"/>
         <source>Add…</source>
         <translation>Ajouter…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="119"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="123"/>
         <source>Remove</source>
         <translation>Retirer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="128"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="136"/>
         <source>Sentinel-2 archive:</source>
         <translation>Archive Sentinel-2 :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="214"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="222"/>
         <source>Cache folder</source>
         <translation>Dossier de cache</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="131"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="139"/>
         <source>Cache folder:</source>
         <translation>Dossier de cache :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="215"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="223"/>
         <source>Results folder</source>
         <translation>Dossier des résultats</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="133"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="141"/>
         <source>Results folder:</source>
         <translation>Dossier des résultats :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="211"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="219"/>
         <source>Service address</source>
         <translation>Adresse du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="212"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="220"/>
         <source>Service token</source>
         <translation>Jeton du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="221"/>
         <source>Sentinel-2 archive</source>
         <translation>Archive Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="236"/>
-        <source>stored in the QGIS authentication database; type to replace it</source>
-        <translation>enregistré dans la base d'authentification de QGIS ; saisissez-en un autre pour le remplacer</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="240"/>
-        <source>none (the service accepts anyone)</source>
-        <translation>aucun (le service accepte tout le monde)</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="250"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="256"/>
         <source>Add a Sentinel-2 archive folder</source>
         <translation>Ajouter un dossier d'archive Sentinel-2</translation>
     </message>
@@ -219,7 +209,7 @@
         <translation>S2GM : mosaïques Sentinel-2 et décalages entre bandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="226"/>
         <source>{field}: {reason}</source>
         <translation>{field} : {reason}</translation>
     </message>
@@ -257,6 +247,251 @@
         <location filename="../s2gm_qgis/processing/product_info.py" line="109"/>
         <source>Product metadata</source>
         <translation>Métadonnées du produit</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="36"/>
+        <source>{detector} (all bands)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="38"/>
+        <source>{detector} ({band}); elsewhere {differing}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="44"/>
+        <source>{x:.1f} E, {y:.1f} N ({crs}) – lon {lon:.6f}°, lat {lat:.6f}°</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="51"/>
+        <source>none: delays are the table&apos;s reference values, not corrected for the orbit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="52"/>
+        <source>nearest the tile centre</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="53"/>
+        <source>nearest the point</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="54"/>
+        <source>H_sat {h:.1f} m, V_ground {v:.2f} m/s – sample {index} ({where}), UTC {utc}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="64"/>
+        <source>Outside every detector footprint of {band}: no delays here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="72"/>
+        <source>S2GM {tile}: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="76"/>
+        <source>S2GM {tile} detector {detector}: {delays}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="88"/>
+        <source>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} kn)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="90"/>
+        <source>{deg:.1f}° from true north</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="91"/>
+        <source>± {u:.2f} m/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="92"/>
+        <source>{d:.1f} m in {dt:+.5f} s ({a} → {b}, detector {det})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="108"/>
+        <source>source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="62"/>
+        <source>no detector footprints of {band} in this product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="65"/>
+        <source>Detectors {band} – {tile}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="97"/>
+        <source>Detector {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="119"/>
+        <source>{product} – true colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="151"/>
+        <source>GDAL cannot read this image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="138"/>
+        <source>no TCI image and no {bands} image to show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="146"/>
+        <source>GDAL cannot stack B04, B03, B02: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/pins.py" line="106"/>
+        <source>{path}: expected a .csv or .geojson file name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/pins.py" line="129"/>
+        <source>Pin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/pins.py" line="129"/>
+        <source>Tile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/pins.py" line="129"/>
+        <source>Detector</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/pins.py" line="130"/>
+        <source>Δt {src}→{dst} (s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/pins.py" line="131"/>
+        <source>Longitude</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/pins.py" line="131"/>
+        <source>Latitude</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/task.py" line="29"/>
+        <source>Opening Sentinel-2 product {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/task.py" line="60"/>
+        <source>unexpected error while reading {path}: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="65"/>
+        <source>the geometry has no valid coordinate reference system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="77"/>
+        <source>cannot reproject the geometry from {crs} to WGS 84: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="87"/>
+        <source>{source}: the geometry is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="89"/>
+        <source>{source}: an area of interest must be a polygon, not a {kind}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="96"/>
+        <source>{source}: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="105"/>
+        <source>{source}: the rectangle has no area</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="111"/>
+        <source>map canvas extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="117"/>
+        <source>no valid layer chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="118"/>
+        <source>extent of layer {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="125"/>
+        <source>choose a vector layer with selected polygons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="126"/>
+        <source>selected features of layer {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="128"/>
+        <source>{source}: the layer holds {kind}s; an area of interest needs polygons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="134"/>
+        <source>{source}: no feature is selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="157"/>
+        <source>the text is not WKT (expected POLYGON ((x y, ...)) or MULTIPOLYGON)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="158"/>
+        <source>pasted WKT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="97"/>
+        <source>Sent to the engine service as &apos;Authorization: Bearer&apos;; kept in the QGIS authentication database, not in the settings file</source>
+        <translation>Envoyé au service de calcul comme « Authorization: Bearer » ; conservé dans la base d'authentification de QGIS, pas dans le fichier des paramètres</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="244"/>
+        <source>stored; type a new one to replace it</source>
+        <translation>enregistré ; saisir un autre pour le remplacer</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="246"/>
+        <source>none</source>
+        <translation>aucun</translation>
     </message>
 </context>
 </TS>

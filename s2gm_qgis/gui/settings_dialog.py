@@ -94,6 +94,10 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Service address:"), self.service_url_edit)
 
         self.token_edit = QgsPasswordLineEdit(group)
+        self.token_edit.setToolTip(tr(
+            "Sent to the engine service as 'Authorization: Bearer'; kept in the QGIS "
+            "authentication database, not in the settings file"
+        ))
         self.forget_token_button = QPushButton(tr("Forget"), group)
         self.forget_token_button.setToolTip(
             tr("Remove the stored token from the QGIS authentication database")
@@ -118,6 +122,10 @@ class SettingsDialog(QDialog):
         add_button.clicked.connect(self._on_add_archive_folder)
         self.remove_archive_button = QPushButton(tr("Remove"), group)
         self.remove_archive_button.clicked.connect(self._on_remove_archive_folders)
+        self.remove_archive_button.setEnabled(False)
+        self.archive_list.itemSelectionChanged.connect(
+            lambda: self.remove_archive_button.setEnabled(bool(self.archive_list.selectedItems()))
+        )
         buttons = QVBoxLayout()
         buttons.addWidget(add_button)
         buttons.addWidget(self.remove_archive_button)
@@ -233,11 +241,9 @@ class SettingsDialog(QDialog):
 
     def _update_token_placeholder(self) -> None:
         if self._initial.auth_config_id and not self._forget_token:
-            self.token_edit.setPlaceholderText(
-                tr("stored in the QGIS authentication database; type to replace it")
-            )
+            self.token_edit.setPlaceholderText(tr("stored; type a new one to replace it"))
         else:
-            self.token_edit.setPlaceholderText(tr("none (the service accepts anyone)"))
+            self.token_edit.setPlaceholderText(tr("none"))
 
     def _on_forget_token(self) -> None:
         self._forget_token = True
