@@ -14,11 +14,10 @@ motion, i.e. east on a descending pass, so detector 01 is the westernmost (as on
 """
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
-from pathlib import Path
 
 from s2gm_qgis.core.bands import BANDS
+from s2gm_qgis.core.delays.lut import load_delay_table
 
 DETECTORS: tuple[int, ...] = tuple(range(1, 13))
 SWATH_KM = 290.0
@@ -28,9 +27,6 @@ DETECTOR_OVERLAP_KM = 0.6
 #: Band_Time_Stamp of the real N0301 datastrip (2.03 to 2.05 s).
 ODD_EVEN_STAGGER_S = 2.05
 REFERENCE_BAND = "B02"
-
-_LUT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "lut"
-
 
 def detector_span_km(detector: int, overlap: bool = True) -> tuple[float, float]:
     """(low, high) cross-track distance from the nadir track covered by ``detector``, km."""
@@ -44,18 +40,17 @@ def detector_span_km(detector: int, overlap: bool = True) -> tuple[float, float]
 
 @lru_cache(maxsize=None)
 def delay_table(spacecraft: str) -> dict[tuple[str, str, int], tuple[float, float, float]]:
-    """(src, dst, detector) -> (dt_s, H_ref_m, V_ref_m_s) from the CNES table of ``spacecraft``.
-
-    The generator is test tooling: it reads ../shared/data/lut/S2x_cnes.csv directly.
-    """
-    path = _LUT_DIR / f"{spacecraft}_cnes.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: delay table of {spacecraft} not found (set up ../shared)")
+    """(src, dst, detector) -> (dt_s, H_ref_m, V_ref_m_s) from the CNES table of ``spacecraft``,
+    as embedded in the plugin (s2gm_qgis/core/delays/data, equal to ../shared/data/lut)."""
+    lut = load_delay_table(spacecraft)
     table = {}
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle, delimiter=";"):
-            key = (row["bande_src"], row["bande_dst"], int(row["detecteur"].lstrip("D")))
-            table[key] = (float(row["delta_t"]), float(row["Hsat"]), float(row["vground"]))
+    for src in BANDS:
+        for dst in BANDS:
+            if src == dst:
+                continue
+            for det in DETECTORS:
+                dt_ref_s, h_ref_m, v_ref_m_s, _ = lut.lookup(src, dst, det)
+                table[(src, dst, det)] = (dt_ref_s, h_ref_m, v_ref_m_s)
     return table
 
 
