@@ -3,6 +3,8 @@ starts inside real QGIS through qgis.utils, shows its menu and toolbar, and unlo
 (issue: foundation, "install test")."""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +103,38 @@ def test_installed_zip_starts_for_processing_only(installed_plugin_dir, qgis_ifa
     assert not any(a.text() == "S2GM" for a in qgis_iface.mainWindow().menuBar().actions())
     assert qgis.utils.unloadPlugin("s2gm_qgis")
     assert plugin_leftovers(qgis_iface) == []
+
+
+def qgis_process_command() -> list[str] | None:
+    """qgis_process; Debian's wrapper script adds QGIS_OPTS=--noversioncheck from
+    /etc/default/qgis, an option qgis_process rejects, so its binary is called directly."""
+    wrapper = shutil.which("qgis_process")
+    if wrapper is None:
+        return None
+    binary = Path(wrapper + ".bin")
+    return [str(binary)] if binary.exists() else [wrapper]
+
+
+@pytest.mark.skipif(qgis_process_command() is None, reason="qgis_process not installed")
+def test_qgis_process_runs_the_installed_algorithm(plugin_zip, tmp_path, n0301_zip):
+    """The command-line Processing runner loads the enabled plugin (hasProcessingProvider=yes)
+    from a fresh profile and runs its algorithm on a real product."""
+    profile = tmp_path / "profiles" / "default"
+    subprocess.run([sys.executable, str(PACKAGE_SCRIPT), "--deploy", str(plugin_zip),
+                    "--profile", str(profile), "--enable"], check=True, capture_output=True)
+    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(tmp_path), QT_QPA_PLATFORM="offscreen")
+    listing = subprocess.run([*qgis_process_command(), "list"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert "s2gm:productmetadata" in listing.stdout, listing.stderr[-2000:]
+    out = tmp_path / "facts.gpkg"
+    run = subprocess.run(
+        [*qgis_process_command(), "run", "s2gm:productmetadata", "--",
+         f"INPUT={n0301_zip}", f"OUTPUT={out}"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    from osgeo import ogr
+
+    dataset = ogr.Open(str(out))
+    feature = dataset.GetLayer(0).GetNextFeature()
+    assert (feature.GetField("tile"), feature.GetField("baseline")) == ("48LWP", "03.01")
