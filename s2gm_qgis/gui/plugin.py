@@ -41,7 +41,7 @@ from .i18n import install_translator, tr
 from .messages import install_log_handler, log_message, push_message, remove_log_handler
 
 #: Feature modules under s2gm_qgis.gui, in menu order (see the module docstring).
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = ("delays",)
 
 #: Prefix of the objectName of everything the plugin adds to the main window.
 OBJECT_PREFIX = "s2gm_qgis_"
@@ -90,6 +90,7 @@ class S2gmPlugin(QObject):
 
     def initGui(self) -> None:  # noqa: N802 (QGIS API)
         """Add the menu, toolbar, core actions and features; undo everything if that fails."""
+        self.failed_features = {}
         try:
             self.initProcessing()
             handler = install_log_handler(self.iface)
