@@ -78,7 +78,8 @@ def test_installed_zip_loads_starts_and_unloads_in_qgis(installed_plugin_dir, qg
     main_window = qgis_iface.mainWindow()
     assert any(a.text() == "S2GM" for a in main_window.menuBar().actions())
     assert plugin.toolbar is not None and plugin.toolbar.actions()
-    assert [a.text() for a in plugin.menu.actions()] == ["Settings…", "About S2GM…"]
+    assert [a.text() for a in plugin.menu.actions()][-2:] == ["Settings…", "About S2GM…"]
+    assert plugin.failed_features == {}
     # Icons and translations come from the installed copy, not from the repository.
     resources = sys.modules["s2gm_qgis.resources"]
     assert Path(resources.icon_path("s2gm.svg")).is_relative_to(installed_plugin_dir)
