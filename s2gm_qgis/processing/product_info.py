@@ -9,6 +9,7 @@ The reading is ``s2gm_qgis.core.safe.open_product``; nothing is written in the p
 from __future__ import annotations
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
@@ -24,36 +25,45 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
-
 from ..core.errors import S2GMError
 from ..core.safe import open_product
 from ..gui.i18n import tr
 
-#: (field name, QVariant type) of the output, in order.
+# QgsField takes a QMetaType type from QGIS 3.38 on; Qt6 builds (QGIS 4) have no QVariant.Type.
+if Qgis.QGIS_VERSION_INT >= 33800:
+    from qgis.PyQt.QtCore import QMetaType
+
+    FIELD_TYPES = {str: QMetaType.Type.QString, int: QMetaType.Type.Int,
+                   float: QMetaType.Type.Double}
+else:
+    from qgis.PyQt.QtCore import QVariant
+
+    FIELD_TYPES = {str: QVariant.String, int: QVariant.Int, float: QVariant.Double}
+
+#: (field name, Python type) of the output, in order.
 FIELDS = (
-    ("product", QVariant.String),
-    ("level", QVariant.String),
-    ("spacecraft", QVariant.String),
-    ("baseline", QVariant.String),
-    ("start_utc", QVariant.String),
-    ("rel_orbit", QVariant.Int),
-    ("cloud_pct", QVariant.Double),
-    ("quantif", QVariant.Double),
-    ("tile", QVariant.String),
-    ("epsg", QVariant.Int),
-    ("sensed_utc", QVariant.String),
-    ("n_images", QVariant.Int),
-    ("datastrip", QVariant.String),
-    ("ds_problem", QVariant.String),
-    ("path", QVariant.String),
+    ("product", str),
+    ("level", str),
+    ("spacecraft", str),
+    ("baseline", str),
+    ("start_utc", str),
+    ("rel_orbit", int),
+    ("cloud_pct", float),
+    ("quantif", float),
+    ("tile", str),
+    ("epsg", int),
+    ("sensed_utc", str),
+    ("n_images", int),
+    ("datastrip", str),
+    ("ds_problem", str),
+    ("path", str),
 )
 
 
 def output_fields() -> QgsFields:
     fields = QgsFields()
     for name, kind in FIELDS:
-        fields.append(QgsField(name, kind))
+        fields.append(QgsField(name, FIELD_TYPES[kind]))
     return fields
 
 
