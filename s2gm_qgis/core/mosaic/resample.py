@@ -145,7 +145,7 @@ def apply_axis_maps(window: np.ndarray, rows: AxisMap, cols: AxisMap, row0: int,
             out = np.empty((rows.indices.shape[1], cols.indices.shape[1]), dtype=window.dtype)
             out[...] = fill
             return out
-        out = window[np.ix_(r_safe[0], c_safe[0])]
+        out = _take_rows_cols(window, r_safe[0], c_safe[0])
     else:
         if h == 0 or w == 0:
             return np.full((rows.indices.shape[1], cols.indices.shape[1]), fill, np.float32)
@@ -164,6 +164,24 @@ def apply_axis_maps(window: np.ndarray, rows: AxisMap, cols: AxisMap, row0: int,
         out[r_missing, :] = fill
         out[:, c_missing] = fill
     return out
+
+
+def _take_rows_cols(window: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """window[rows][:, cols], as a plain slice when the indices are consecutive (a copy at the
+    output resolution: the common case, which must not pay for fancy indexing)."""
+    def as_slice(idx):
+        if idx.size and idx[-1] - idx[0] == idx.size - 1 and (np.diff(idx) == 1).all():
+            return slice(int(idx[0]), int(idx[-1]) + 1)
+        return idx
+
+    r, c = as_slice(rows), as_slice(cols)
+    if isinstance(r, slice) and isinstance(c, slice):
+        return window[r, c]
+    if isinstance(r, slice):
+        return window[r][:, c]
+    if isinstance(c, slice):
+        return window[:, c][r]
+    return window[np.ix_(r, c)]
 
 
 @dataclass(frozen=True)

@@ -188,9 +188,10 @@ def valid_observations(
         valid &= view_zenith_mean_deg < VIEW_ZENITH_LIMIT_DEG
     for stack in bands.values():
         valid &= np.isfinite(stack)
-    snow = valid & (scl == SCL_SNOW_ICE)
-    if snow.any():
-        valid &= ~snow | snow_test(bands, scl)
+    snow = np.nonzero(valid & (scl == SCL_SNOW_ICE))
+    if snow[0].size:  # the refinement only where it applies (snow is rare)
+        subset = {band: stack[snow] for band, stack in bands.items()}
+        valid[snow] = snow_test(subset, scl[snow])
     return valid
 
 
@@ -198,20 +199,22 @@ def valid_observations(
 # Medoid
 # --------------------------------------------------------------------------------------------
 
-def _check_medoid_inputs(features: np.ndarray, valid: np.ndarray) -> None:
-    if features.ndim != 3:
-        raise ValueError(f"features must be (bands, n_obs, pixels), got shape {features.shape}")
-    if valid.shape != features.shape[1:]:
-        raise ValueError(
-            f"valid must be (n_obs, pixels) = {features.shape[1:]}, got shape {valid.shape}"
-        )
+def _check_medoid_inputs(features, valid: np.ndarray) -> None:
+    shapes = {np.shape(f) for f in features}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError("features must be (bands, n_obs, pixels) or a sequence of same-shape"
+                         f" (n_obs, pixels) arrays, got shapes {sorted(shapes)}")
+    if valid.shape != next(iter(shapes)):
+        raise ValueError(f"valid must be (n_obs, pixels) = {next(iter(shapes))}, got shape"
+                         f" {valid.shape}")
 
 
-def medoid_select(features: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def medoid_select(features, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Medoid of the valid observations of each pixel (Flood 2013).
 
-    ``features``: ``(bands, n_obs, pixels)`` reflectances (float32; values at invalid samples are
-    ignored, NaN allowed); ``valid``: ``(n_obs, pixels)``. Returns ``(index, distance_sum)``:
+    ``features``: ``(bands, n_obs, pixels)`` reflectances, or a sequence of ``(n_obs, pixels)``
+    arrays, one per band (float32; values at invalid samples are ignored, NaN allowed);
+    ``valid``: ``(n_obs, pixels)``. Returns ``(index, distance_sum)``:
     the observation i minimising S_i = sum_j ||x_j - x_i|| over valid i, j (the lowest index on
     ties; -1 where no observation is valid) and S_i (float32, NaN where none).
 
@@ -222,7 +225,8 @@ def medoid_select(features: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, 
     bit-identical results.
     """
     _check_medoid_inputs(features, valid)
-    n_bands, n_obs, n_pixels = features.shape
+    n_bands = len(features)
+    n_obs, n_pixels = valid.shape
     index = np.full(n_pixels, -1, dtype=np.int16)
     best = np.full(n_pixels, np.nan, dtype=np.float32)
     counts = valid.sum(axis=0)
@@ -239,7 +243,9 @@ def medoid_select(features: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, 
         chunk_order = order[:, c0:c1]
         n_max = int(counts[c1 - 1])  # counts are sorted: the last pixel has the most
         # x[b, k, p]: band b of the k-th valid observation of pixel p.
-        x = np.take_along_axis(features[:, :, chunk], chunk_order[None, :n_max, :], axis=1)
+        x = np.empty((n_bands, n_max, c1 - c0), dtype=np.float32)
+        for b in range(n_bands):
+            x[b] = np.take_along_axis(features[b][:, chunk], chunk_order[:n_max], axis=0)
         weight = (np.arange(n_max)[:, None] < counts[c0:c1][None, :]).astype(np.float32)
         # Slots past a pixel's count hold invalid samples (maybe NaN): zero them so that their
         # pairs, multiplied by a zero weight below, add exactly 0.
@@ -280,6 +286,7 @@ def medoid_select_pairwise(
     tests and the benchmark to check the fast kernel.
     """
     _check_medoid_inputs(features, valid)
+    features = np.asarray(features)
     x = np.where(valid[None], features, np.float32(0.0)).astype(np.float32, copy=False)
     diff = x[:, None, :, :] - x[:, :, None, :]  # (bands, i, j, pixels): x_j - x_i
     dist = np.sqrt(np.sum(np.square(diff), axis=0))  # (i, j, pixels)
@@ -419,8 +426,12 @@ def select_best(
 
     medoid = np.flatnonzero(n_valid >= 4)
     if medoid.size:
-        features = np.stack([bands[band][:, medoid] for band in MEDOID_BANDS])
-        chosen, distance_sum = medoid_select(features, valid[:, medoid])
+        if medoid.size == n_pixels:  # the usual case with long stacks: no copies
+            features = [bands[band] for band in MEDOID_BANDS]
+            chosen, distance_sum = medoid_select(features, valid)
+        else:
+            features = [bands[band][:, medoid] for band in MEDOID_BANDS]
+            chosen, distance_sum = medoid_select(features, valid[:, medoid])
         index[medoid] = chosen
         method[medoid] = Method.MEDOID
         medoid_mos[medoid] = distance_sum / n_valid[medoid].astype(np.float32)
