@@ -396,3 +396,20 @@ def test_a_persistent_catalogue_is_reused(archive, sources, tmp_path):
     assert len(catalogue.entries()) == 7
     second = run_mosaic(order, catalogue, tmp_path / "b")  # a ready catalogue, no scan
     assert first.counts == second.counts
+
+
+def test_unreadable_products_are_skipped_with_their_reason(archive, sources, tmp_path):
+    import shutil
+
+    from s2gm_qgis.core.mosaic.engine import run_mosaic
+
+    folder = tmp_path / "archive"
+    shutil.copytree(archive[1][0], folder / archive[1][0].name)
+    broken = folder / "S2B_MSIL2A_20240610T101559_N0510_R008_T32TQM_20240610T131912.SAFE"
+    broken.mkdir()
+    (broken / "MTD_MSIL2A.xml").write_text("<not-xml")
+    result = run_mosaic(order_of(sources, resolution_m=60, bands="B02,source_index"), [folder],
+                        tmp_path / "out")
+    assert [p for p, _ in result.skipped] == [str(broken)]
+    assert "MTD_MSIL2A.xml" in result.skipped[0][1]
+    assert len(result.source_products) == 1 and result.counts["single"] > 0
