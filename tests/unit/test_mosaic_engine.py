@@ -413,3 +413,20 @@ def test_unreadable_products_are_skipped_with_their_reason(archive, sources, tmp
     assert [p for p, _ in result.skipped] == [str(broken)]
     assert "MTD_MSIL2A.xml" in result.skipped[0][1]
     assert len(result.source_products) == 1 and result.counts["single"] > 0
+
+
+def test_a_corrupt_raster_fails_the_run_and_leaves_nothing(archive, sources, tmp_path):
+    import shutil
+
+    from s2gm_qgis.core.errors import ProductError
+    from s2gm_qgis.core.mosaic.engine import run_mosaic
+
+    folder = tmp_path / "archive"
+    copy = folder / archive[1][0].name
+    shutil.copytree(archive[1][0], copy)
+    band = next(copy.rglob("*_B05_20m.tif"))
+    band.write_bytes(b"not a GeoTIFF")
+    with pytest.raises(ProductError, match="B05_20m"):
+        run_mosaic(order_of(sources, resolution_m=20, bands="B05,valid_obs"), [folder],
+                   tmp_path / "out")
+    assert listing(tmp_path / "out") == []

@@ -462,8 +462,10 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     counts = dict.fromkeys(COUNT_KEYS, 0)
     layers = tuple(order.bands)
 
+    failed = threading.Event()  # one block failed: the others stop at once
+
     def work(grid: OutputGrid, window) -> dict[str, int]:
-        if cancelled():
+        if cancelled() or failed.is_set():
             return {}
         row0, col0, nrows, ncols = window
         block = Block(grid, row0, col0, nrows, ncols)
@@ -494,6 +496,7 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
                     done += 1
                 report(0.05 + 0.9 * done / total, f"block {done} of {total}")
         except BaseException:
+            failed.set()
             for future in pending:
                 future.cancel()
             raise
