@@ -179,7 +179,8 @@ def test_recovery_resumes_then_fails_orders_of_dead_processes(store):
     assert [(r.order_id, r.state) for r in recovered] == [(order.id, QUEUED)]
     record = store.get(order.id)
     assert record.state == QUEUED and record.attempts == 1
-    assert "interrupted" in record.messages[-1].text and "attempt 1 of 2" in record.messages[-1].text
+    last = record.messages[-1].text
+    assert "interrupted" in last and "attempt 1 of 2" in last
 
     store.claim_next(DEAD_OWNER)  # second attempt, dies again
     recovered = store.recover_interrupted(2, is_alive=dead)

@@ -35,7 +35,7 @@ class Service:
         self.runner.start()
         self.server = make_server(EngineService(self.runner, token=token), "127.0.0.1", 0)
         self.url = self.server.url
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         self.token = token
 
@@ -171,8 +171,17 @@ def test_body_length_rules(service):
     response = conn.getresponse()
     assert response.status == 413
     conn.close()
-    response = service.request("POST", "/orders", data=iter([b'{"a": 1}']))  # chunked
-    assert response.status_code == 411
+    body = json.dumps(spec()).encode()
+    chunked = service.request("POST", "/orders", data=iter([body[:10], body[10:]]))
+    assert chunked.status_code == 201
+    bad = service.request("POST", "/orders", data=iter([b"{oops"]))
+    assert bad.status_code == 400 and "malformed JSON" in bad.json()["error"]
+    conn = http.client.HTTPConnection("127.0.0.1", service.server.server_address[1], timeout=5)
+    conn.putrequest("POST", "/orders")
+    conn.endheaders()
+    response = conn.getresponse()
+    assert response.status == 411 and "Content-Length" in json.loads(response.read())["error"]
+    conn.close()
 
 
 def test_unknown_ids_routes_and_methods(service):
@@ -426,3 +435,28 @@ def test_client_bypasses_proxies_for_loopback_and_uses_given_ones_elsewhere(serv
         remote.health()
     with pytest.raises(Exception, match="expected http://host:port"):
         EngineClient("ftp://127.0.0.1")
+
+
+def test_downloads_stream_without_loading_the_file(service, tmp_path):
+    import tracemalloc
+
+    from s2gm_qgis.core.orders.store import OrderFile
+
+    record = service.store.create(spec(), "big")
+    service.store.claim(record.id, "test:1")
+    folder = service.data.results_root / record.id
+    folder.mkdir(parents=True)
+    size = 64 * 1024 * 1024
+    with open(folder / "big.tif", "wb") as handle:  # sparse: instant to write
+        handle.truncate(size)
+    service.store.finish(record.id, {}, [OrderFile("big.tif", "B04", size)])
+
+    tracemalloc.start()
+    try:
+        client = service.client()
+        dest = client.download(record.id, "big.tif", tmp_path / "big.tif")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert dest.stat().st_size == size
+    assert peak < 8 * 1024 * 1024, f"peak Python allocations {peak / 2**20:.1f} MiB"
