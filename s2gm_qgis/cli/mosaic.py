@@ -72,6 +72,22 @@ def build_order(args: argparse.Namespace) -> MosaicOrder:
         raise ValidationError({option.get(k, f"--{k}"): v for k, v in exc.errors.items()}) from None
 
 
+#: GDAL block cache of a command-line run, MB. The engine reads each input window once and
+#: writes whole output tiles, so a large cache only holds memory (GDAL's default is 5 % of RAM);
+#: GDAL_CACHEMAX in the environment wins.
+BATCH_GDAL_CACHE_MB = 256
+
+
+def limit_gdal_cache() -> None:
+    """Set GDAL's block cache for a batch run (this process only; QGIS never calls it)."""
+    import os
+
+    from osgeo import gdal
+
+    if not os.environ.get("GDAL_CACHEMAX"):
+        gdal.SetCacheMax(BATCH_GDAL_CACHE_MB * 2**20)
+
+
 def _stderr_progress(quiet: bool):
     if quiet:
         return None
@@ -92,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.mosaic.engine import run_mosaic  # GDAL-heavy: only when the command runs
 
     order = build_order(args)
+    limit_gdal_cache()
     result = run_mosaic(order, args.archive, args.out, catalogue_path=args.catalogue,
                         progress=_stderr_progress(args.quiet or args.json),
                         workers=args.workers)

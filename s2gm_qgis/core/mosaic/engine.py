@@ -34,7 +34,7 @@ import numpy as np
 from osgeo import osr
 
 from ... import __version__
-from ..errors import CancelledError, NoProductsError, ProductError, S2GMError
+from ..errors import CancelledError, NoProductsError, S2GMError
 from ..safe import open_product
 from .grid import OutputGrid, aoi_mask, plan_output_grids
 from .layers import LAYERS, REFLECTANCE

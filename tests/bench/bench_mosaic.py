@@ -1,0 +1,286 @@
+"""Benchmark of the mosaic engine -> tests/bench/results/mosaic.json.
+
+One full-size Sentinel-2 tile at 20 m (5490 x 5490 output pixels) with 12 L2A observations of
+June 2024, every band and quality layer, COG out. Measured in one run:
+
+* ``gdal_read_s``: GDAL alone reading the same inputs the engine reads (the same files at the
+  same resolutions: nine R20m bands, B08 at 10 m, B01 at 60 m, SCL, AOT, MSK_CLDPRB,
+  MSK_SNWPRB) in 512-row strips, with as many threads as the engine (and single-threaded, for
+  reference); measured before and after the engine so both sides read from a warm page cache;
+* ``end_to_end_s``: ``run_mosaic`` (catalogue scan, compositing, COG writing with overviews,
+  metadata, quick-look), in a child process set up as the command line does (GDAL block cache
+  256 MB), whose peak resident memory is ``peak_rss_mb`` (resource.getrusage; GDAL's block
+  cache included) and ``tracemalloc_peak_mb`` (numpy/Python);
+* ``kernel``: :func:`medoid_select` against :func:`medoid_select_pairwise` (every pairwise
+  distance, applied in 32768-pixel chunks so it fits in memory) on the real stacks of four
+  blocks: times, speed-up, and whether every selection is identical.
+
+Targets: end-to-end <= 1.5 x GDAL read, peak memory <= 2 GB, kernel >= 3x, identical selections.
+The 12 products (~10 GB of GeoTIFF) are generated once into tests/bench/cache/mosaic (gitignored;
+about an hour on two cores). Options: ``--quick`` uses 1098 px products instead (a minute).
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import shutil
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+DATES = ["2024-06-01", "2024-06-03", "2024-06-06", "2024-06-08", "2024-06-11", "2024-06-13",
+         "2024-06-16", "2024-06-18", "2024-06-21", "2024-06-23", "2024-06-26", "2024-06-28"]
+TILE = "32TQM"
+WORKERS = 2
+
+
+def cache_dir(size: int) -> Path:
+    return ROOT / "tests" / "bench" / "cache" / f"mosaic_{size}"
+
+
+def scene_for(index: int, size: int):
+    """Varied ground and a cloud, shadow or haze patch that moves from date to date."""
+    from tests.synthetic import Scene, Surface
+
+    q = size // 4
+    scene = (Scene.uniform(size, Surface.VEGETATION)
+             .with_surface((0, q), (2 * q, size), Surface.WATER)
+             .with_surface((3 * q, size), (0, q), Surface.SOIL)
+             .with_surface((3 * q, size), (3 * q, size), Surface.SNOW))
+    r0 = (index * size // 12) % (size - q)
+    c0 = (index * 7 * size // 12) % (size - q)
+    scene = scene.with_cloud((r0, r0 + q), (c0, c0 + q))
+    scene = scene.with_shadow((r0 + q // 2, r0 + q), (max(0, c0 - q // 2), c0))
+    if index % 3 == 0:
+        scene = scene.with_haze((size - q, size), (q, 2 * q))
+    if index % 4 == 1:
+        scene = scene.with_cloud((q, 2 * q), (q, 2 * q), medium=True)
+    return scene
+
+
+def _make_one(args) -> str:
+    index, size, out = args
+    from tests.synthetic import make_l2a
+
+    done = Path(out) / f".done_{index}"
+    if done.exists():
+        return done.read_text()
+    path = make_l2a(out, tile=TILE, date=DATES[index], size_10m=size, scene=scene_for(index, size),
+                    seed=100 + index, fmt="tif", spacecraft="S2A" if index % 2 else "S2B",
+                    relative_orbit=8 if index % 2 else 108)
+    done.write_text(str(path))
+    return str(path)
+
+
+def prepare(size: int) -> list[Path]:
+    """Generate the 12 products once (two processes); reuse them afterwards."""
+    out = cache_dir(size)
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [i for i in range(len(DATES)) if not (out / f".done_{i}").exists()]
+    # A product interrupted mid-write has no marker: remove its partial folder first.
+    for partial in out.glob("*.SAFE"):
+        if not any((out / f".done_{i}").exists() and (out / f".done_{i}").read_text() ==
+                   str(partial) for i in range(len(DATES))):
+            shutil.rmtree(partial)
+    if todo:
+        print(f"generating {len(todo)} product(s) of {size} px into {out} ...", flush=True)
+        with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+            list(pool.map(_make_one, [(i, size, str(out)) for i in todo]))
+    return [Path((out / f".done_{i}").read_text()) for i in range(len(DATES))]
+
+
+def inputs_read_by_engine(products: list[Path]) -> list[str]:
+    """The files the engine reads for a 20 m mosaic, per its resampling rules."""
+    from s2gm_qgis.core.mosaic.observations import GranuleSource
+    from s2gm_qgis.core.mosaic.select import REFLECTANCE_BANDS
+    from s2gm_qgis.core.safe import open_product
+
+    files = []
+    for path in products:
+        product = open_product(path)
+        source = GranuleSource.create(product, product.granule, 0)
+        for layer in (*REFLECTANCE_BANDS, "SCL", "AOT", "MSK_CLDPRB", "MSK_SNWPRB"):
+            files.append(source.rule(layer, 20)[1])
+    return files
+
+
+def gdal_read(files: list[str], threads: int) -> float:
+    """Seconds to read every file completely with GDAL, 512-row strips, ``threads`` threads."""
+    from osgeo import gdal
+
+    def read(path: str) -> int:
+        dataset = gdal.Open(path)
+        band = dataset.GetRasterBand(1)
+        total = 0
+        for row in range(0, dataset.RasterYSize, 512):
+            rows = min(512, dataset.RasterYSize - row)
+            total += int(band.ReadAsArray(0, row, dataset.RasterXSize, rows).shape[0])
+        return total
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(read, files))
+    return time.perf_counter() - start
+
+
+def engine_child(archive: str, out: str, size: int) -> dict:
+    """Run in a child process: the end-to-end run, its time and peak memory."""
+    import tracemalloc
+
+    from s2gm_qgis.core.mosaic.engine import run_mosaic
+    from s2gm_qgis.core.mosaic.order import MosaicOrder
+    from s2gm_qgis.core.safe import open_product
+
+    product = open_product(next(Path(archive).glob("*.SAFE")))
+    grid = product.granule.grids[20]
+    ring = product.granule.footprint_lonlat or product.footprint_lonlat
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    # The tile's lon/lat box: the 20 m UTM grid planned over it covers the whole tile.
+    order = MosaicOrder.create(
+        name="bench", aoi=f"{min(lons)},{min(lats)},{max(lons)},{max(lats)}", period="month",
+        start="2024-06-01", resolution_m=20, format="cog")
+    from s2gm_qgis.cli.mosaic import limit_gdal_cache
+
+    limit_gdal_cache()  # as the command line runs it
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = run_mosaic(order, [archive], out, workers=WORKERS)
+    elapsed = time.perf_counter() - start
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    from osgeo import gdal
+
+    return {
+        "gdal_cache_mb": gdal.GetCacheMax() // 2**20,
+        "end_to_end_s": round(elapsed, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "tracemalloc_peak_mb": round(traced_peak / 2**20, 1),
+        "output_grids": [f"{g.name} {g.width}x{g.height} EPSG:{g.epsg}" for g in result.grids],
+        "tile_grid_20m": f"{grid.ncols}x{grid.nrows}",
+        "counts": dict(result.counts),
+        "output_mb": round(sum(p.stat().st_size for p in Path(result.output_dir).rglob("*")
+                               if p.is_file()) / 1e6, 1),
+    }
+
+
+def kernel_comparison(products: list[Path], blocks: int = 4) -> dict:
+    """Fast medoid vs all-pairs reference on the medoid pixels of real blocks."""
+    from s2gm_qgis.core.mosaic.grid import OutputGrid
+    from s2gm_qgis.core.mosaic.observations import Block, DatasetCache, GranuleSource
+    from s2gm_qgis.core.mosaic.select import (
+        MEDOID_BANDS, REFLECTANCE_BANDS, medoid_select, medoid_select_pairwise,
+        valid_observations,
+    )
+    from s2gm_qgis.core.safe import open_product
+
+    sources = []
+    for i, path in enumerate(products):
+        product = open_product(path)
+        sources.append(GranuleSource.create(product, product.granule, i))
+    g = sources[0].granule.grids[20]
+    grid = OutputGrid("T", sources[0].granule.epsg, (g.ulx_m, 20.0, 0, g.uly_m, 0, -20.0),
+                      g.ncols, g.nrows, 20)
+    cache = DatasetCache()
+    fast_s = ref_s = 0.0
+    pixels = identical = 0
+    max_diff = 0.0
+    windows = list(grid.blocks(512, 512))
+    for row0, col0, nrows, ncols in windows[::max(1, len(windows) // blocks)][:blocks]:
+        block = Block(grid, row0, col0, nrows, ncols)
+        bands = {b: np.stack([s.read(b, block, cache).reshape(-1) for s in sources])
+                 for b in REFLECTANCE_BANDS}
+        scl = np.stack([s.read("SCL", block, cache).reshape(-1) for s in sources])
+        vza = np.stack([s.angles_on("view_zenith_mean", block).reshape(-1) for s in sources])
+        valid = valid_observations(bands, scl, vza)
+        medoid = np.flatnonzero(valid.sum(axis=0) >= 4)
+        features = np.stack([bands[b][:, medoid] for b in MEDOID_BANDS])
+        v = valid[:, medoid]
+        t = time.perf_counter()
+        index, total = medoid_select(features, v)
+        fast_s += time.perf_counter() - t
+        t = time.perf_counter()
+        parts = [medoid_select_pairwise(features[:, :, c:c + 32768], v[:, c:c + 32768])
+                 for c in range(0, medoid.size, 32768)]
+        ref_s += time.perf_counter() - t
+        ref_index = np.concatenate([p[0] for p in parts])
+        ref_total = np.concatenate([p[1] for p in parts])
+        pixels += medoid.size
+        identical += int((index == ref_index).sum())
+        if medoid.size:
+            max_diff = max(max_diff, float(np.nanmax(np.abs(total - ref_total))))
+    cache.close()
+    return {
+        "pixels": pixels,
+        "observations": len(sources),
+        "fast_s": round(fast_s, 3),
+        "pairwise_s": round(ref_s, 3),
+        "speedup": round(ref_s / fast_s, 2) if fast_s else None,
+        "identical_selections": identical == pixels,
+        "identical_fraction": round(identical / pixels, 6) if pixels else None,
+        "max_abs_distance_sum_difference": max_diff,
+    }
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--engine-child":
+        print(json.dumps(engine_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+        return 0
+    quick = "--quick" in sys.argv
+    size = 1098 if quick else 10980
+    products = prepare(size)
+    files = inputs_read_by_engine(products)
+    results: dict = {"tile": TILE, "size_10m": size, "observations": len(products),
+                     "output_resolution_m": 20, "format": "cog", "workers": WORKERS,
+                     "input_files_read": len(files),
+                     "input_mb": round(sum(os.path.getsize(f) for f in files) / 1e6, 1)}
+    read_before = gdal_read(files, WORKERS)
+    work = Path(tempfile.mkdtemp(prefix="bench_mosaic_"))
+    try:
+        child = subprocess.run(
+            [sys.executable, __file__, "--engine-child", str(products[0].parent), str(work),
+             str(size)], capture_output=True, text=True, cwd=ROOT,
+        )
+        if child.returncode != 0:
+            print(child.stderr, file=sys.stderr)
+            return 1
+        engine = json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    read_after = gdal_read(files, WORKERS)
+    read_single = gdal_read(files, 1)
+    gdal_read_s = min(read_before, read_after)
+    results.update({
+        "gdal_read_s": round(gdal_read_s, 2),
+        "gdal_read_before_engine_s": round(read_before, 2),
+        "gdal_read_after_engine_s": round(read_after, 2),
+        "gdal_read_single_thread_s": round(read_single, 2),
+        **engine,
+    })
+    results["end_to_end_over_gdal_read"] = round(engine["end_to_end_s"] / gdal_read_s, 2)
+    results["kernel"] = kernel_comparison(products)
+    results["targets"] = {
+        "end_to_end_le_1.5x_gdal_read": results["end_to_end_over_gdal_read"] <= 1.5,
+        "peak_memory_le_2gb": engine["peak_rss_mb"] <= 2048,
+        "kernel_ge_3x": (results["kernel"]["speedup"] or 0) >= 3.0,
+        "identical_selections": results["kernel"]["identical_selections"],
+    }
+    name = "mosaic_quick.json" if quick else "mosaic.json"
+    out = ROOT / "tests" / "bench" / "results" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
