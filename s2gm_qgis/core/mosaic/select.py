@@ -259,8 +259,8 @@ def medoid_select(features, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             m = n_max - 1 - i
             d_ij, d = diff[:, :m], dist[:m]
             np.subtract(x[:, i + 1:, :], x[:, i:i + 1, :], out=d_ij)
-            np.square(d_ij, out=d_ij)
-            np.sum(d_ij, axis=0, out=d)
+            # Sum of squares over the bands in one pass (band by band, like the reference).
+            np.einsum("bkc,bkc->kc", d_ij, d_ij, out=d)
             np.sqrt(d, out=d)
             # Pixels with fewer than j+1 valid observations do not have the pair (i, j) (i < j,
             # so weight[j] = 1 implies weight[i] = 1): it adds exactly 0.
