@@ -430,3 +430,18 @@ def test_a_corrupt_raster_fails_the_run_and_leaves_nothing(archive, sources, tmp
         run_mosaic(order_of(sources, resolution_m=20, bands="B05,valid_obs"), [folder],
                    tmp_path / "out")
     assert listing(tmp_path / "out") == []
+
+
+def test_zipped_products_are_read_in_place(sources, tmp_path):
+    from s2gm_qgis.core.mosaic.engine import run_mosaic
+
+    folder = tmp_path / "zips"
+    for i, date in enumerate(DATES[:2]):
+        make_l2a(folder, size_10m=60, date=date, seed=i, fmt="jp2", zip=True)
+    before = listing(folder)
+    assert all(name.endswith(".zip") for name in before)
+    result = run_mosaic(order_of(sources, resolution_m=60, bands="B02,B08,source_index"),
+                        [folder], tmp_path / "out")
+    assert listing(folder) == before
+    assert len(result.source_products) == 2
+    assert result.counts["stc"] > 0
