@@ -1,0 +1,364 @@
+"""The order options: Basic mode (a month and the AOI give a true-colour quick-look, as S2GM's
+basic order) and Advanced mode (everything the engine accepts).
+
+``OptionsWidget.order_fields()`` returns the keyword fields of ``MosaicOrder.create`` except the
+AOI; the dock adds the AOI and lets the core validate everything at once.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping
+
+from qgis.PyQt.QtCore import QDate, QRegularExpression, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QRegularExpressionValidator
+from qgis.PyQt.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QRadioButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.mosaic.layers import LAYERS, QUALITY_LAYER_NAMES, REFLECTANCE_BANDS
+from ...core.mosaic.order import BIT_DEPTHS, NAME_PATTERN, RESOLUTIONS_M
+from ...core.mosaic.periods import period_of, snap
+from ..i18n import tr
+
+BASIC = "basic"
+ADVANCED = "advanced"
+
+#: What a Basic order is: S2GM's quick-look of a month, light enough to come back in minutes.
+BASIC_ORDER: Mapping[str, Any] = {
+    "period": "month",
+    "resolution_m": 60,
+    "crs": "utm",
+    "format": "gtiff",
+    "bit_depth": 8,
+    "bands": ("B02", "B03", "B04", "valid_obs"),
+}
+
+#: Layer presets (name -> layers); "custom" is whatever the checklists say.
+PRESETS: Mapping[str, tuple[str, ...]] = {
+    "true_colour": ("B02", "B03", "B04"),
+    "true_colour_quality": ("B02", "B03", "B04", "quality_scene_classification",
+                            "source_index", "valid_obs"),
+    "bands_10m": ("B02", "B03", "B04", "B08"),
+    "all_bands_quality": tuple(REFLECTANCE_BANDS) + ("quality_scene_classification",
+                                                      "quality_aot", "quality_cloud_confidence",
+                                                      "quality_snow_confidence", "source_index",
+                                                      "valid_obs"),
+    "everything": tuple(LAYERS),
+}
+DEFAULT_PRESET = "true_colour_quality"
+
+
+def preset_labels() -> dict[str, str]:
+    return {
+        "true_colour": tr("True colour (B04, B03, B02)"),
+        "true_colour_quality": tr("True colour with scene classes and validation layers"),
+        "bands_10m": tr("10 m bands (B02, B03, B04, B08)"),
+        "all_bands_quality": tr("All bands with quality and validation layers"),
+        "everything": tr("Every layer"),
+        "custom": tr("Custom selection"),
+    }
+
+
+def period_labels() -> dict[str, str]:
+    return {"day": tr("Day"), "dekad": tr("10 days (dekad)"), "month": tr("Month"),
+            "quarter": tr("Quarter"), "year": tr("Year")}
+
+
+def layer_label(name: str) -> str:
+    """What the checklists show for a layer."""
+    labels = {
+        "quality_aot": tr("Aerosol optical thickness (AOT)"),
+        "quality_cloud_confidence": tr("Cloud probability"),
+        "quality_snow_confidence": tr("Snow probability"),
+        "quality_scene_classification": tr("Scene classification (SCL)"),
+        "view_zenith_mean": tr("View zenith angle"),
+        "view_azimuth_mean": tr("View azimuth angle"),
+        "sun_zenith": tr("Sun zenith angle"),
+        "sun_azimuth": tr("Sun azimuth angle"),
+        "source_index": tr("Source product index"),
+        "valid_obs": tr("Number of valid observations"),
+        "medoid_mos": tr("Medoid spread"),
+    }
+    return labels.get(name, name)
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+class OptionsWidget(QWidget):
+    """Mode, period, resolution, CRS, format, bit depth, layers and the order name."""
+
+    #: Emitted whenever an option changes (the dock re-validates).
+    changed = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("s2gm_qgis_mosaic_options")
+        self._building = True
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        mode_row = QHBoxLayout()
+        self.basic_radio = QRadioButton(tr("Basic"), self)
+        self.basic_radio.setToolTip(tr("A month and the AOI: a true-colour quick-look at 60 m"))
+        self.advanced_radio = QRadioButton(tr("Advanced"), self)
+        self.advanced_radio.setToolTip(tr("Every option of the mosaic engine"))
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.addButton(self.basic_radio)
+        self._mode_group.addButton(self.advanced_radio)
+        mode_row.addWidget(self.basic_radio)
+        mode_row.addWidget(self.advanced_radio)
+        mode_row.addStretch(1)
+        layout.addLayout(mode_row)
+
+        form = QFormLayout()
+        self.name_edit = QLineEdit("mosaic", self)
+        self.name_edit.setObjectName("name_edit")
+        self.name_edit.setValidator(QRegularExpressionValidator(
+            QRegularExpression(NAME_PATTERN.pattern), self))
+        self.name_edit.setToolTip(tr("1 to 64 letters, digits or '-'; it names the output "
+                                     "folder and the layer group"))
+        form.addRow(tr("Order name:"), self.name_edit)
+
+        self.period_combo = QComboBox(self)
+        for key, label in period_labels().items():
+            self.period_combo.addItem(label, key)
+        form.addRow(tr("Period:"), self.period_combo)
+        self.date_edit = QDateEdit(self)
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setMinimumDate(QDate(2015, 6, 23))
+        self.date_edit.setDate(_qdate(snap("month", date.today().replace(day=1))).addMonths(-1))
+        form.addRow(tr("Starting:"), self.date_edit)
+        self.period_label = QLabel(self)
+        self.period_label.setObjectName("period_label")
+        form.addRow("", self.period_label)
+        layout.addLayout(form)
+
+        self.stack = QStackedWidget(self)
+        self.basic_page = QLabel(tr(
+            "Quick-look: true colour (B04, B03, B02) and the number of valid observations, "
+            "60 m, 8-bit GeoTIFF, UTM."), self)
+        self.basic_page.setWordWrap(True)
+        self.stack.addWidget(self.basic_page)
+        self.stack.addWidget(self._build_advanced())
+        layout.addWidget(self.stack)
+
+        self.basic_radio.toggled.connect(self._on_mode)
+        self.period_combo.currentIndexChanged.connect(self._on_period)
+        self.date_edit.dateChanged.connect(self._on_date)
+        self.name_edit.textChanged.connect(self.changed)
+        self.advanced_radio.setChecked(True)
+        self.set_mode(BASIC)
+        self._building = False
+        self._on_period()
+
+    def _build_advanced(self) -> QWidget:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.resolution_combo = QComboBox(page)
+        for value in RESOLUTIONS_M:
+            self.resolution_combo.addItem(tr("{metres} m").format(metres=value), value)
+        self.resolution_combo.setCurrentIndex(RESOLUTIONS_M.index(20))
+        form.addRow(tr("Resolution:"), self.resolution_combo)
+        self.crs_combo = QComboBox(page)
+        self.crs_combo.addItem(tr("UTM of the AOI (Sentinel-2 tiles)"), "utm")
+        self.crs_combo.addItem(tr("WGS 84 latitude/longitude (EPSG:4326)"), "wgs84")
+        form.addRow(tr("CRS:"), self.crs_combo)
+        self.format_combo = QComboBox(page)
+        for key, label in (("gtiff", tr("GeoTIFF")), ("cog", tr("Cloud Optimized GeoTIFF")),
+                           ("jp2", tr("JPEG 2000 (lossless)")), ("netcdf", tr("NetCDF-4 (CF)"))):
+            self.format_combo.addItem(label, key)
+        form.addRow(tr("Format:"), self.format_combo)
+        self.bit_depth_combo = QComboBox(page)
+        for depth in BIT_DEPTHS:
+            self.bit_depth_combo.addItem(tr("{bits} bit").format(bits=depth), depth)
+        self.bit_depth_combo.setCurrentIndex(BIT_DEPTHS.index(16))
+        form.addRow(tr("Bit depth:"), self.bit_depth_combo)
+
+        self.preset_combo = QComboBox(page)
+        for key, label in preset_labels().items():
+            self.preset_combo.addItem(label, key)
+        form.addRow(tr("Layers:"), self.preset_combo)
+        self.band_list = self._checklist(page, REFLECTANCE_BANDS, "band_list")
+        form.addRow(tr("Bands:"), self.band_list)
+        self.quality_list = self._checklist(page, QUALITY_LAYER_NAMES, "quality_list")
+        form.addRow(tr("Quality layers:"), self.quality_list)
+
+        self.confirm_spin = QDoubleSpinBox(page)
+        self.confirm_spin.setObjectName("confirm_spin")
+        self.confirm_spin.setRange(1.0, 1_000_000.0)
+        self.confirm_spin.setDecimals(0)
+        self.confirm_spin.setSuffix(" km²")
+        self.confirm_spin.setToolTip(tr("Placing an order with a larger AOI asks for confirmation"))
+        form.addRow(tr("Confirm AOIs above:"), self.confirm_spin)
+
+        for combo in (self.resolution_combo, self.crs_combo, self.format_combo,
+                      self.bit_depth_combo):
+            combo.currentIndexChanged.connect(self.changed)
+        self.preset_combo.currentIndexChanged.connect(self._on_preset)
+        self.band_list.itemChanged.connect(self._on_checklist)
+        self.quality_list.itemChanged.connect(self._on_checklist)
+        self.set_layers(PRESETS[DEFAULT_PRESET])
+        return page
+
+    def _checklist(self, parent: QWidget, names, object_name: str) -> QListWidget:
+        widget = QListWidget(parent)
+        widget.setObjectName(object_name)
+        for name in names:
+            item = QListWidgetItem(layer_label(name) if name not in REFLECTANCE_BANDS else name)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setToolTip(LAYERS[name].description)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            widget.addItem(item)
+        widget.setMaximumHeight(120)
+        return widget
+
+    # ---------------------------------------------------------------- state
+
+    @property
+    def mode(self) -> str:
+        return BASIC if self.basic_radio.isChecked() else ADVANCED
+
+    def set_mode(self, mode: str) -> None:
+        (self.basic_radio if mode == BASIC else self.advanced_radio).setChecked(True)
+        self._on_mode()
+
+    def set_layers(self, names) -> None:
+        """Check exactly ``names`` in the checklists; the preset follows."""
+        wanted = set(names)
+        for widget in (self.band_list, self.quality_list):
+            widget.blockSignals(True)
+            for row in range(widget.count()):
+                item = widget.item(row)
+                checked = item.data(Qt.ItemDataRole.UserRole) in wanted
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            widget.blockSignals(False)
+        self._sync_preset()
+        self.changed.emit()
+
+    def checked_layers(self) -> tuple[str, ...]:
+        names = []
+        for widget in (self.band_list, self.quality_list):
+            for row in range(widget.count()):
+                item = widget.item(row)
+                if item.checkState() == Qt.CheckState.Checked:
+                    names.append(item.data(Qt.ItemDataRole.UserRole))
+        return tuple(n for n in LAYERS if n in names)
+
+    def set_start(self, day: date) -> None:
+        self.date_edit.setDate(_qdate(day))
+
+    def set_period(self, period: str) -> None:
+        self.period_combo.setCurrentIndex(self.period_combo.findData(period))
+
+    def period(self) -> str:
+        return BASIC_ORDER["period"] if self.mode == BASIC else self.period_combo.currentData()
+
+    def start(self) -> date:
+        return snap(self.period(), _pydate(self.date_edit.date()))
+
+    def order_fields(self) -> dict[str, Any]:
+        """The fields of ``MosaicOrder.create`` the options give (all but the AOI)."""
+        fields: dict[str, Any] = {"name": self.name_edit.text().strip(), "start": self.start()}
+        if self.mode == BASIC:
+            fields.update({k: (list(v) if isinstance(v, tuple) else v)
+                           for k, v in BASIC_ORDER.items()})
+            return fields
+        fields.update({
+            "period": self.period(),
+            "resolution_m": self.resolution_combo.currentData(),
+            "crs": self.crs_combo.currentData(),
+            "format": self.format_combo.currentData(),
+            "bit_depth": self.bit_depth_combo.currentData(),
+            "bands": list(self.checked_layers()),
+        })
+        return fields
+
+    # ---------------------------------------------------------------- slots
+
+    def _on_mode(self) -> None:
+        basic = self.mode == BASIC
+        self.stack.setCurrentIndex(0 if basic else 1)
+        self.period_combo.setEnabled(not basic)
+        if basic:
+            self.date_edit.setDisplayFormat("MMMM yyyy")
+        else:
+            self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self._on_date()
+
+    def _on_period(self) -> None:
+        self._on_date()
+
+    def _on_date(self) -> None:
+        """Snap the date to the first day of its period and show the period."""
+        if self._building:
+            return
+        period = period_of(self.period(), _pydate(self.date_edit.date()))
+        if _qdate(period.start) != self.date_edit.date():
+            self.date_edit.blockSignals(True)
+            self.date_edit.setDate(_qdate(period.start))
+            self.date_edit.blockSignals(False)
+        self.period_label.setText(tr("{first} to {last} ({days} days)").format(
+            first=period.start.isoformat(), last=period.end.isoformat(), days=period.days))
+        self.changed.emit()
+
+    def _on_preset(self) -> None:
+        key = self.preset_combo.currentData()
+        if key in PRESETS:
+            self.set_layers(PRESETS[key])
+
+    def _on_checklist(self, _item=None) -> None:
+        self._sync_preset()
+        self.changed.emit()
+
+    def _sync_preset(self) -> None:
+        chosen = set(self.checked_layers())
+        key = next((k for k, names in PRESETS.items() if set(names) == chosen), "custom")
+        self.preset_combo.blockSignals(True)
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData(key))
+        self.preset_combo.blockSignals(False)
+
+    # ---------------------------------------------------------------- persistence
+
+    def state(self) -> dict[str, Any]:
+        """What to remember between sessions."""
+        return {"mode": self.mode, "period": self.period_combo.currentData(),
+                "resolution_m": self.resolution_combo.currentData(),
+                "crs": self.crs_combo.currentData(), "format": self.format_combo.currentData(),
+                "bit_depth": self.bit_depth_combo.currentData(),
+                "bands": list(self.checked_layers())}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Apply a ``state()`` (unknown or bad values are ignored)."""
+        for combo, key in ((self.period_combo, "period"), (self.resolution_combo, "resolution_m"),
+                           (self.crs_combo, "crs"), (self.format_combo, "format"),
+                           (self.bit_depth_combo, "bit_depth")):
+            if key in state:
+                for index in range(combo.count()):
+                    if str(combo.itemData(index)) == str(state[key]):
+                        combo.setCurrentIndex(index)
+        bands = [b for b in state.get("bands") or () if b in LAYERS]
+        if bands:
+            self.set_layers(bands)
+        if state.get("mode") in (BASIC, ADVANCED):
+            self.set_mode(state["mode"])
