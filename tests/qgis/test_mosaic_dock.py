@@ -62,8 +62,11 @@ def synthetic_archive(tmp_path_factory) -> Path:
 
 def show_tile(canvas) -> None:
     """The canvas in UTM 32N, showing the synthetic window with a margin."""
-    canvas.resize(500, 500)
+    canvas.setFixedSize(500, 500)  # pytest-qgis puts the canvas in a small main window
+    canvas.window().show()
     canvas.show()
+    QCoreApplication.processEvents()  # the canvas learns its size before the extent is set
+    assert canvas.mapSettings().outputSize().width() >= 490  # the frame takes a pixel or two
     canvas.setDestinationCrs(QgsCoordinateReferenceSystem(UTM32N))
     canvas.setExtent(QgsRectangle(ULX - 300, ULY - SIZE_10M * 10 - 300, ULX + SIZE_10M * 10 + 300,
                                   ULY + 300))
@@ -181,7 +184,7 @@ def test_polygon_drawn_with_the_mouse_is_ordered_and_loaded(dock_factory, qgis_c
     click_polygon(qgis_canvas, polygon_inside_tile())
     assert dock.selection is not None, dock.aoi_message_label.text()
     assert dock.selection.source == "drawn polygon"
-    assert 0.5 < dock.selection.area_km2 < 1.0  # the pentagon is about 0.7 km2
+    assert dock.selection.area_km2 == pytest.approx(0.70, abs=0.02)  # the pentagon
     assert "km²" in dock.area_label.text()
     assert dock.rubber_band.band.asGeometry().area() == pytest.approx(
         dock.selection.geometry.area(), rel=1e-6)

@@ -1,0 +1,193 @@
+"""AOI sources of the mosaic dock in real QGIS: rectangle dragged with the mouse, vertex editing
+until ordered, map extent, layer extent, selected features, files, pasted WKT in any CRS,
+repair or refusal of invalid geometries, the live area, and the large-AOI confirmation."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsGeometry,
+    QgsProject,
+    QgsRectangle,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QEvent, QPointF, Qt
+from qgis.PyQt.QtGui import QMouseEvent
+from qgis.PyQt.QtWidgets import QApplication
+
+from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.gui.mosaic.options import BASIC
+
+from .test_mosaic_dock import ULX, ULY, dock_factory, pixel, show_tile  # noqa: F401 (fixture)
+
+
+def mouse(canvas, kind, x, y, buttons) -> None:
+    point = QPointF(pixel(canvas, x, y))
+    button = Qt.MouseButton.LeftButton
+    event = QMouseEvent(kind, point, button if kind != QEvent.Type.MouseMove else
+                        Qt.MouseButton.NoButton, buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(canvas.viewport(), event)
+
+
+def drag(canvas, start, end) -> None:
+    mouse(canvas, QEvent.Type.MouseButtonPress, *start, Qt.MouseButton.LeftButton)
+    mid = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+    mouse(canvas, QEvent.Type.MouseMove, *mid, Qt.MouseButton.LeftButton)
+    mouse(canvas, QEvent.Type.MouseMove, *end, Qt.MouseButton.LeftButton)
+    mouse(canvas, QEvent.Type.MouseButtonRelease, *end, Qt.MouseButton.NoButton)
+
+
+def memory_layer(wkts, crs="EPSG:4326", kind="Polygon") -> QgsVectorLayer:
+    layer = QgsVectorLayer(f"{kind}?crs={crs}", "fields", "memory")
+    features = []
+    for wkt in wkts:
+        feature = QgsFeature()
+        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    layer.updateExtents()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def test_rectangle_dragged_then_a_corner_moved_until_ordered(dock_factory, qgis_canvas):
+    dock = dock_factory()
+    show_tile(qgis_canvas)
+    dock.rectangle_button.click()
+    drag(qgis_canvas, (ULX, ULY), (ULX + 1000, ULY - 1000))
+    assert dock.selection is not None and dock.selection.source == "drawn rectangle"
+    assert dock.selection.area_km2 == pytest.approx(1.0, rel=0.03)  # UTM scale near 1
+    before = dock.selection.area_km2
+
+    # Drag the lower-right corner 500 m further east: the AOI grows by half.
+    dock.edit_button.click()
+    assert qgis_canvas.mapTool() is dock.vertex_tool
+    drag(qgis_canvas, (ULX + 1000, ULY - 1000), (ULX + 2000, ULY - 1000))
+    assert dock.selection.area_km2 == pytest.approx(before * 1.5, rel=0.03)
+    assert dock.area_label.text().startswith("1.5")
+
+    # Once ordered, the AOI is frozen.
+    dock._on_placed({"id": "x", "name": "frozen"})
+    assert dock.aoi_ordered and qgis_canvas.mapTool() is not dock.vertex_tool
+    dock.edit_button.click()
+    assert qgis_canvas.mapTool() is not dock.vertex_tool
+    assert "Nothing to edit" in dock.aoi_message_label.text()
+
+
+def test_map_extent_layer_extent_and_selected_features(dock_factory, qgis_canvas):
+    dock = dock_factory()
+    show_tile(qgis_canvas)
+    dock.canvas_button.click()
+    assert dock.selection.source == "map canvas extent"
+    extent = qgis_canvas.extent()
+    assert dock.selection.area_km2 == pytest.approx(extent.area() / 1e6, rel=0.03)
+
+    layer = memory_layer(["POLYGON((10 45, 10.1 45, 10.1 45.1, 10 45.1, 10 45))",
+                          "POLYGON((11 45, 11.1 45, 11.1 45.1, 11 45.1, 11 45))"])
+    dock.layer_combo.setLayer(layer)
+    dock.layer_extent_button.click()
+    assert dock.selection.aoi.bounds == pytest.approx((10, 45, 11.1, 45.1))
+
+    dock.selected_button.click()  # nothing selected: refused, the previous AOI stays
+    assert "no feature is selected" in dock.aoi_message_label.text()
+    assert dock.selection.aoi.bounds == pytest.approx((10, 45, 11.1, 45.1))
+    layer.selectByIds([next(layer.getFeatures()).id()])
+    dock.selected_button.click()
+    assert dock.selection.aoi.bounds == pytest.approx((10, 45, 10.1, 45.1))
+    assert dock.selection.area_km2 == pytest.approx(87.6, rel=0.02)
+
+    lines = memory_layer(["LINESTRING(10 45, 11 46)"], kind="LineString")
+    lines.selectAll()
+    dock.layer_combo.setLayer(lines)
+    dock.selected_button.click()
+    assert "needs polygons" in dock.aoi_message_label.text()
+
+
+def test_files_wkt_in_another_crs_and_invalid_geometries(dock_factory, tmp_path):
+    dock = dock_factory()
+    geojson = tmp_path / "aoi.geojson"
+    geojson.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": {
+        "type": "Polygon", "coordinates": [[[5, 50], [5.2, 50], [5.2, 50.2], [5, 50.2], [5, 50]]]}}))
+    selection = aoi_sources.aoi_from_vector_file(str(geojson))
+    dock.set_aoi(selection)
+    assert selection.source == "aoi.geojson" and selection.aoi.bounds[0] == pytest.approx(5)
+
+    # A GeoPackage in UTM, as written by QGIS users; read-only, nothing written beside it.
+    layer = memory_layer(["POLYGON((700000 4700000, 701000 4700000, 701000 4699000, "
+                          "700000 4699000, 700000 4700000))"], crs="EPSG:32632")
+    from qgis.core import QgsVectorFileWriter
+    gpkg = tmp_path / "aoi.gpkg"
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    QgsVectorFileWriter.writeAsVectorFormatV3(layer, str(gpkg), QgsProject.instance()
+                                              .transformContext(), options)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    selection = aoi_sources.aoi_from_vector_file(str(gpkg))
+    assert selection.area_km2 == pytest.approx(1.0, rel=0.03)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+    # WKT in UTM 32N metres: reprojected.
+    selection = aoi_sources.aoi_from_wkt_text(
+        "POLYGON((700000 4700000, 702000 4700000, 702000 4698000, 700000 4698000, "
+        "700000 4700000))", QgsCoordinateReferenceSystem("EPSG:32632"))
+    assert selection.area_km2 == pytest.approx(4.0, rel=0.03)
+    assert 11.4 < selection.aoi.bounds[0] < 11.5
+
+    # A bow-tie is repaired (and said so); a line or garbage is refused with the reason.
+    bowtie = "POLYGON((10 45, 10.1 45.1, 10.1 45, 10 45.1, 10 45))"
+    dock._set_from(aoi_sources.aoi_from_wkt_text, bowtie, aoi_sources.wgs84())
+    assert dock.selection.repaired and "repaired" in dock.aoi_message_label.text()
+    assert dock.selection.area_km2 > 0
+    dock._set_from(aoi_sources.aoi_from_wkt_text, "LINESTRING(10 45, 11 46)",
+                   aoi_sources.wgs84())
+    assert "must be a polygon" in dock.aoi_message_label.text()
+    dock._set_from(aoi_sources.aoi_from_wkt_text, "not wkt", aoi_sources.wgs84())
+    assert "not WKT" in dock.aoi_message_label.text()
+    dock._set_from(aoi_sources.aoi_from_vector_file, str(tmp_path / "missing.kml"))
+    assert "no such file" in dock.aoi_message_label.text()
+
+
+def test_large_aoi_needs_confirmation_and_errors_name_the_field(dock_factory, tmp_path):
+    dock = dock_factory(archive_folders=(str(tmp_path),))
+    dock.order_button.click()
+    assert "Area of interest: draw or choose an area of interest first" in \
+        dock.problem_label.text()
+
+    dock.set_aoi(aoi_sources.aoi_from_rectangle(QgsRectangle(0, 40, 2, 42),
+                                                aoi_sources.wgs84(), "box"))
+    asked = []
+    dock.confirm_large_aoi = lambda area, limit: asked.append((area, limit)) or False
+    dock.options.confirm_spin.setValue(1000)
+    dock.options.name_edit.setText("big")
+    dock.order_button.click()
+    assert asked and asked[0][0] > 30_000 and asked[0][1] == 1000
+    assert dock.engine.store.orders() == []  # refused: nothing placed
+
+    dock.confirm_large_aoi = lambda area, limit: True
+    dock.order_button.click()
+    assert [o.name for o in dock.engine.store.orders()] == ["big"]
+
+
+def test_basic_mode_orders_a_month_quicklook_and_the_date_snaps(dock_factory):
+    dock = dock_factory()
+    options = dock.options
+    options.set_mode(BASIC)
+    from datetime import date
+    options.set_start(date(2024, 6, 17))
+    assert options.start() == date(2024, 6, 1)
+    fields = options.order_fields()
+    assert fields["period"] == "month" and fields["resolution_m"] == 60
+    assert set(fields["bands"]) == {"B02", "B03", "B04", "valid_obs"}
+
+    options.set_mode("advanced")
+    options.set_period("dekad")
+    options.set_start(date(2024, 6, 17))
+    assert options.start() == date(2024, 6, 11)
+    assert options.period_label.text().startswith("2024-06-11 to 2024-06-20")
+    options.preset_combo.setCurrentIndex(options.preset_combo.findData("bands_10m"))
+    assert options.checked_layers() == ("B02", "B03", "B04", "B08")
+    options.band_list.item(0).setCheckState(Qt.CheckState.Checked)  # B01: now custom
+    assert options.preset_combo.currentData() == "custom"
