@@ -1,0 +1,265 @@
+"""Processing algorithm "Build S2GM mosaic" (``s2gm:buildmosaic``).
+
+An AOI (polygon features, or an extent), a period and the options of a mosaic order in; an S2GM
+mosaic folder out, composited by ``s2gm_qgis.core.mosaic.engine.run_mosaic`` from the L2A
+products of the archive folders, with the true colour and the quality layers loaded and styled
+as the mosaic dock does. Usable in models and from ``qgis_process``; the order is validated by
+``MosaicOrder`` (every bad parameter named at once).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputFolder,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDateTime,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterString,
+    QgsRasterLayer,
+)
+
+from ..core.errors import CancelledError, S2GMError, ValidationError
+from ..core.mosaic.layers import LAYER_NAMES, TRUE_COLOUR
+from ..core.mosaic.order import BIT_DEPTHS, CRS_CHOICES, FORMATS, RESOLUTIONS_M, MosaicOrder
+from ..core.mosaic.periods import PERIOD_TYPES
+from ..gui.i18n import tr
+from ..gui.mosaic import aoi as aoi_sources
+from ..gui.mosaic.options import DEFAULT_PRESET, PRESETS, layer_label
+from ..gui.mosaic.results import TRUE_COLOUR_KEY, gdal_source, style_layer, true_colour_vrt
+
+
+class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
+    """Applies the dock's style to a mosaic layer once Processing has loaded it."""
+
+    #: Processing keeps only a pointer to post-processors: they must outlive the algorithm.
+    _alive: list["StyleOnLoad"] = []
+
+    def __init__(self, layer_name: str, source_products):
+        super().__init__()
+        self.layer_name = layer_name
+        self.source_products = list(source_products)
+
+    @classmethod
+    def create(cls, layer_name: str, source_products) -> "StyleOnLoad":
+        processor = cls(layer_name, source_products)
+        cls._alive = cls._alive[-63:] + [processor]
+        return processor
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
+        if isinstance(layer, QgsRasterLayer) and layer.isValid():
+            style_layer(layer, self.layer_name, self.source_products)
+
+
+class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
+    """AOI + period + options -> S2GM mosaic folder and loaded layers."""
+
+    AOI = "AOI"
+    EXTENT = "EXTENT"
+    PERIOD = "PERIOD"
+    START = "START"
+    RESOLUTION = "RESOLUTION"
+    CRS = "CRS"
+    FORMAT = "FORMAT"
+    BIT_DEPTH = "BIT_DEPTH"
+    LAYERS = "LAYERS"
+    NAME = "NAME"
+    ARCHIVE = "ARCHIVE"
+    LOAD = "LOAD"
+    OUTPUT = "OUTPUT"
+    MOSAIC_FOLDER = "MOSAIC_FOLDER"
+    OUTPUT_LAYERS = "OUTPUT_LAYERS"
+
+    def name(self) -> str:
+        return "buildmosaic"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Build S2GM mosaic")
+
+    def group(self) -> str:
+        return tr("Mosaics")
+
+    def groupId(self) -> str:  # noqa: N802 (QGIS API)
+        return "mosaics"
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
+        return tr(
+            "Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the "
+            "way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term "
+            "composite per pixel, with quality layers), from the L2A products of an archive "
+            "folder. The area is the union of the polygons of a layer (or its selected "
+            "features) or an extent. The result is an S2GM folder in the output folder; the "
+            "true colour and the quality layers are loaded with their styles. Without an "
+            "archive folder, the folders of the S2GM settings are used."
+        )
+
+    def createInstance(self) -> "BuildMosaicAlgorithm":  # noqa: N802 (QGIS API)
+        return BuildMosaicAlgorithm()
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.AOI, tr("Area of interest (polygons)"),
+            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterExtent(
+            self.EXTENT, tr("Area of interest as an extent (when no polygon layer is given)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.PERIOD, tr("Period"), options=list(PERIOD_TYPES),
+            defaultValue=PERIOD_TYPES.index("month")))
+        self.addParameter(QgsProcessingParameterDateTime(
+            self.START, tr("A day in the period (snapped to its first day)"),
+            type=QgsProcessingParameterDateTime.Type.Date))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.RESOLUTION, tr("Resolution (m)"), options=[str(r) for r in RESOLUTIONS_M],
+            defaultValue=RESOLUTIONS_M.index(20)))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.CRS, tr("Output CRS"), options=list(CRS_CHOICES), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.FORMAT, tr("Format"), options=list(FORMATS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.BIT_DEPTH, tr("Bit depth"), options=[str(b) for b in BIT_DEPTHS],
+            defaultValue=BIT_DEPTHS.index(16)))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.LAYERS, tr("Layers"), options=list(LAYER_NAMES), allowMultiple=True,
+            defaultValue=[LAYER_NAMES.index(n) for n in PRESETS[DEFAULT_PRESET]]))
+        self.addParameter(QgsProcessingParameterString(
+            self.NAME, tr("Order name (letters, digits, '-')"), defaultValue="mosaic"))
+        self.addParameter(QgsProcessingParameterFile(
+            self.ARCHIVE, tr("Archive folder of L2A products (default: the S2GM settings)"),
+            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.LOAD, tr("Load the result into the project"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            self.OUTPUT, tr("Output folder")))
+        self.addOutput(QgsProcessingOutputFolder(self.MOSAIC_FOLDER, tr("Mosaic folder")))
+        self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, tr("Mosaic layers")))
+
+    # ---------------------------------------------------------------- run
+
+    def _aoi(self, parameters, context) -> Any:
+        source = self.parameterAsSource(parameters, self.AOI, context)
+        try:
+            if source is not None:
+                geometries = [f.geometry() for f in source.getFeatures(QgsFeatureRequest())
+                              if f.hasGeometry()]
+                if not geometries:
+                    raise QgsProcessingException(tr("The area of interest layer has no "
+                                                    "polygon"))
+                merged = QgsGeometry.unaryUnion(
+                    [g if g.isGeosValid() else g.makeValid() for g in geometries])
+                return aoi_sources.aoi_from_geometry(merged, source.sourceCrs(),
+                                                     tr("area of interest layer")).aoi
+            if parameters.get(self.EXTENT):
+                crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
+                extent = self.parameterAsExtent(parameters, self.EXTENT, context)
+                return aoi_sources.aoi_from_rectangle(extent, crs, tr("extent")).aoi
+        except ValidationError as exc:
+            raise QgsProcessingException(str(exc.errors.get("aoi", exc))) from None
+        raise QgsProcessingException(tr("Give an area of interest: a polygon layer or an "
+                                        "extent"))
+
+    def _archives(self, parameters, context) -> list[str]:
+        folder = self.parameterAsFile(parameters, self.ARCHIVE, context)
+        if folder:
+            return [folder]
+        from ..gui.preferences import Preferences
+
+        folders = list(Preferences.load().archive_folders)
+        if not folders:
+            raise QgsProcessingException(tr("No archive folder: give one, or add one in the "
+                                            "S2GM settings"))
+        return folders
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        from ..core.mosaic.engine import run_mosaic
+        from ..gui.preferences import Preferences
+
+        aoi = self._aoi(parameters, context)
+        start = self.parameterAsDateTime(parameters, self.START, context).date()
+        layer_indices = self.parameterAsEnums(parameters, self.LAYERS, context)
+        try:
+            order = MosaicOrder.create(
+                name=self.parameterAsString(parameters, self.NAME, context),
+                aoi=aoi,
+                period=PERIOD_TYPES[self.parameterAsEnum(parameters, self.PERIOD, context)],
+                start=f"{start.year():04d}-{start.month():02d}-{start.day():02d}",
+                resolution_m=RESOLUTIONS_M[self.parameterAsEnum(parameters, self.RESOLUTION,
+                                                                context)],
+                crs=CRS_CHOICES[self.parameterAsEnum(parameters, self.CRS, context)],
+                format=FORMATS[self.parameterAsEnum(parameters, self.FORMAT, context)],
+                bit_depth=BIT_DEPTHS[self.parameterAsEnum(parameters, self.BIT_DEPTH, context)],
+                bands=[LAYER_NAMES[i] for i in layer_indices],
+            )
+        except ValidationError as exc:
+            raise QgsProcessingException("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+        archives = self._archives(parameters, context)
+        out_dir = Path(self.parameterAsString(parameters, self.OUTPUT, context))
+        feedback.pushInfo(tr("Order {name}: {period} from {start}, {area:.1f} km², archive "
+                             "{archives}").format(name=order.name, period=order.period,
+                                                  start=order.start.isoformat(),
+                                                  area=order.aoi.area_km2,
+                                                  archives=", ".join(archives)))
+        last = [""]
+
+        def progress(fraction: float, message: str = "") -> None:
+            feedback.setProgress(100.0 * fraction)
+            step = message.split(" of ")[0] if message.startswith("block") else message
+            if step and step != last[0] and not message.startswith("block"):
+                last[0] = step
+                feedback.pushInfo(message)
+
+        catalogue = Path(Preferences.load().cache_folder) / "catalogue.sqlite"
+        catalogue.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            result = run_mosaic(order, archives, out_dir, catalogue_path=catalogue,
+                                progress=progress, cancel=feedback.isCanceled)
+        except CancelledError:
+            raise QgsProcessingException(tr("Cancelled; nothing was written")) from None
+        except S2GMError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        feedback.pushInfo(tr("Mosaic written to {folder} in {seconds:.1f} s").format(
+            folder=result.output_dir, seconds=result.elapsed_s))
+
+        loaded = self._layers_to_load(order, result)
+        if self.parameterAsBoolean(parameters, self.LOAD, context):
+            products = [dict(p, sensing_time_utc=str(p["sensing_time_utc"]))
+                        for p in result.source_products]
+            for key, source, title in loaded:
+                details = QgsProcessingContext.LayerDetails(title, context.project(),
+                                                            self.OUTPUT_LAYERS)
+                details.setPostProcessor(StyleOnLoad.create(key, products))
+                context.addLayerToLoadOnCompletion(source, details)
+        return {self.OUTPUT: str(out_dir), self.MOSAIC_FOLDER: str(result.output_dir),
+                self.OUTPUT_LAYERS: [source for _key, source, _title in loaded]}
+
+    @staticmethod
+    def _layers_to_load(order: MosaicOrder, result) -> list[tuple[str, str, str]]:
+        """(style key, source, title): the true colour first, then the quality layers."""
+        items = []
+        files = result.files
+        n_grids = len(result.grids)
+        for grid in range(n_grids):
+            suffix = f" ({result.grids[grid].name})" if n_grids > 1 else ""
+            if all(b in files for b in TRUE_COLOUR):
+                sources = [gdal_source(Path(files[b][grid]), b) for b in TRUE_COLOUR]
+                vrt = Path(files[TRUE_COLOUR[0]][grid]).parent / "true_colour.vrt"
+                items.append((TRUE_COLOUR_KEY, str(true_colour_vrt(sources, vrt)),
+                              f"{order.name} " + tr("True colour (B04, B03, B02)") + suffix))
+            for name in order.bands:
+                if name not in TRUE_COLOUR or not all(b in files for b in TRUE_COLOUR):
+                    items.append((name, gdal_source(Path(files[name][grid]), name),
+                                  f"{order.name} {layer_label(name)}{suffix}"))
+        return items
