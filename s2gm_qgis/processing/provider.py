@@ -16,12 +16,14 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..gui.i18n import tr
 from ..resources import icon_path
+from .delays_at_points import DelaysAtPointsAlgorithm
 from .mosaic import BuildMosaicAlgorithm
 from .product_info import ProductMetadataAlgorithm
 
 #: Zero-argument callables returning a new algorithm each, in toolbox order.
 ALGORITHM_FACTORIES: list[Callable[[], QgsProcessingAlgorithm]] = [
     ProductMetadataAlgorithm,
+    DelaysAtPointsAlgorithm,
     BuildMosaicAlgorithm,
 ]
 

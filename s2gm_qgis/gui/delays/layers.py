@@ -1,0 +1,168 @@
+"""Map layers of an opened product: its true-colour image and its detector footprints.
+
+True colour: the product's TCI image when it has one; otherwise a VRT stacking B04, B03, B02,
+written to the plugin's cache folder (never into the product). The renderers get explicit
+ranges so that QGIS computes no statistics (GDAL would otherwise store them in an ``.aux.xml``
+next to the user's images).
+
+Footprints: a memory layer, one multipolygon per detector, categorised in 12 distinct colours
+(ColorBrewer "Paired", ordered so that neighbouring detectors differ in hue) and labelled with
+the detector number.
+"""
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+from qgis.core import (
+    QgsCategorizedSymbolRenderer, QgsContrastEnhancement, QgsCoordinateReferenceSystem,
+    QgsFeature, QgsField, QgsFillSymbol, QgsGeometry, QgsMultiBandColorRenderer,
+    QgsPalLayerSettings, QgsRasterLayer, QgsRendererCategory, QgsTextBufferSettings,
+    QgsTextFormat, QgsVectorLayer, QgsVectorLayerSimpleLabeling,
+)
+from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtGui import QColor
+
+from ...core.delays import DelayInspector
+from ...core.errors import ProductError
+from ..i18n import tr
+from .recognition import ProductRef, tag_layer
+
+#: Fill colour of each detector 1..12.
+DETECTOR_COLOURS = (
+    "#1f78b4", "#ff7f00", "#33a02c", "#e31a1c", "#6a3d9a", "#b15928",
+    "#a6cee3", "#fdbf6f", "#b2df8a", "#fb9a99", "#cab2d6", "#ffff99",
+)
+#: Top-of-atmosphere reflectance shown white in the B04/B03/B02 composite (as the TCI's 0.25
+#: saturation, Sentinel-2 L1C product specification).
+TRUE_COLOUR_MAX_REFLECTANCE = 0.25
+
+
+# -- detector footprints ----------------------------------------------------------------------
+def _polygon_wkb(rings) -> bytes:
+    parts = [struct.pack("<BII", 1, 3, len(rings))]
+    for ring in rings:
+        coords = np.ascontiguousarray(np.asarray(ring, dtype=np.float64)[:, :2], dtype="<f8")
+        parts.append(struct.pack("<I", coords.shape[0]))
+        parts.append(coords.tobytes())
+    return b"".join(parts)
+
+
+def multipolygon_wkb(polygons) -> bytes:
+    """WKB MultiPolygon of ``polygons`` (each a sequence of (N, 2) rings, exterior first)."""
+    return struct.pack("<BII", 1, 6, len(polygons)) + b"".join(_polygon_wkb(r) for r in polygons)
+
+
+def footprint_layer(inspector: DelayInspector, band: str) -> QgsVectorLayer:
+    """A styled memory layer of ``band``'s detector footprints (ProductError if unknown)."""
+    polygons = inspector.detector_footprints(band)
+    if not polygons:
+        raise ProductError(inspector.product.path,
+                           tr("no detector footprints of {band} in this product").format(band=band))
+    crs = QgsCoordinateReferenceSystem(f"EPSG:{inspector.epsg}")
+    name = tr("Detectors {band} – {tile}").format(band=band, tile=inspector.tile_id)
+    layer = QgsVectorLayer("MultiPolygon", name, "memory")
+    layer.setCrs(crs)
+    provider = layer.dataProvider()
+    provider.addAttributes([QgsField("detector", QVariant.Int), QgsField("band", QVariant.String)])
+    layer.updateFields()
+    by_detector: dict[int, list] = {}
+    for detector, rings in polygons:
+        by_detector.setdefault(detector, []).append(rings)
+    features = []
+    for detector in sorted(by_detector):
+        geometry = QgsGeometry()
+        geometry.fromWkb(multipolygon_wkb(by_detector[detector]))
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(geometry)
+        feature.setAttributes([detector, band])
+        features.append(feature)
+    provider.addFeatures(features)
+    layer.updateExtents()
+    _style_footprints(layer)
+    return layer
+
+
+def _style_footprints(layer: QgsVectorLayer) -> None:
+    categories = []
+    for detector, colour in enumerate(DETECTOR_COLOURS, start=1):
+        fill = QColor(colour)
+        fill.setAlpha(70)
+        symbol = QgsFillSymbol.createSimple({
+            "color": f"{fill.red()},{fill.green()},{fill.blue()},{fill.alpha()}",
+            "outline_color": colour, "outline_width": "0.5",
+        })
+        categories.append(QgsRendererCategory(detector, symbol,
+                                              tr("Detector {n}").format(n=detector)))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("detector", categories))
+    settings = QgsPalLayerSettings()
+    settings.fieldName = "detector"
+    text = QgsTextFormat()
+    text.setSize(11)
+    text.setColor(QColor("black"))
+    buffer = QgsTextBufferSettings()
+    buffer.setEnabled(True)
+    buffer.setColor(QColor("white"))
+    buffer.setSize(1.2)
+    text.setBuffer(buffer)
+    settings.setFormat(text)
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+    layer.setLabelsEnabled(True)
+
+
+# -- true colour --------------------------------------------------------------------------------
+def true_colour_layer(inspector: DelayInspector, ref: ProductRef, cache_folder: str) -> QgsRasterLayer:
+    """The product's TCI, or a B04/B03/B02 VRT in ``cache_folder``; ProductError if neither."""
+    granule = inspector.product.granule
+    name = tr("{product} – true colour").format(product=inspector.product.name)
+    tci = granule.images.get(("TCI", 10))
+    if tci is not None:
+        layer = QgsRasterLayer(tci, name, "gdal")
+        if not layer.isValid():
+            raise ProductError(tci, tr("GDAL cannot read this image"))
+        renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 1, 2, 3)
+        layer.setRenderer(renderer)  # 8-bit RGB shown as is: no statistics computed
+    else:
+        layer = _band_composite(inspector, name, cache_folder)
+    tag_layer(layer, ref)
+    return layer
+
+
+def _band_composite(inspector: DelayInspector, name: str, cache_folder: str) -> QgsRasterLayer:
+    product = inspector.product
+    granule = product.granule
+    missing = [b for b in ("B04", "B03", "B02") if (b, 10) not in granule.images]
+    if missing:
+        raise ProductError(product.path, tr("no TCI image and no {bands} image to show").format(
+            bands=", ".join(missing)))
+    folder = Path(cache_folder) / "delays"
+    folder.mkdir(parents=True, exist_ok=True)
+    vrt = folder / f"{product.name}_T{granule.tile_id}_B04B03B02.vrt"
+    sources = [granule.images[(b, 10)] for b in ("B04", "B03", "B02")]
+    dataset = gdal.BuildVRT(str(vrt), sources, separate=True)
+    if dataset is None:
+        raise ProductError(sources[0], tr("GDAL cannot stack B04, B03, B02: {error}").format(
+            error=gdal.GetLastErrorMsg()))
+    dataset = None  # written on close
+    layer = QgsRasterLayer(str(vrt), name, "gdal")
+    if not layer.isValid():
+        raise ProductError(str(vrt), tr("GDAL cannot read this image"))
+    renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 1, 2, 3)
+    data_type = layer.dataProvider().dataType(1)
+    enhancements = []
+    for index, band in enumerate(("B04", "B03", "B02"), start=1):
+        offset = product.radiometric_offset.get(band, 0.0)
+        enhancement = QgsContrastEnhancement(data_type)
+        enhancement.setContrastEnhancementAlgorithm(
+            QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
+        # DN = reflectance * quantification - offset (offset is -1000 from baseline 04.00)
+        enhancement.setMinimumValue(-offset)
+        enhancement.setMaximumValue(TRUE_COLOUR_MAX_REFLECTANCE * product.quantification_value - offset)
+        enhancements.append(enhancement)
+    renderer.setRedContrastEnhancement(enhancements[0])
+    renderer.setGreenContrastEnhancement(enhancements[1])
+    renderer.setBlueContrastEnhancement(enhancements[2])
+    layer.setRenderer(renderer)
+    return layer

@@ -1,0 +1,90 @@
+"""Processing algorithm "Detector and inter-band delays at points" (s2gm:delaysatpoints): the
+columns equal the core's readout at every point; points outside keep NULLs and a note."""
+from __future__ import annotations
+
+import pytest
+from qgis.core import (
+    NULL,
+    QgsApplication, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature,
+    QgsGeometry, QgsPointXY, QgsProcessingContext, QgsProcessingException,
+    QgsProcessingFeedback, QgsProject, QgsVectorLayer,
+)
+
+from s2gm_qgis.core.bands import BANDS
+from s2gm_qgis.core.delays import DelayInspector
+from s2gm_qgis.gui.plugin import S2gmPlugin
+
+
+@pytest.fixture
+def algorithm(qgis_processing, qgis_iface):
+    plugin = S2gmPlugin(qgis_iface, features=())
+    plugin.initProcessing()
+    yield QgsApplication.processingRegistry().createAlgorithmById("s2gm:delaysatpoints")
+    plugin.unload()
+
+
+def points_layer(crs: str, points) -> QgsVectorLayer:
+    layer = QgsVectorLayer(f"Point?crs={crs}&field=name:string", "points", "memory")
+    features = []
+    for name, (x, y) in points:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        feature.setAttributes([name])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def run(algorithm, parameters):
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    feedback = QgsProcessingFeedback()
+    results, ok = algorithm.run(dict(parameters, OUTPUT="memory:"), context, feedback)
+    assert ok
+    return context.takeResultLayer(results["OUTPUT"])
+
+
+def test_columns_equal_the_core_readout_in_another_crs(algorithm, n0301_zip):
+    core = DelayInspector.open(n0301_zip)
+    to_lonlat = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:32748"),
+                                       QgsCoordinateReferenceSystem("EPSG:4326"),
+                                       QgsProject.instance())
+    tile_points = [("centre", (554880, 8845120)), ("east", (590000, 8830000)),
+                   ("corner", (500500, 8899500)), ("away", (700000, 8845120))]
+    lonlat = [(name, (lambda p: (p.x(), p.y()))(to_lonlat.transform(QgsPointXY(*xy))))
+              for name, xy in tile_points]
+    layer = points_layer("EPSG:4326", lonlat)
+    out = run(algorithm, {"PRODUCT": str(n0301_zip), "INPUT": layer,
+                          "SOURCE_BAND": BANDS.index("B03"), "EPHEMERIS": 1})
+    rows = {f["name"]: f for f in out.getFeatures()}
+    assert out.crs().authid() == "EPSG:4326" and len(rows) == 4
+    for name, (lon, lat) in lonlat[:2]:
+        expected = core.readout(lon, lat, crs="EPSG:4326", source_band="B03", ephemeris="point")
+        row = rows[name]
+        assert row["detector"] == expected.detector and row["src_band"] == "B03"
+        assert row["h_sat_m"] == pytest.approx(expected.ephemeris.h_sat_m, rel=1e-12)
+        assert row["v_ground"] == pytest.approx(expected.ephemeris.v_ground_m_s, rel=1e-12)
+        assert row["eph_utc"] == expected.ephemeris.utc_time
+        assert row["sensed_utc"] == expected.sensing_time_utc["B03"]
+        for delay in expected.delays:
+            assert row[f"dt_{delay.dst}"] == pytest.approx(delay.dt_s, abs=1e-9)
+        assert "dt_B03" not in out.fields().names()
+    assert rows["corner"]["detector"] == NULL
+    assert "outside every detector footprint of B03" in rows["corner"]["s2_note"]
+    assert rows["away"]["s2_note"] == "outside tile 48LWP"
+    assert rows["away"]["dt_B04"] == NULL and rows["away"]["detector"] == NULL
+
+
+def test_bad_product_and_clashing_columns_are_refused(algorithm, n0301_zip, l2a_metadata,
+                                                      tmp_path):
+    layer = points_layer("EPSG:32748", [("a", (554880, 8845120))])
+    context, feedback = QgsProcessingContext(), QgsProcessingFeedback()
+    broken = tmp_path / "x.zip"
+    broken.write_bytes(b"nope")
+    with pytest.raises(QgsProcessingException, match="not a readable zip"):
+        algorithm.processAlgorithm({"PRODUCT": str(broken), "INPUT": layer, "SOURCE_BAND": 1,
+                                    "EPHEMERIS": 0, "OUTPUT": "memory:"}, context, feedback)
+    clash = QgsVectorLayer("Point?crs=EPSG:32748&field=detector:integer", "p", "memory")
+    with pytest.raises(QgsProcessingException, match="detector"):
+        algorithm.processAlgorithm({"PRODUCT": str(n0301_zip), "INPUT": clash, "SOURCE_BAND": 1,
+                                    "EPHEMERIS": 0, "OUTPUT": "memory:"}, context, feedback)
