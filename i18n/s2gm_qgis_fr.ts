@@ -44,22 +44,22 @@
         <translation>À propos de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="103"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="104"/>
         <source>Settings…</source>
         <translation>Paramètres…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="103"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="104"/>
         <source>Engine, service and folders of S2GM</source>
         <translation>Moteur, service et dossiers de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="107"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="108"/>
         <source>About S2GM…</source>
         <translation>À propos de S2GM…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/plugin.py" line="282"/>
+        <location filename="../s2gm_qgis/gui/plugin.py" line="283"/>
         <source>The {feature} tool could not start: {error}</source>
         <translation>L'outil {feature} n'a pas pu démarrer : {error}</translation>
     </message>
@@ -204,7 +204,7 @@
         <translation>Ajouter un dossier d'archive Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/provider.py" line="37"/>
+        <location filename="../s2gm_qgis/processing/provider.py" line="41"/>
         <source>S2GM: Sentinel-2 mosaics and inter-band delays</source>
         <translation>S2GM : mosaïques Sentinel-2 et décalages entre bandes</translation>
     </message>
@@ -214,194 +214,194 @@
         <translation>{field} : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="78"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="88"/>
         <source>Read Sentinel-2 product metadata</source>
         <translation>Lire les métadonnées d'un produit Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="81"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="91"/>
         <source>Sentinel-2 products</source>
         <translation>Produits Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="87"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="97"/>
         <source>Reads a Sentinel-2 L1C or L2A product (a .SAFE folder, a .zip, or any file inside one such as MTD_MSIL1C.xml) and writes one feature per tile: product name, level, spacecraft, processing baseline, sensing start, relative orbit, cloud cover, quantification value, tile, EPSG code, tile sensing time, number of images, datastrip and, if the datastrip is missing or unusable, why. The geometry is the data footprint in WGS 84 when the metadata gives one. Nothing is written in the product.</source>
         <translation>Lit un produit Sentinel-2 L1C ou L2A (un dossier .SAFE, un .zip, ou un fichier qu'il contient comme MTD_MSIL1C.xml) et écrit une entité par tuile : nom du produit, niveau, satellite, version de traitement, début d'acquisition, orbite relative, couverture nuageuse, valeur de quantification, tuile, code EPSG, heure d'acquisition de la tuile, nombre d'images, datastrip et, si le datastrip manque ou est inutilisable, pourquoi. La géométrie est l'emprise des données en WGS 84 quand les métadonnées la donnent. Rien n'est écrit dans le produit.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="101"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="111"/>
         <source>Sentinel-2 product (.zip, .SAFE folder or a file inside it)</source>
         <translation>Produit Sentinel-2 (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="101"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="111"/>
         <source>Sentinel-2 products (*.zip *.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 (*.zip *.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="106"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="116"/>
         <source>Only this tile (e.g. 31TCJ)</source>
         <translation>Seulement cette tuile (par ex. 31TCJ)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="109"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="119"/>
         <source>Product metadata</source>
         <translation>Métadonnées du produit</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="36"/>
         <source>{detector} (all bands)</source>
-        <translation type="unfinished"></translation>
+        <translation>{detector} (toutes les bandes)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="38"/>
         <source>{detector} ({band}); elsewhere {differing}</source>
-        <translation type="unfinished"></translation>
+        <translation>{detector} ({band}) ; ailleurs {differing}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="44"/>
         <source>{x:.1f} E, {y:.1f} N ({crs}) – lon {lon:.6f}°, lat {lat:.6f}°</source>
-        <translation type="unfinished"></translation>
+        <translation>{x:.1f} E, {y:.1f} N ({crs}) – lon {lon:.6f}°, lat {lat:.6f}°</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="51"/>
         <source>none: delays are the table&apos;s reference values, not corrected for the orbit</source>
-        <translation type="unfinished"></translation>
+        <translation>aucune : les décalages sont les valeurs de référence de la table, non corrigées pour l'orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="52"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="100"/>
         <source>nearest the tile centre</source>
-        <translation type="unfinished"></translation>
+        <translation>la plus proche du centre de la tuile</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="53"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="100"/>
         <source>nearest the point</source>
-        <translation type="unfinished"></translation>
+        <translation>la plus proche du point</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="54"/>
         <source>H_sat {h:.1f} m, V_ground {v:.2f} m/s – sample {index} ({where}), UTC {utc}</source>
-        <translation type="unfinished"></translation>
+        <translation>H_sat {h:.1f} m, V_sol {v:.2f} m/s – échantillon {index} ({where}), UTC {utc}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="64"/>
         <source>Outside every detector footprint of {band}: no delays here.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hors de toute empreinte de détecteur de {band} : pas de décalages ici.</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="72"/>
         <source>S2GM {tile}: {message}</source>
-        <translation type="unfinished"></translation>
+        <translation>S2GM {tile} : {message}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="76"/>
         <source>S2GM {tile} detector {detector}: {delays}</source>
-        <translation type="unfinished"></translation>
+        <translation>S2GM {tile} détecteur {detector} : {delays}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="88"/>
         <source>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} kn)</source>
-        <translation type="unfinished"></translation>
+        <translation>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} nœuds)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="90"/>
         <source>{deg:.1f}° from true north</source>
-        <translation type="unfinished"></translation>
+        <translation>{deg:.1f}° depuis le nord géographique</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="91"/>
         <source>± {u:.2f} m/s</source>
-        <translation type="unfinished"></translation>
+        <translation>± {u:.2f} m/s</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="92"/>
         <source>{d:.1f} m in {dt:+.5f} s ({a} → {b}, detector {det})</source>
-        <translation type="unfinished"></translation>
+        <translation>{d:.1f} m en {dt:+.5f} s ({a} → {b}, détecteur {det})</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="108"/>
         <source>source</source>
-        <translation type="unfinished"></translation>
+        <translation>source</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/layers.py" line="62"/>
         <source>no detector footprints of {band} in this product</source>
-        <translation type="unfinished"></translation>
+        <translation>pas d'empreintes de détecteurs de {band} dans ce produit</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/layers.py" line="65"/>
         <source>Detectors {band} – {tile}</source>
-        <translation type="unfinished"></translation>
+        <translation>Détecteurs {band} – {tile}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/layers.py" line="97"/>
         <source>Detector {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>Détecteur {n}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/layers.py" line="119"/>
         <source>{product} – true colour</source>
-        <translation type="unfinished"></translation>
+        <translation>{product} – couleurs naturelles</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/layers.py" line="151"/>
         <source>GDAL cannot read this image</source>
-        <translation type="unfinished"></translation>
+        <translation>GDAL ne peut pas lire cette image</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/layers.py" line="138"/>
         <source>no TCI image and no {bands} image to show</source>
-        <translation type="unfinished"></translation>
+        <translation>pas d'image TCI ni d'image {bands} à afficher</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/layers.py" line="146"/>
         <source>GDAL cannot stack B04, B03, B02: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>GDAL ne peut pas empiler B04, B03, B02 : {error}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/pins.py" line="106"/>
         <source>{path}: expected a .csv or .geojson file name</source>
-        <translation type="unfinished"></translation>
+        <translation>{path} : un nom de fichier .csv ou .geojson est attendu</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/pins.py" line="129"/>
         <source>Pin</source>
-        <translation type="unfinished"></translation>
+        <translation>Épingle</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/pins.py" line="129"/>
         <source>Tile</source>
-        <translation type="unfinished"></translation>
+        <translation>Tuile</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/pins.py" line="129"/>
         <source>Detector</source>
-        <translation type="unfinished"></translation>
+        <translation>Détecteur</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/pins.py" line="130"/>
         <source>Δt {src}→{dst} (s)</source>
-        <translation type="unfinished"></translation>
+        <translation>Δt {src}→{dst} (s)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/pins.py" line="131"/>
         <source>Longitude</source>
-        <translation type="unfinished"></translation>
+        <translation>Longitude</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/pins.py" line="131"/>
         <source>Latitude</source>
-        <translation type="unfinished"></translation>
+        <translation>Latitude</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/task.py" line="29"/>
         <source>Opening Sentinel-2 product {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Ouverture du produit Sentinel-2 {name}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/delays/task.py" line="60"/>
         <source>unexpected error while reading {path}: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>erreur inattendue en lisant {path} : {error}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="65"/>
@@ -492,6 +492,1296 @@
         <location filename="../s2gm_qgis/gui/settings_dialog.py" line="246"/>
         <source>none</source>
         <translation>aucun</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="74"/>
+        <source>Open L1C product…</source>
+        <translation>Ouvrir un produit L1C…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/__init__.py" line="22"/>
+        <source>Open a Sentinel-2 L1C product (.zip, .SAFE) for delay inspection</source>
+        <translation>Ouvrir un produit Sentinel-2 L1C (.zip, .SAFE) pour examiner les décalages</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/__init__.py" line="26"/>
+        <source>Delay inspector</source>
+        <translation>Inspecteur de décalages</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/__init__.py" line="26"/>
+        <source>Read the detector and the inter-band delays under the mouse; click to pin</source>
+        <translation>Lire le détecteur et les décalages entre bandes sous la souris ; cliquer pour épingler</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/__init__.py" line="30"/>
+        <source>Velocity probe</source>
+        <translation>Sonde de vitesse</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/__init__.py" line="30"/>
+        <source>Click an object in band A&apos;s image, then in band B&apos;s: speed and heading</source>
+        <translation>Cliquer un objet dans l'image de la bande A, puis dans celle de la bande B : vitesse et cap</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/__init__.py" line="34"/>
+        <source>Detector footprints</source>
+        <translation>Empreintes des détecteurs</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/__init__.py" line="34"/>
+        <source>Add the detector footprints of the band chosen in the Delay dock</source>
+        <translation>Ajouter les empreintes des détecteurs de la bande choisie dans le panneau des décalages</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="44"/>
+        <source>Sentinel-2 inter-band delays</source>
+        <translation>Décalages entre bandes Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="57"/>
+        <source>Readout</source>
+        <translation>Lecture</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="58"/>
+        <source>Pins</source>
+        <translation>Épingles</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="237"/>
+        <source>Velocity</source>
+        <translation>Vitesse</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="63"/>
+        <source>Pick the delay tool and move the mouse over an L1C product.</source>
+        <translation>Choisissez l'outil des décalages et déplacez la souris sur un produit L1C.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="78"/>
+        <source>Footprints of</source>
+        <translation>Empreintes de</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="83"/>
+        <source>Show</source>
+        <translation>Afficher</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="84"/>
+        <source>Add the detector footprints of this band to the map</source>
+        <translation>Ajouter à la carte les empreintes des détecteurs de cette bande</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="92"/>
+        <source>From band</source>
+        <translation>Depuis la bande</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="94"/>
+        <source>Source band: delays are t(other band) − t(source band)</source>
+        <translation>Bande source : les décalages valent t(autre bande) − t(bande source)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="99"/>
+        <source>Bands</source>
+        <translation>Bandes</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="100"/>
+        <source>Bands listed in the table</source>
+        <translation>Bandes listées dans le tableau</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="112"/>
+        <source>Ephemeris</source>
+        <translation>Éphémérides</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="116"/>
+        <source>Ephemeris sample whose nadir is nearest the tile centre (Binet et al. 2022) or nearest the point</source>
+        <translation>Échantillon d'éphémérides dont le nadir est le plus proche du centre de la tuile (Binet et al. 2022) ou du point</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="144"/>
+        <source>Product</source>
+        <translation>Produit</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="145"/>
+        <source>Satellite, tile</source>
+        <translation>Satellite, tuile</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="146"/>
+        <source>Point</source>
+        <translation>Point</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="148"/>
+        <source>Orbit</source>
+        <translation>Orbite</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <source>Band</source>
+        <translation>Bande</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <source>Δt (s)</source>
+        <translation>Δt (s)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <source>LUT (s)</source>
+        <translation>Table (s)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <source>ESA (s)</source>
+        <translation>ESA (s)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <source>Correction (%)</source>
+        <translation>Correction (%)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <source>Sensed (UTC)</source>
+        <translation>Acquis (UTC)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="158"/>
+        <source>t(band) − t(source band), corrected for the detector and the orbit</source>
+        <translation>t(bande) − t(bande source), corrigé pour le détecteur et l'orbite</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <source>CNES reference value of the detector (Binet et al. 2022)</source>
+        <translation>Valeur de référence du CNES pour le détecteur (Binet et al. 2022)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="162"/>
+        <source>ESA handbook value</source>
+        <translation>Valeur du manuel de l'ESA</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="180"/>
+        <source>Copy readout</source>
+        <translation>Copier la lecture</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="191"/>
+        <source>Click on the map with the delay tool to pin a readout.</source>
+        <translation>Cliquez sur la carte avec l'outil des décalages pour épingler une lecture.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="201"/>
+        <source>Copy</source>
+        <translation>Copier</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="202"/>
+        <source>Copy the pins to the clipboard (tab-separated)</source>
+        <translation>Copier les épingles dans le presse-papiers (séparées par des tabulations)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="204"/>
+        <source>Export…</source>
+        <translation>Exporter…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="205"/>
+        <source>Save the pins as CSV or GeoJSON</source>
+        <translation>Enregistrer les épingles en CSV ou GeoJSON</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="195"/>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="222"/>
+        <source>Band A</source>
+        <translation>Bande A</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="225"/>
+        <source>Band B</source>
+        <translation>Bande B</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="243"/>
+        <source>Speed</source>
+        <translation>Vitesse</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="244"/>
+        <source>Heading</source>
+        <translation>Cap</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="245"/>
+        <source>Uncertainty</source>
+        <translation>Incertitude</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="246"/>
+        <source>Displacement</source>
+        <translation>Déplacement</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="315"/>
+        <source>With the velocity probe, click the object in the {a} image, then in the {b} image.</source>
+        <translation>Avec la sonde de vitesse, cliquez l'objet dans l'image {a}, puis dans l'image {b}.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="318"/>
+        <source>Now click the same object in the {b} image.</source>
+        <translation>Cliquez maintenant le même objet dans l'image {b}.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="177"/>
+        <source>Opening the product… {percent:.0f} %</source>
+        <translation>Ouverture du produit… {percent:.0f} %</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="179"/>
+        <source>This product cannot be read: {error}</source>
+        <translation>Ce produit est illisible : {error}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="180"/>
+        <source>Not over a Sentinel-2 L1C product.</source>
+        <translation>Hors de tout produit Sentinel-2 L1C.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="239"/>
+        <source>Pin {n}</source>
+        <translation>Épingle {n}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="263"/>
+        <source>No pins to export: click on the map with the delay tool to pin readouts.</source>
+        <translation>Aucune épingle à exporter : cliquez sur la carte avec l'outil des décalages pour épingler des lectures.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="266"/>
+        <source>Export pins</source>
+        <translation>Exporter les épingles</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="266"/>
+        <source>CSV (*.csv);;GeoJSON (*.geojson)</source>
+        <translation>CSV (*.csv);;GeoJSON (*.geojson)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="279"/>
+        <source>Pins not exported: {error}</source>
+        <translation>Épingles non exportées : {error}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="283"/>
+        <source>{n} pins exported to {path}</source>
+        <translation>{n} épingles exportées dans {path}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="312"/>
+        <source>the first point is outside every detector footprint of {band}</source>
+        <translation>le premier point est hors de toute empreinte de détecteur de {band}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="317"/>
+        <source>No velocity: {error}</source>
+        <translation>Pas de vitesse : {error}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="320"/>
+        <source>S2GM velocity: {speed}, heading {heading}</source>
+        <translation>Vitesse S2GM : {speed}, cap {heading}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="330"/>
+        <source>Open a Sentinel-2 L1C product</source>
+        <translation>Ouvrir un produit Sentinel-2 L1C</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="330"/>
+        <source>Sentinel-2 L1C products (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;All files (*)</source>
+        <translation>Produits Sentinel-2 L1C (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="347"/>
+        <source>{name} is not a Level-1C product: the delay inspector needs L1C (detector footprints and datastrip)</source>
+        <translation>{name} n'est pas un produit de niveau 1C : l'inspecteur de décalages demande du L1C (empreintes des détecteurs et datastrip)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="383"/>
+        <source>Cannot open {path}: {reason}</source>
+        <translation>Impossible d'ouvrir {path} : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="368"/>
+        <source>{product}: no true-colour layer ({error})</source>
+        <translation>{product} : pas de couche en couleurs naturelles ({error})</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="405"/>
+        <source>Open an L1C product first (or hover over one with the delay tool).</source>
+        <translation>Ouvrez d'abord un produit L1C (ou survolez-en un avec l'outil des décalages).</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="411"/>
+        <source>No detector footprints: {error}</source>
+        <translation>Pas d'empreintes de détecteurs : {error}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="20"/>
+        <source>Mosaics…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="20"/>
+        <source>Order cloud-free Sentinel-2 mosaics of an area</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="62"/>
+        <source>Order name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="178"/>
+        <source>Area of interest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="119"/>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <source>Starting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <source>Resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <source>CRS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="135"/>
+        <source>Layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="130"/>
+        <source>Format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="132"/>
+        <source>Bit depth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <source>Order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="75"/>
+        <source>Area of interest from WKT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="82"/>
+        <source>Coordinates are in:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="96"/>
+        <source>S2GM mosaics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="118"/>
+        <source>drawn rectangle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="119"/>
+        <source>drawn polygon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="134"/>
+        <source>Options</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="141"/>
+        <source>Engine:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="144"/>
+        <source>Embedded (QGIS task)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="145"/>
+        <source>Service (HTTP)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="150"/>
+        <source>Archive folders, results folder, service address and token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="166"/>
+        <source>Place order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="188"/>
+        <source>Rectangle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="188"/>
+        <source>Drag a rectangle on the map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="190"/>
+        <source>Polygon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="190"/>
+        <source>Click the corners on the map; right click or double click closes the polygon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="193"/>
+        <source>Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="193"/>
+        <source>Drag the corners of the AOI (until it is ordered)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="195"/>
+        <source>Remove the area of interest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="199"/>
+        <source>Map extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="199"/>
+        <source>The extent shown in the map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
+        <source>File…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
+        <source>GeoJSON, KML, GeoPackage, shapefile...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="204"/>
+        <source>WKT…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="204"/>
+        <source>Paste a POLYGON or MULTIPOLYGON</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <source>Layer extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <source>The extent of the chosen layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
+        <source>Selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
+        <source>The selected polygons of the chosen layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="401"/>
+        <source>No area of interest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="234"/>
+        <source>Orders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="563"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="569"/>
+        <source>Retry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="258"/>
+        <source>Zoom to AOI</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="604"/>
+        <source>Open folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="630"/>
+        <source>Load result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="582"/>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="297"/>
+        <source>Orders go to the engine service at {url}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="304"/>
+        <source>none: add one in the settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="305"/>
+        <source>Orders run in QGIS on the archive: {folders}. Results: {results}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="310"/>
+        <source>The mosaic engine cannot start: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="352"/>
+        <source>Nothing to edit: draw or choose a new area of interest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="388"/>
+        <source>{area} km² ({source})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="391"/>
+        <source>The geometry was invalid (e.g. self-intersecting) and was repaired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="412"/>
+        <source>Area of interest from a file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="412"/>
+        <source>Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="434"/>
+        <source>draw or choose an area of interest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="451"/>
+        <source>The mosaic engine is not running: check the S2GM settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="470"/>
+        <source>Mosaic order {name} placed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="490"/>
+        <source>Large area of interest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="490"/>
+        <source>The area of interest covers {area} km², more than {limit} km². The mosaic may take long and need much disk space. Place the order anyway?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="527"/>
+        <source>Mosaic {name} is partially finished: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="530"/>
+        <source>Mosaic {name} failed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="556"/>
+        <source>{action}: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="575"/>
+        <source>Delete order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="575"/>
+        <source>Delete order {name} and its result files?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="623"/>
+        <source>Mosaic {name} cannot be loaded: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="627"/>
+        <source>Mosaic {name} loaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="104"/>
+        <source>S2GM mosaic {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="185"/>
+        <source>no Sentinel-2 archive folder is set: add one in the S2GM settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="232"/>
+        <source>{folder}: the results folder is gone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="259"/>
+        <source>order {id} could not run: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="317"/>
+        <source>Downloading S2GM mosaic {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="411"/>
+        <source>engine service: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="460"/>
+        <source>download cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="259"/>
+        <source>True colour (B04, B03, B02)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="67"/>
+        <source>True colour with scene classes and validation layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="68"/>
+        <source>10 m bands (B02, B03, B04, B08)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="69"/>
+        <source>All bands with quality and validation layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="70"/>
+        <source>Every layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="71"/>
+        <source>Custom selection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
+        <source>10 days (dekad)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
+        <source>Month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="77"/>
+        <source>Quarter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="77"/>
+        <source>Year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="83"/>
+        <source>Aerosol optical thickness (AOT)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="84"/>
+        <source>Cloud probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="85"/>
+        <source>Snow probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="86"/>
+        <source>Scene classification (SCL)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="87"/>
+        <source>View zenith angle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="88"/>
+        <source>View azimuth angle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="89"/>
+        <source>Sun zenith angle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="90"/>
+        <source>Sun azimuth angle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="91"/>
+        <source>Source product index</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="92"/>
+        <source>Number of valid observations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="93"/>
+        <source>Medoid spread</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="120"/>
+        <source>Basic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="121"/>
+        <source>A month and the AOI: a true-colour quick-look at 60 m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="122"/>
+        <source>Advanced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="123"/>
+        <source>Every option of the mosaic engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="137"/>
+        <source>1 to 64 letters, digits or &apos;-&apos;; it names the output folder and the layer group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="139"/>
+        <source>Order name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="144"/>
+        <source>Period:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="149"/>
+        <source>Starting:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="156"/>
+        <source>Quick-look: true colour (B04, B03, B02) and the number of valid observations, 60 m, 8-bit GeoTIFF, UTM.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="179"/>
+        <source>{metres} m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="181"/>
+        <source>Resolution:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="183"/>
+        <source>UTM of the AOI (Sentinel-2 tiles)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="184"/>
+        <source>WGS 84 latitude/longitude (EPSG:4326)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="185"/>
+        <source>CRS:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <source>GeoTIFF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <source>Cloud Optimized GeoTIFF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <source>JPEG 2000 (lossless)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <source>NetCDF-4 (CF)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="190"/>
+        <source>Format:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="193"/>
+        <source>{bits} bit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="195"/>
+        <source>Bit depth:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="200"/>
+        <source>Layers:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="202"/>
+        <source>Bands:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="204"/>
+        <source>Quality layers:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="211"/>
+        <source>Placing an order with a larger AOI asks for confirmation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="212"/>
+        <source>Confirm AOIs above:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="321"/>
+        <source>{first} to {last} ({days} days)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <source>Placed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
+        <source>Queued</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
+        <source>Processing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <source>Finished</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <source>Partially finished</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <source>Failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <source>Cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="36"/>
+        <source>{period} {start}, {resolution} m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <source>Progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <source>No data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <source>Saturated or defective</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <source>Dark area pixels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <source>Cloud shadows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <source>Vegetation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <source>Not vegetated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <source>Water</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
+        <source>Unclassified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
+        <source>Cloud, medium probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <source>Cloud, high probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <source>Thin cirrus</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <source>Snow or ice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="229"/>
+        <source>{path}: GDAL cannot build the true-colour composite</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="277"/>
+        <source>order {name} has no result files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="296"/>
+        <source>{source}: QGIS cannot open this result file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="324"/>
+        <source>Reflectance bands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="63"/>
+        <source>Detector and inter-band delays at points</source>
+        <translation>Détecteur et décalages entre bandes en des points</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="66"/>
+        <source>Inter-band delays</source>
+        <translation>Décalages entre bandes</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="72"/>
+        <source>For every point of the input layer, reads in a Sentinel-2 L1C product (a .zip, a .SAFE folder or a file inside it) the detector that sensed the point in the source band and the time delays from that band to every other band, dt = t(band) − t(source band) in seconds, corrected for the detector and the orbit with the CNES lookup table and the datastrip ephemeris (Binet et al. 2022). Adds the columns detector, src_band, h_sat_m (satellite altitude, m), v_ground (nadir ground speed, m/s), eph_utc (ephemeris sample time), sensed_utc (when the source band sensed the point), dt_&lt;band&gt; and s2_note (why a point has no values, or warnings). Points outside the tile or every detector footprint keep empty values.</source>
+        <translation>Pour chaque point de la couche d'entrée, lit dans un produit Sentinel-2 L1C (un .zip, un dossier .SAFE ou un fichier qu'il contient) le détecteur qui a acquis le point dans la bande source et les décalages temporels de cette bande vers chaque autre bande, dt = t(bande) − t(bande source) en secondes, corrigés pour le détecteur et l'orbite avec la table du CNES et les éphémérides du datastrip (Binet et al. 2022). Ajoute les colonnes detector, src_band, h_sat_m (altitude du satellite, m), v_ground (vitesse au sol du nadir, m/s), eph_utc (heure de l'échantillon d'éphémérides), sensed_utc (heure d'acquisition du point par la bande source), dt_&lt;bande&gt; et s2_note (pourquoi un point n'a pas de valeurs, ou les avertissements). Les points hors de la tuile ou de toute empreinte de détecteur restent sans valeurs.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="88"/>
+        <source>Sentinel-2 L1C product (.zip, .SAFE folder or a file inside it)</source>
+        <translation>Produit Sentinel-2 L1C (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="93"/>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="96"/>
+        <source>Source band</source>
+        <translation>Bande source</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="100"/>
+        <source>Ephemeris sample</source>
+        <translation>Échantillon d'éphémérides</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="104"/>
+        <source>Tile of a multi-tile product (e.g. 53HLA)</source>
+        <translation>Tuile d'un produit multi-tuiles (par ex. 53HLA)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="107"/>
+        <source>Points with delays</source>
+        <translation>Points avec décalages</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="126"/>
+        <source>Opening {path}</source>
+        <translation>Ouverture de {path}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="134"/>
+        <source>{path} is a {level} product: detector footprints and delays need L1C</source>
+        <translation>{path} est un produit {level} : les empreintes des détecteurs et les décalages demandent du L1C</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="145"/>
+        <source>the point layer already has the columns {names}: rename them first</source>
+        <translation>la couche de points a déjà les colonnes {names} : renommez-les d'abord</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="168"/>
+        <source>no geometry</source>
+        <translation>pas de géométrie</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="170"/>
+        <source>a multipoint of several points: give single points</source>
+        <translation>un multipoint de plusieurs points : donnez des points simples</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="175"/>
+        <source>cannot be transformed to EPSG:{epsg} ({error})</source>
+        <translation>impossible de transformer vers EPSG:{epsg} ({error})</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="179"/>
+        <source>outside tile {tile}</source>
+        <translation>hors de la tuile {tile}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="90"/>
+        <source>Build S2GM mosaic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="93"/>
+        <source>Mosaics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="99"/>
+        <source>Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term composite per pixel, with quality layers), from the L2A products of an archive folder. The area is the union of the polygons of a layer (or its selected features) or an extent. The result is an S2GM folder in the output folder; the true colour and the quality layers are loaded with their styles. Without an archive folder, the folders of the S2GM settings are used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="113"/>
+        <source>Area of interest (polygons)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="116"/>
+        <source>Area of interest as an extent (when no polygon layer is given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="122"/>
+        <source>A day in the period (snapped to its first day)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="125"/>
+        <source>Resolution (m)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="128"/>
+        <source>Output CRS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="138"/>
+        <source>Order name (letters, digits, &apos;-&apos;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="140"/>
+        <source>Archive folder of L2A products (default: the S2GM settings)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="143"/>
+        <source>Load the result into the project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="145"/>
+        <source>Output folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="147"/>
+        <source>Mosaic folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="148"/>
+        <source>Mosaic layers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="159"/>
+        <source>The area of interest layer has no polygon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="163"/>
+        <source>area of interest layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="168"/>
+        <source>extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="171"/>
+        <source>Give an area of interest: a polygon layer or an extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="182"/>
+        <source>No archive folder: give one, or add one in the S2GM settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="210"/>
+        <source>Order {name}: {period} from {start}, {area:.1f} km², archive {archives}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="230"/>
+        <source>Cancelled; nothing was written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="233"/>
+        <source>Mosaic written to {folder} in {seconds:.1f} s</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
