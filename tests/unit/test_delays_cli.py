@@ -67,3 +67,21 @@ def test_bad_input_exits_2_with_the_reason(n0301_zip, args, reason):
 def test_missing_product_exits_2(tmp_path):
     result = run_cli(tmp_path / "nothing.zip", "--x", 1, "--y", 2)
     assert result.returncode == 2 and "error:" in result.stderr
+
+
+def test_outside_every_footprint_says_so_in_the_json(n0301_zip):
+    """Issue: a point outside every footprint gets detector null *and a clear message*; the
+    JSON has no field of its own for it, so it is one of the warnings."""
+    inside_tile = json.loads(run_cli(n0301_zip, "--x", 510000, "--y", 8890000, "--json").stdout)
+    assert inside_tile["detector"] is None and inside_tile["delays"] == []
+    assert any("outside every detector footprint of B02" in w for w in inside_tile["warnings"])
+    far = json.loads(run_cli(n0301_zip, "--x", 0, "--y", 0, "--json").stdout)
+    assert any("outside the tile 48LWP" in w for w in far["warnings"])
+
+
+@pytest.mark.parametrize("x", ["nan", "inf", "-inf"])
+def test_non_finite_coordinates_exit_2(n0301_zip, x):
+    """NaN or infinite coordinates are bad input (and would make the JSON invalid)."""
+    result = run_cli(n0301_zip, f"--x={x}", "--y", 8845120, "--json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: invalid input: point:"), result.stderr

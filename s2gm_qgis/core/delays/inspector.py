@@ -110,6 +110,9 @@ class DelayReadout:
         raise KeyError(dst)
 
     def to_json_dict(self) -> dict:
+        """The command line's JSON. The JSON has no field for ``message`` (why there are no
+        delays): it comes first among the warnings."""
+        warnings = ([self.message] if self.message else []) + list(self.warnings)
         return {
             "product": self.product,
             "satellite": self.satellite,
@@ -120,7 +123,7 @@ class DelayReadout:
             "ephemeris": None if self.ephemeris is None else self.ephemeris.to_json_dict(),
             "delays": [item.to_json_dict() for item in self.delays],
             "sensing_time_utc": None if self.sensing_time_utc is None else dict(self.sensing_time_utc),
-            "warnings": list(self.warnings),
+            "warnings": warnings,
         }
 
 
@@ -188,9 +191,9 @@ class DelayInspector:
                 self._los[key] = LosGrid.from_angles(grid)
         warnings = list(warnings)
         self.tile_centre_sample: Optional[EphemerisSample] = None
+        self._bounds = min(granule.grids.values(), key=lambda g: g.resolution_m).bounds_m
         if track is not None:
-            grid = min(granule.grids.values(), key=lambda g: g.resolution_m)
-            xmin, ymin, xmax, ymax = grid.bounds_m
+            xmin, ymin, xmax, ymax = self._bounds
             lon, lat = self._to_lonlat.transform(0.5 * (xmin + xmax), 0.5 * (ymin + ymax))
             centre = geodetic_to_ecef(lon, lat)
             index = nearest_sample_index(track, centre)
@@ -285,6 +288,8 @@ class DelayInspector:
 
     # -- geometry -----------------------------------------------------------------------------
     def _to_tile(self, x: float, y: float, crs) -> tuple[float, float, str]:
+        if not (np.isfinite(x) and np.isfinite(y)):
+            raise ValidationError({"point": f"({x}, {y}): coordinates must be finite numbers"})
         if crs is None:
             return x, y, crs_label(self.epsg)
         epsg = _epsg_of_crs(crs)
@@ -302,6 +307,15 @@ class DelayInspector:
             raise ValidationError({"point": f"({x}, {y}) in EPSG:{epsg} has no position in "
                                             f"the tile's EPSG:{self.epsg}"})
         return float(tx), float(ty), crs_label(epsg)
+
+    def _outside_tile(self, x: float, y: float) -> str:
+        """': the point lies outside the tile ...' when (x, y) (tile CRS) is off the tile's grid,
+        else ''."""
+        xmin, ymin, xmax, ymax = self._bounds
+        if xmin <= x <= xmax and ymin <= y <= ymax:
+            return ""
+        return (f": the point lies outside the tile {self.tile_id} (x {xmin:.0f}..{xmax:.0f}, "
+                f"y {ymin:.0f}..{ymax:.0f} in EPSG:{self.epsg})")
 
     def detectors_at(self, x: float, y: float, *, crs=None) -> dict[str, tuple[int, ...]]:
         """band -> detectors seeing the point (all 13 bands; empty where unknown or outside)."""
@@ -436,7 +450,7 @@ class DelayInspector:
             if src not in self.footprints:
                 message = f"detector footprints of {src} unknown: no delays"
             else:
-                message = f"{OUTSIDE_MESSAGE} of {src}"
+                message = f"{OUTSIDE_MESSAGE} of {src}{self._outside_tile(tx, ty)}"
         else:
             chosen = seen[0]
             if len(seen) > 1:
