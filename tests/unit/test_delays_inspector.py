@@ -187,7 +187,10 @@ def test_raster_masks_and_no_datastrip(n0500_safe):
     inspector = DelayInspector.open(str(n0500_safe))
     assert inspector.bands == ("B02", "B04")
     assert any("no usable datastrip" in w for w in inspector.warnings)
-    assert any("no MSK_DETFOO mask for B01" in w for w in inspector.warnings)
+    # The cropped sample's MTD_TL.xml lists the masks of B02 and B04 only.
+    missing = [w for w in inspector.warnings if "no MSK_DETFOO mask for B01" in w]
+    assert len(missing) == 1 and "B12" in missing[0] and "B02" not in missing[0]
+    assert f"not listed in {inspector.product.granule.metadata_path}" in missing[0]
     readout = inspector.readout(639095.0, 5023595.0)  # a pixel of value 5 in MSK_DETFOO_B02
     assert readout.detector == 5 and readout.ephemeris is None
     assert readout.detectors["B02"] == (5,) and readout.detectors["B04"] == (5,)
@@ -221,3 +224,18 @@ def test_velocity_from_positions(inspector):
         velocity_from_positions(params, (x, y), (x, y), "B02", "B02", detector=5)
     with pytest.raises(ValidationError, match="detector"):
         velocity_from_positions(params, (x, y), (x, y), "B02", "B04")
+
+
+def test_mask_listed_but_missing_is_named(n0500_safe, tmp_path):
+    import shutil
+
+    copy = tmp_path / n0500_safe.name
+    shutil.copytree(n0500_safe, copy)
+    mask = next(copy.glob("GRANULE/*/QI_DATA/MSK_DETFOO_B04.jp2"))
+    mask.parent.chmod(0o755)
+    mask.unlink()
+    inspector = DelayInspector.open(str(copy))
+    assert inspector.bands == ("B02",)
+    tile = inspector.product.granule.metadata_path
+    assert f"no MSK_DETFOO mask for B04: listed in {tile} but missing from the product ({mask})" \
+        in inspector.warnings

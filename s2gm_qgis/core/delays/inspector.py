@@ -242,19 +242,24 @@ class DelayInspector:
         track = cls._read_track(product, warnings)
         footprints: dict[str, BandFootprints] = {}
         granule = product.granule
-        missing: list[str] = []
+        unlisted: list[str] = []
         for number, band in enumerate(BANDS):
             report(0.1 + 0.85 * number / len(BANDS), f"indexing detector footprints of {band}")
             path_of_mask = granule.masks.get(("MSK_DETFOO", band))
-            if path_of_mask is None:
-                missing.append(band)
-                continue
-            try:
-                footprints[band] = read_band_footprints(path_of_mask, band, granule.epsg)
-            except ProductError as exc:
-                warnings.append(f"{band}: detector footprints unusable ({exc})")
-        if missing:
-            warnings.append(f"no MSK_DETFOO mask for {', '.join(missing)}: detectors unknown there")
+            absent = granule.missing_masks.get(("MSK_DETFOO", band))
+            if absent is not None:
+                warnings.append(f"no MSK_DETFOO mask for {band}: listed in "
+                                f"{granule.metadata_path} but missing from the product ({absent})")
+            elif path_of_mask is None:
+                unlisted.append(band)
+            else:
+                try:
+                    footprints[band] = read_band_footprints(path_of_mask, band, granule.epsg)
+                except ProductError as exc:
+                    warnings.append(f"{band}: detector footprints unusable ({exc})")
+        if unlisted:
+            warnings.append(f"no MSK_DETFOO mask for {', '.join(unlisted)}: not listed in "
+                            f"{granule.metadata_path}; detectors unknown there")
         report(0.97, "ready")
         inspector = cls(product, table, footprints, track, ephemeris=ephemeris,
                         warnings=tuple(warnings))
