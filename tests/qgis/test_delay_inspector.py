@@ -78,7 +78,8 @@ def assert_dock_equals_core(dock, core):
         cells = [item.text() for item in dock.cells[row]]
         assert cells[0] == band
         assert cells[1] == F.detectors_text(core.detectors[band])
-        assert cells[6] == (core.sensing_time_utc or {}).get(band, "")
+        when = (core.sensing_time_utc or {}).get(band, "")
+        assert cells[6] == (when[11:-1] if when else "")  # time of day of the ISO UTC time
         if band == core.source_band or core.detector is None:
             assert cells[2] == ("source" if core.detector is not None else "")
             continue

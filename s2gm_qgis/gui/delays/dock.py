@@ -128,7 +128,9 @@ class DelayDock(QgsDockWidget):
         label = QLabel("", self)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setWordWrap(True)
-        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # two lines at most: a fixed height keeps the dock's layout still while the mouse moves
+        label.setFixedHeight(2 * label.fontMetrics().lineSpacing() + 2)
         return label
 
     def _build_readout_tab(self) -> QWidget:
@@ -149,6 +151,10 @@ class DelayDock(QgsDockWidget):
         layout.addLayout(form)
         self.message_label = self._value_label()
         self.message_label.setStyleSheet("QLabel { color: #8a4b00; }")
+        # Room for three lines, always: a label that grows or hides re-lays out the whole dock
+        # on a mouse move.
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message_label.setFixedHeight(3 * self.message_label.fontMetrics().lineSpacing() + 4)
         layout.addWidget(self.message_label)
         self.table = QTableWidget(len(BANDS), 7, tab)
         self.table.setHorizontalHeaderLabels([
@@ -161,10 +167,14 @@ class DelayDock(QgsDockWidget):
             "CNES reference value of the detector (Binet et al. 2022)"))
         self.table.horizontalHeaderItem(4).setToolTip(tr("ESA handbook value"))
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Column widths are fitted once per product, not on every move: ResizeToContents would
+        # measure every cell each time a text changes, milliseconds per mouse move.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self._fitted_product: Optional[str] = None
         self.cells: list[list[QTableWidgetItem]] = []
         for row, band in enumerate(BANDS):
             items = []
@@ -286,13 +296,23 @@ class DelayDock(QgsDockWidget):
         self.ephemeris_label.setText(F.ephemeris_text(readout))
         notes = [F.message_text(readout)] if readout.message else []
         notes += list(readout.warnings)
-        self.message_label.setText("\n".join(notes))
-        self.message_label.setVisible(bool(notes))
+        self._set_message("\n".join(notes))
         for items, values in zip(self.cells, F.readout_rows(readout)):
             for item, text in zip(items[1:], values[1:]):
                 if item.text() != text:
                     item.setText(text)
-        self.table.setEnabled(readout.detector is not None)
+        self._set_table_enabled(readout.detector is not None)
+        if readout.detector is not None and self._fitted_product != readout.product:
+            self._fitted_product = readout.product
+            self.table.resizeColumnsToContents()
+
+    def _set_message(self, text: str) -> None:
+        if self.message_label.text() != text:
+            self.message_label.setText(text)
+
+    def _set_table_enabled(self, enabled: bool) -> None:
+        if self.table.isEnabled() != enabled:
+            self.table.setEnabled(enabled)
 
     def show_message(self, text: str) -> None:
         """No readout here (outside any product, product opening...): say why."""
@@ -300,13 +320,12 @@ class DelayDock(QgsDockWidget):
         for label in (self.product_label, self.satellite_label, self.point_label,
                       self.detector_label, self.ephemeris_label):
             label.setText("")
-        self.message_label.setText(text)
-        self.message_label.setVisible(True)
+        self._set_message(text)
         for items in self.cells:
             for item in items[1:]:
                 if item.text():
                     item.setText("")
-        self.table.setEnabled(False)
+        self._set_table_enabled(False)
 
     def show_velocity_hint(self, step: int) -> None:
         """Where the velocity probe stands: 0 waiting for band A's click, 1 for band B's."""

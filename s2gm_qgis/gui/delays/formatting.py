@@ -78,8 +78,10 @@ def status_summary(readout: DelayReadout) -> str:
 
 
 def sensing_text(readout: DelayReadout, band: str) -> str:
-    times = readout.sensing_time_utc or {}
-    return times.get(band, "")
+    """Time of day the band sensed the point, UTC to the microsecond ('03:21:01.514464'); the
+    date is the ephemeris line's."""
+    when = (readout.sensing_time_utc or {}).get(band, "")
+    return when.split("T", 1)[-1].rstrip("Z")
 
 
 def velocity_lines(estimate: VelocityEstimate) -> dict[str, str]:
@@ -96,8 +98,8 @@ def velocity_lines(estimate: VelocityEstimate) -> dict[str, str]:
 
 
 def readout_rows(readout: DelayReadout) -> list[tuple[str, str, str, str, str, str, str]]:
-    """Table rows (band, detectors, dt, LUT, ESA, correction %, sensing UTC), all 13 bands in
-    band order; the source band's row has no delay."""
+    """Table rows (band, detectors, dt, LUT, ESA, correction %, sensing time of day UTC), all 13
+    bands in band order; the source band's row has no delay."""
     by_band = {d.dst: d for d in readout.delays}
     rows = []
     for band in BANDS:
@@ -127,6 +129,7 @@ def clipboard_text(readout: Optional[DelayReadout]) -> str:
                   f"v_ground_m_s\t{readout.ephemeris.v_ground_m_s:.4f}",
                   f"ephemeris_utc\t{readout.ephemeris.utc_time}"]
     lines.append("band\tdetectors\tdt_s\tdt_lut_s\tdt_esa_s\tcorrection_pct\tsensing_utc")
+    times = readout.sensing_time_utc or {}
     for row in readout_rows(readout):
-        lines.append("\t".join(row))
+        lines.append("\t".join(row[:6] + (times.get(row[0], ""),)))
     return "\n".join(lines) + "\n"
