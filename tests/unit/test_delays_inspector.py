@@ -1,6 +1,7 @@
 """DelayInspector on the real products: reference values, sign convention against the
 datastrip's Band_Time_Stamp, sensing times, graceful degradation, velocity."""
 import math
+import os
 import zipfile
 
 import numpy as np
@@ -239,3 +240,30 @@ def test_mask_listed_but_missing_is_named(n0500_safe, tmp_path):
     tile = inspector.product.granule.metadata_path
     assert f"no MSK_DETFOO mask for B04: listed in {tile} but missing from the product ({mask})" \
         in inspector.warnings
+
+
+def test_inspector_writes_nothing_into_the_product(n0500_safe, n0301_zip, tmp_path):
+    """Open, overlay polygons (raster masks polygonised), readouts and a velocity on writable
+    copies (GML masks and raster masks): not one file appears or changes (no .gfs, .aux.xml)."""
+    import shutil
+
+    raster = tmp_path / n0500_safe.name
+    shutil.copytree(n0500_safe, raster)
+    with zipfile.ZipFile(n0301_zip) as archive:
+        archive.extractall(tmp_path)
+    for folder, _, _ in os.walk(tmp_path):
+        os.chmod(folder, 0o755)
+
+    def snapshot():
+        return sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in tmp_path.rglob("*"))
+
+    before = snapshot()
+    for product in tmp_path.glob("*.SAFE"):
+        inspector = DelayInspector.open(str(product))
+        for band in ("B02", "B04"):
+            assert inspector.detector_footprints(band)
+        grid = inspector.product.granule.grids[10]
+        x, y = grid.ulx_m + 255.0, grid.uly_m - 255.0
+        inspector.readout(x, y, ephemeris="point")
+        velocity_from_positions(inspector, (x, y), (x + 10, y), "B02", "B04", detector=5)
+    assert snapshot() == before
