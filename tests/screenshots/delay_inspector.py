@@ -70,8 +70,9 @@ def main() -> None:
         for _ in range(20):
             QCoreApplication.processEvents()
         OUT.parent.mkdir(parents=True, exist_ok=True)
+        # full colour: a 256-colour palette would blur the 12 detector colours together
         image = iface.window.grab().toImage()
-        image.save(str(OUT), "PNG")
+        image.save(str(OUT), "PNG", 9)
         print(f"{OUT} {image.width()}x{image.height()}, {OUT.stat().st_size // 1024} KB; "
               f"dock: {feature.dock.detector_label.text()}")
         feature.shutdown()

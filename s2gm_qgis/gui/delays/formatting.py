@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ...core.bands import BANDS
-from ...core.delays import DelayReadout, VelocityEstimate
+from ...core.delays import OUTSIDE_MESSAGE, DelayReadout, VelocityEstimate
 from ..i18n import tr
 
 
@@ -60,7 +60,7 @@ def message_text(readout: DelayReadout) -> str:
     """Why there are no delays (outside every footprint...), translated, or ''."""
     if readout.message is None:
         return ""
-    if readout.detector is None and readout.message.startswith("outside"):
+    if readout.detector is None and readout.message.startswith(OUTSIDE_MESSAGE):
         return tr("Outside every detector footprint of {band}: no delays here.").format(
             band=readout.source_band)
     return readout.message
