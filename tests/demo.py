@@ -1,196 +1,299 @@
 #!/usr/bin/env python3
-"""``make demo`` (interim, until the mosaic demo replaces it): the plugin, packaged and installed
-into a fresh QGIS profile, running in the real QGIS desktop.
+"""``make demo``: the main job end to end.
 
-1. Build ``dist/s2gm_qgis-<version>.zip`` with .ci/package.py (the ``make package`` zip) and
-   install it, enabled, into a new temporary profile folder (your own profile is not touched).
-2. With a display: start ``qgis --profiles-path <tmp>`` and wait until you close it.
-   Without one (CI, ssh): start the same QGIS on a virtual X server (``xvfb-run``), let it load
-   the plugin the way it loads any enabled plugin, print what the plugin added (menu, toolbar,
-   Processing algorithms), and quit.
+1. Makes a small synthetic L2A archive (five dates of one tile, June 2024, clouds on two of them)
+   in ``./demo-output/archive``.
+2. Orders a month mosaic of an AOI inside it through the orders core (``OrderStore`` +
+   ``execute_order``: the path the dock's embedded engine takes) and prints the result folder and
+   its files.
+3. With a DISPLAY, opens QGIS with the plugin, its dock, and the result loaded in a layer group.
+   Headless, loads the result with the plugin's result loader in a headless QGIS, renders the map
+   to ``demo-output/mosaic-map.png`` and says so.
 
-Options: ``--lang fr`` starts QGIS in French; ``--screenshots DIR`` saves pictures of the S2GM
-menu and of the settings and about dialogs, then quits (with or without a display);
-``--headless`` forces step 2's second branch; ``--keep`` leaves the temporary profile.
+``--screenshot PATH`` (under a display, e.g. ``xvfb-run``) instead drives the dock itself (AOI,
+options, embedded order, result) and saves a picture of it: the README's screenshot.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import os
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import textwrap
+import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_SCRIPT = ROOT / ".ci" / "package.py"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, Python puts tests/ first on the path, where tests/qgis would shadow QGIS.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "tests"]
+sys.path.insert(0, str(REPO_ROOT))
+OUTPUT = REPO_ROOT / "demo-output"
 
-#: Runs inside QGIS (``qgis --code``) once it has started: reports what the plugin added,
-#: optionally takes screenshots, then quits QGIS.
-INSPECT_CODE = """
-import json, traceback
-import qgis.utils
-from qgis.core import QgsApplication
-from qgis.PyQt.QtCore import QTimer
-from qgis.PyQt.QtWidgets import QApplication
+from s2gm_qgis.core.mosaic.order import MosaicOrder  # noqa: E402
+from s2gm_qgis.core.orders import OrderStore, execute_order  # noqa: E402
+from s2gm_qgis.core.orders.datadir import DataDir, results_dir  # noqa: E402
+from tests.synthetic.tiles import tile_geometry  # noqa: E402
 
-REPORT = {report!r}
-SHOTS = {shots!r}
-
-
-def wait(ms):
-    from qgis.PyQt.QtCore import QEventLoop
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
+SIZE_10M = 240
+DATES = ("2024-06-03T10:36:29", "2024-06-08T10:36:29", "2024-06-13T10:36:29",
+         "2024-06-18T10:36:29", "2024-06-23T10:36:29")
 
 
-def screenshots(plugin, iface):
-    import os
-    os.makedirs(SHOTS, exist_ok=True)
-    window = iface.mainWindow()
-    window.showNormal()
-    window.setGeometry(0, 0, 1280, 800)
-    wait(800)
-    bar = window.menuBar()
-    plugin.menu.popup(bar.mapToGlobal(bar.actionGeometry(plugin.menu.menuAction()).bottomLeft()))
-    wait(500)
-    QApplication.primaryScreen().grabWindow(0).save(os.path.join(SHOTS, "s2gm-menu.png"))
-    plugin.menu.hide()
-    from s2gm_qgis.gui.about import AboutDialog
-    from s2gm_qgis.gui.preferences import Preferences
-    from s2gm_qgis.gui.settings_dialog import SettingsDialog
-    for name, dialog in (("s2gm-settings.png", SettingsDialog(Preferences.load(), window)),
-                         ("s2gm-about.png", AboutDialog(window))):
-        dialog.show()
-        wait(400)
-        dialog.grab().save(os.path.join(SHOTS, name))
-        dialog.close()
+def make_archive(folder: Path) -> Path:
+    """Five L2A products of 32TQM (2.4 km windows): a lake, bare soil, clouds on two dates."""
+    from tests.synthetic import Scene, Surface, make_l2a_series
+
+    scenes = []
+    for index in range(len(DATES)):
+        scene = (Scene.uniform(SIZE_10M, Surface.VEGETATION)
+                 .with_surface(slice(120, 240), slice(0, 110), Surface.WATER)
+                 .with_surface(slice(20, 90), slice(150, 230), Surface.SOIL))
+        if index == 0:
+            scene = scene.with_cloud(slice(0, 120), slice(100, 240)).with_shadow(
+                slice(130, 200), slice(150, 240))
+        if index == 1:
+            scene = scene.with_cloud(slice(100, 200), slice(0, 140), medium=True)
+        scenes.append(scene)
+    folder.mkdir(parents=True, exist_ok=True)
+    make_l2a_series(folder, DATES, scenes, tile="32TQM", size_10m=SIZE_10M, fmt="tif")
+    return folder
 
 
-def inspect():
-    result = {{"active_plugins": list(qgis.utils.active_plugins)}}
-    try:
-        plugin = qgis.utils.plugins.get("s2gm_qgis")
-        result["loaded"] = plugin is not None
-        if plugin is not None:
-            iface = qgis.utils.iface
-            result["plugin_file"] = qgis.utils.pluginDirectory("s2gm_qgis")
-            result["menu_bar"] = [a.text() for a in iface.mainWindow().menuBar().actions()]
-            result["menu"] = [a.text() for a in plugin.menu.actions() if a.text()]
-            result["toolbar"] = [a.text() for a in plugin.toolbar.actions() if a.text()]
-            provider = QgsApplication.processingRegistry().providerById("s2gm")
-            result["algorithms"] = [a.id() for a in provider.algorithms()] if provider else []
-            if SHOTS:
-                screenshots(plugin, iface)
-    except Exception:
-        result["error"] = traceback.format_exc()
-    with open(REPORT, "w", encoding="utf-8") as handle:
-        json.dump(result, handle)
-    QgsApplication.exit(0)
+def aoi_wkt_utm() -> str:
+    """An AOI polygon inside the products' window, in UTM 32N metres."""
+    tile = tile_geometry("32TQM", SIZE_10M)
+    x, y = tile.ulx_m, tile.uly_m
+    corners = [(x + 200, y - 150), (x + 2200, y - 300), (x + 2250, y - 2250), (x + 900, y - 2200),
+               (x + 150, y - 1300)]
+    return "POLYGON((" + ", ".join(f"{a} {b}" for a, b in corners + corners[:1]) + "))"
 
 
-QTimer.singleShot(1000, inspect)
-"""
+def aoi_geojson() -> dict:
+    from pyproj import Transformer
+
+    from s2gm_qgis.core.mosaic.aoi import aoi_from_wkt
+
+    to_lonlat = Transformer.from_crs(32632, 4326, always_xy=True)
+    body = aoi_wkt_utm()[len("POLYGON(("):-2]
+    points = [to_lonlat.transform(*map(float, p.split())) for p in body.split(", ")]
+    wkt = "POLYGON((" + ", ".join(f"{lon:.8f} {lat:.8f}" for lon, lat in points) + "))"
+    return aoi_from_wkt(wkt).geojson()
 
 
-def build_and_install(profiles_root: Path) -> Path:
-    """Build the package zip and install it, enabled, into ``profiles_root``/profiles/default."""
-    metadata = (ROOT / "metadata.txt").read_text(encoding="utf-8")
-    version = re.search(r"^version=(.+)$", metadata, re.M).group(1).strip()
-    zip_path = ROOT / "dist" / f"s2gm_qgis-{version}.zip"
-    subprocess.run([sys.executable, str(PACKAGE_SCRIPT), "--out", str(zip_path)], check=True)
-    subprocess.run([sys.executable, str(PACKAGE_SCRIPT), "--deploy", str(zip_path), "--profile",
-                    str(profiles_root / "profiles" / "default"), "--enable"], check=True)
-    return zip_path
+def order_mosaic(archive: Path, data: DataDir) -> tuple[str, Path]:
+    """Place and run the order the way the dock's embedded engine does."""
+    order = MosaicOrder.create(
+        name="demo-lake", aoi=aoi_geojson(), period="month", start="2024-06-01",
+        resolution_m=20, bands=["B02", "B03", "B04", "B08", "quality_scene_classification",
+                                "quality_cloud_confidence", "source_index", "valid_obs"])
+    store = OrderStore(data.store_path)
+    record = store.create(order.to_dict(), order.name, queue=True)
+    print(f"order {record.id} placed: {order.name}, {order.period} from {order.start}, "
+          f"{order.resolution_m} m, AOI {order.aoi.area_km2:.2f} km²")
+
+    def progress(fraction: float, message: str = "") -> None:
+        print(f"\r  {100 * fraction:5.1f} % {message[:60]:<60}", end="", flush=True)
+
+    started = time.perf_counter()
+    record = execute_order(store, record.id, archives=[archive], results_root=data.results_root,
+                           catalogue_path=data.catalogue_path, progress=progress)
+    print(f"\norder {record.state} in {time.perf_counter() - started:.1f} s")
+    if record.state != "finished":
+        raise SystemExit(f"the order did not finish: {record.error}")
+    return record.id, results_dir(data.results_root, record.id)
 
 
-def qgis_command(profiles_root: Path, lang: str | None, code: Path | None = None) -> list[str]:
+def print_result(store_path: Path, order_id: str, folder: Path) -> None:
+    store = OrderStore(store_path)
+    record = store.get(order_id)
+    counts = record.result["counts"]
+    print(f"\nresult folder: {folder / record.result['output_dir']}")
+    for item in store.files(order_id):
+        print(f"  {item.rel_path:<80} {item.size_bytes:>9} B  {item.layer or ''}")
+    print(f"pixels with data {counts['pixels_with_data']}: medoid {counts['medoid']}, "
+          f"short-term composite {counts['stc']}, single {counts['single']}, "
+          f"none {counts['none']}")
+
+
+def load_headless(store_path: Path, order_id: str, folder: Path) -> None:
+    """The plugin's result loader in a headless QGIS; renders the map to a PNG."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from qgis.core import Qgis, QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsProject
+    from qgis.PyQt.QtCore import QSize
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    from s2gm_qgis.gui.mosaic.results import load_result
+
+    order = OrderStore(store_path).get(order_id).to_json_dict()
+    group = load_result(order, folder)
+    print(f"\nheadless QGIS {Qgis.QGIS_VERSION}: loaded layer "
+          f"group {group.name()!r} with the plugin's result loader:")
+    for node in group.findLayers():
+        renderer = node.layer().renderer()
+        print(f"  {node.layer().name():<45} {type(renderer).__name__}"
+              f"{'  (visible)' if node.isVisible() else ''}")
+    visible = [n.layer() for n in group.findLayers() if n.isVisible()]
+    settings = QgsMapSettings()
+    settings.setLayers(visible)
+    settings.setDestinationCrs(visible[0].crs())
+    settings.setExtent(visible[0].extent())
+    settings.setOutputSize(QSize(600, 600))
+    job = QgsMapRendererParallelJob(settings)
+    job.start()
+    job.waitForFinished()
+    picture = OUTPUT / "mosaic-map.png"
+    job.renderedImage().save(str(picture))
+    project = OUTPUT / "demo.qgz"
+    QgsProject.instance().write(str(project))
+    print(f"map rendered to {picture}; project saved to {project} (open it in QGIS)")
+    QgsProject.instance().clear()
+    app.exitQgis()
+
+
+def open_qgis(store_path: Path, order_id: str, folder: Path) -> int:
+    """Start QGIS (its own demo profile) with the plugin started and the result loaded."""
     qgis = shutil.which("qgis")
     if qgis is None:
-        raise SystemExit("qgis not found: install QGIS (make setup)")
-    command = [qgis, "--profiles-path", str(profiles_root), "--nologo", "--noversioncheck"]
-    if lang:
-        command += ["--lang", lang]
-    if code is not None:
-        command += ["--code", str(code)]
-    return command
+        print("no qgis executable found; showing the result headless instead")
+        load_headless(store_path, order_id, folder)
+        return 0
+    startup = OUTPUT / "open_in_qgis.py"
+    startup.write_text(f"""
+import sys
+sys.path.insert(0, {str(REPO_ROOT)!r})
+from qgis.utils import iface
+from s2gm_qgis.core.orders import OrderStore
+from s2gm_qgis.gui.mosaic.results import load_result
+from s2gm_qgis.gui.plugin import S2gmPlugin
+plugin = S2gmPlugin(iface)
+plugin.initGui()
+dock = plugin.features.get("mosaic")
+if dock is not None:
+    dock.show()
+group = load_result(OrderStore({str(store_path)!r}).get({order_id!r}).to_json_dict(),
+                    __import__("pathlib").Path({str(folder)!r}))
+iface.mapCanvas().setExtent(group.findLayers()[0].layer().extent())
+iface.mapCanvas().refresh()
+""")
+    print(f"\nopening QGIS with the plugin and the result loaded ({qgis} --code {startup})")
+    return subprocess.call([qgis, "--nologo", "--profiles-path", str(OUTPUT / "qgis-profiles"),
+                            "--code", str(startup)])
 
 
-def qgis_env() -> dict[str, str]:
-    """The environment for the QGIS window: no QT_QPA_PLATFORM (``make`` exports "offscreen"
-    for the tests), so that Qt draws on the X display, real or virtual."""
-    return {key: value for key, value in os.environ.items() if key != "QT_QPA_PLATFORM"}
+def screenshot(target: Path) -> None:
+    """Drive the dock in a window (canvas + dock) and save a picture of it."""
+    from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProject,
+                           QgsRectangle)
+    from qgis.gui import QgsLayerTreeMapCanvasBridge, QgsMapCanvas, QgsMessageBar
+    from qgis.PyQt.QtCore import QCoreApplication, Qt
+    from qgis.PyQt.QtWidgets import QMainWindow
+
+    QCoreApplication.setOrganizationName("QGIS")
+    QCoreApplication.setApplicationName("QGIS3-s2gm-demo")
+    os.environ["QGIS_CUSTOM_CONFIG_PATH"] = str(OUTPUT / "qgis-profiles")
+    app = QgsApplication([], True)
+    app.initQgis()
+    from s2gm_qgis.gui.mosaic.dock import MosaicDock
+    from s2gm_qgis.gui.mosaic.options import ADVANCED
+    from s2gm_qgis.gui.mosaic.results import find_order_group
+    from s2gm_qgis.gui.preferences import Preferences
+    from tests.qgis.test_mosaic_dock import click_polygon, wait_for
+
+    archive = OUTPUT / "archive"
+    if not archive.is_dir():
+        make_archive(archive)
+    work = OUTPUT / "screenshot"
+    shutil.rmtree(work, ignore_errors=True)
+    Preferences(archive_folders=(str(archive),), results_folder=str(work / "results"),
+                cache_folder=str(work / "cache")).save()
+
+    class Iface:
+        def __init__(self):
+            self.window, self.canvas, self.bar = QMainWindow(), QgsMapCanvas(), QgsMessageBar()
+        def mapCanvas(self):  # noqa: E301,N802
+            return self.canvas
+        def messageBar(self):  # noqa: N802
+            return self.bar
+        def mainWindow(self):  # noqa: N802
+            return self.window
+
+    iface = Iface()
+    window, canvas = iface.window, iface.canvas
+    QgsLayerTreeMapCanvasBridge(QgsProject.instance().layerTreeRoot(), canvas, window)
+    window.setCentralWidget(canvas)
+    window.resize(1400, 1180)
+    dock = MosaicDock(iface, parent=window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.setMinimumWidth(460)
+    window.show()
+    QCoreApplication.processEvents()
+    tile = tile_geometry("32TQM", SIZE_10M)
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:32632"))
+    canvas.setExtent(QgsRectangle(tile.ulx_m - 400, tile.uly_m - 2800, tile.ulx_m + 2800,
+                                  tile.uly_m + 400))
+    QCoreApplication.processEvents()
+    dock.polygon_button.click()
+    body = aoi_wkt_utm()[len("POLYGON(("):-2].split(", ")[:-1]
+    click_polygon(canvas, [tuple(map(float, p.split())) for p in body])
+    dock.options.set_mode(ADVANCED)
+    dock.options.set_period("month")
+    dock.options.name_edit.setText("lake-june")
+    dock.options.preset_combo.setCurrentIndex(
+        dock.options.preset_combo.findData("true_colour_quality"))
+    from datetime import date
+    dock.options.set_start(date(2024, 6, 10))
+    dock.order_button.click()
+    if dock.selection is None or not dock.engine.store.orders():
+        raise SystemExit(f"the dock did not place the order: {dock.aoi_message_label.text()} "
+                         f"{dock.problem_label.text()}")
+    order_id = dock.engine.store.orders()[0].id
+    wait_for(lambda: dock.engine.store.get(order_id).is_terminal, 300, "the demo order")
+    record = dock.engine.store.get(order_id)
+    if record.state != "finished":
+        raise SystemExit(f"the demo order {record.state}: {record.error}")
+    wait_for(lambda: find_order_group(order_id) is not None, 60, "the result to load")
+    dock.refresh()
+    dock.select_order(order_id)
+    for _ in range(30):
+        QCoreApplication.processEvents()
+        time.sleep(0.05)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(target))
+    print(f"screenshot saved to {target}")
+    dock.teardown()
+    window.close()
+    QgsProject.instance().clear()
+    del dock, window, iface
+    app.exitQgis()
 
 
-def run_and_inspect(profiles_root: Path, lang: str | None, shots: Path | None,
-                    virtual_display: bool) -> dict:
-    """Start QGIS with the inspection script; return what it reported."""
-    report = profiles_root / "report.json"
-    code = profiles_root / "inspect.py"
-    code.write_text(textwrap.dedent(INSPECT_CODE.format(
-        report=str(report), shots=str(shots) if shots else "")))
-    command = qgis_command(profiles_root, lang, code)
-    if virtual_display:
-        if shutil.which("xvfb-run") is None:
-            raise SystemExit("no display and no xvfb-run: install xvfb (make setup)")
-        command = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *command]
-    completed = subprocess.run(command, env=qgis_env(), capture_output=True, text=True,
-                               timeout=300)
-    if not report.exists():
-        raise SystemExit(f"QGIS exited ({completed.returncode}) without a report:\n"
-                         f"{completed.stderr[-3000:]}")
-    return json.loads(report.read_text(encoding="utf-8"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lang", help="QGIS interface language, e.g. fr")
-    parser.add_argument("--screenshots", type=Path, metavar="DIR",
-                        help="save screenshots of the S2GM menu and dialogs here, then quit")
-    parser.add_argument("--headless", action="store_true",
-                        help="do not open a window even if a display is available")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary QGIS profile")
-    args = parser.parse_args(argv)
-
-    profiles_root = Path(tempfile.mkdtemp(prefix="s2gm-demo-profile-"))
-    try:
-        zip_path = build_and_install(profiles_root)
-        print(f"installed {zip_path.name} into a fresh QGIS profile under {profiles_root}")
-        has_display = bool(os.environ.get("DISPLAY")) and not args.headless
-        if has_display and not args.screenshots:
-            print("starting QGIS with that profile; the S2GM menu and toolbar are in the main "
-                  "window. Close QGIS to end the demo.")
-            return subprocess.run(qgis_command(profiles_root, args.lang), env=qgis_env()).returncode
-        result = run_and_inspect(profiles_root, args.lang, args.screenshots,
-                                 virtual_display=not has_display)
-    finally:
-        if args.keep:
-            print(f"profile kept: {profiles_root}")
-        else:
-            shutil.rmtree(profiles_root, ignore_errors=True)
-
-    where = "on this display" if has_display else "on a virtual X server (no display here)"
-    if not result.get("loaded"):
-        print(f"QGIS started {where} but did not load s2gm_qgis:\n"
-              f"{result.get('error') or json.dumps(result, indent=2)}", file=sys.stderr)
-        return 1
-    print(f"QGIS desktop started {where}, loaded the installed plugin and quit:")
-    print(f"  plugin folder : {result['plugin_file']}")
-    print(f"  menu bar      : {' | '.join(result['menu_bar'])}")
-    print(f"  S2GM menu     : {' | '.join(result['menu'])}")
-    print(f"  S2GM toolbar  : {' | '.join(result['toolbar'])}")
-    print(f"  Processing    : {', '.join(result['algorithms']) or '(no algorithm)'}")
-    if result.get("error"):
-        print(f"but the inspection failed:\n{result['error']}", file=sys.stderr)
-        return 1
-    if args.screenshots:
-        print(f"  screenshots   : {args.screenshots}/s2gm-menu.png, s2gm-settings.png, "
-              "s2gm-about.png")
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--screenshot", type=Path, help="save a picture of the dock instead")
+    parser.add_argument("--headless", action="store_true", help="never open the QGIS window")
+    args = parser.parse_args()
+    if args.screenshot:
+        screenshot(args.screenshot.resolve())
+        # The picture is saved; skip the interpreter's teardown, where PyQt may destroy widgets
+        # after QGIS has exited and crash on the way out.
+        sys.stdout.flush()
+        os._exit(0)
+    archive = OUTPUT / "archive"
+    shutil.rmtree(OUTPUT / "archive", ignore_errors=True)
+    shutil.rmtree(OUTPUT / "engine", ignore_errors=True)
+    started = time.perf_counter()
+    make_archive(archive)
+    print(f"synthetic archive: {len(DATES)} L2A products of tile 32TQM in {archive} "
+          f"({time.perf_counter() - started:.1f} s)")
+    data = DataDir(OUTPUT / "engine").create()
+    order_id, folder = order_mosaic(archive, data)
+    print_result(data.store_path, order_id, folder)
+    if os.environ.get("DISPLAY") and not args.headless:
+        return open_qgis(data.store_path, order_id, folder)
+    print("\nno DISPLAY: showing the result in a headless QGIS")
+    load_headless(data.store_path, order_id, folder)
     return 0
 
 

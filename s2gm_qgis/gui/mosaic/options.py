@@ -141,6 +141,7 @@ class OptionsWidget(QWidget):
         self.period_combo = QComboBox(self)
         for key, label in period_labels().items():
             self.period_combo.addItem(label, key)
+        self.period_combo.setCurrentIndex(self.period_combo.findData("month"))
         form.addRow(tr("Period:"), self.period_combo)
         self.date_edit = QDateEdit(self)
         self.date_edit.setCalendarPopup(True)
@@ -230,7 +231,7 @@ class OptionsWidget(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             widget.addItem(item)
-        widget.setMaximumHeight(120)
+        widget.setMaximumHeight(96)
         return widget
 
     # ---------------------------------------------------------------- state
