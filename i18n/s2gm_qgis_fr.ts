@@ -299,62 +299,62 @@
         <translation>S2GM {tile} détecteur {detector} : {delays}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="88"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="90"/>
         <source>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} kn)</source>
         <translation>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} nœuds)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="90"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="92"/>
         <source>{deg:.1f}° from true north</source>
         <translation>{deg:.1f}° depuis le nord géographique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="91"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="93"/>
         <source>± {u:.2f} m/s</source>
         <translation>± {u:.2f} m/s</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="92"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="94"/>
         <source>{d:.1f} m in {dt:+.5f} s ({a} → {b}, detector {det})</source>
         <translation>{d:.1f} m en {dt:+.5f} s ({a} → {b}, détecteur {det})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="108"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="110"/>
         <source>source</source>
         <translation>source</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="62"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="63"/>
         <source>no detector footprints of {band} in this product</source>
         <translation>pas d'empreintes de détecteurs de {band} dans ce produit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="65"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="66"/>
         <source>Detectors {band} – {tile}</source>
         <translation>Détecteurs {band} – {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="97"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="98"/>
         <source>Detector {n}</source>
         <translation>Détecteur {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="119"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="120"/>
         <source>{product} – true colour</source>
         <translation>{product} – couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="151"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="184"/>
         <source>GDAL cannot read this image</source>
         <translation>GDAL ne peut pas lire cette image</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="138"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="142"/>
         <source>no TCI image and no {bands} image to show</source>
         <translation>pas d'image TCI ni d'image {bands} à afficher</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="146"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="179"/>
         <source>GDAL cannot stack B04, B03, B02: {error}</source>
         <translation>GDAL ne peut pas empiler B04, B03, B02 : {error}</translation>
     </message>
@@ -406,77 +406,77 @@
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="65"/>
         <source>the geometry has no valid coordinate reference system</source>
-        <translation type="unfinished"></translation>
+        <translation>la géométrie n'a pas de système de coordonnées valide</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="77"/>
         <source>cannot reproject the geometry from {crs} to WGS 84: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>impossible de reprojeter la géométrie de {crs} en WGS 84 : {error}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="87"/>
         <source>{source}: the geometry is empty</source>
-        <translation type="unfinished"></translation>
+        <translation>{source} : la géométrie est vide</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="89"/>
         <source>{source}: an area of interest must be a polygon, not a {kind}</source>
-        <translation type="unfinished"></translation>
+        <translation>{source} : une zone d'intérêt doit être un polygone, pas {kind}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="96"/>
         <source>{source}: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>{source} : {reason}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="105"/>
         <source>{source}: the rectangle has no area</source>
-        <translation type="unfinished"></translation>
+        <translation>{source} : le rectangle n'a pas de surface</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="111"/>
         <source>map canvas extent</source>
-        <translation type="unfinished"></translation>
+        <translation>emprise de la carte</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="117"/>
         <source>no valid layer chosen</source>
-        <translation type="unfinished"></translation>
+        <translation>aucune couche valide choisie</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="118"/>
         <source>extent of layer {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>emprise de la couche {name}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="125"/>
         <source>choose a vector layer with selected polygons</source>
-        <translation type="unfinished"></translation>
+        <translation>choisissez une couche vecteur avec des polygones sélectionnés</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="126"/>
         <source>selected features of layer {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>entités sélectionnées de la couche {name}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="128"/>
         <source>{source}: the layer holds {kind}s; an area of interest needs polygons</source>
-        <translation type="unfinished"></translation>
+        <translation>{source} : la couche contient des {kind} ; une zone d'intérêt demande des polygones</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="134"/>
         <source>{source}: no feature is selected</source>
-        <translation type="unfinished"></translation>
+        <translation>{source} : aucune entité n'est sélectionnée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="157"/>
         <source>the text is not WKT (expected POLYGON ((x y, ...)) or MULTIPOLYGON)</source>
-        <translation type="unfinished"></translation>
+        <translation>le texte n'est pas du WKT (attendu POLYGON ((x y, ...)) ou MULTIPOLYGON)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/aoi.py" line="158"/>
         <source>pasted WKT</source>
-        <translation type="unfinished"></translation>
+        <translation>WKT collé</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/settings_dialog.py" line="97"/>
@@ -549,7 +549,7 @@
         <translation>Épingles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="237"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="247"/>
         <source>Velocity</source>
         <translation>Vitesse</translation>
     </message>
@@ -604,142 +604,142 @@
         <translation>Échantillon d'éphémérides dont le nadir est le plus proche du centre de la tuile (Binet et al. 2022) ou du point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="144"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="146"/>
         <source>Product</source>
         <translation>Produit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="145"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="147"/>
         <source>Satellite, tile</source>
         <translation>Satellite, tuile</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="146"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="148"/>
         <source>Point</source>
         <translation>Point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="148"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="150"/>
         <source>Orbit</source>
         <translation>Orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
         <source>Band</source>
         <translation>Bande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
         <source>Δt (s)</source>
         <translation>Δt (s)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
         <source>LUT (s)</source>
         <translation>Table (s)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
         <source>ESA (s)</source>
         <translation>ESA (s)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
         <source>Correction (%)</source>
         <translation>Correction (%)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="154"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
         <source>Sensed (UTC)</source>
         <translation>Acquis (UTC)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="158"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="164"/>
         <source>t(band) − t(source band), corrected for the detector and the orbit</source>
         <translation>t(bande) − t(bande source), corrigé pour le détecteur et l'orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="166"/>
         <source>CNES reference value of the detector (Binet et al. 2022)</source>
         <translation>Valeur de référence du CNES pour le détecteur (Binet et al. 2022)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="162"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="168"/>
         <source>ESA handbook value</source>
         <translation>Valeur du manuel de l'ESA</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="180"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="190"/>
         <source>Copy readout</source>
         <translation>Copier la lecture</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="191"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="201"/>
         <source>Click on the map with the delay tool to pin a readout.</source>
         <translation>Cliquez sur la carte avec l'outil des décalages pour épingler une lecture.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="201"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="211"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="202"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="212"/>
         <source>Copy the pins to the clipboard (tab-separated)</source>
         <translation>Copier les épingles dans le presse-papiers (séparées par des tabulations)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="204"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="214"/>
         <source>Export…</source>
         <translation>Exporter…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="215"/>
         <source>Save the pins as CSV or GeoJSON</source>
         <translation>Enregistrer les épingles en CSV ou GeoJSON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="195"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
         <source>Clear</source>
-        <translation type="unfinished"></translation>
+        <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="222"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="232"/>
         <source>Band A</source>
         <translation>Bande A</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="225"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="235"/>
         <source>Band B</source>
         <translation>Bande B</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="243"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="253"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="244"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="254"/>
         <source>Heading</source>
         <translation>Cap</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="245"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="255"/>
         <source>Uncertainty</source>
         <translation>Incertitude</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="246"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="256"/>
         <source>Displacement</source>
         <translation>Déplacement</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="315"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="334"/>
         <source>With the velocity probe, click the object in the {a} image, then in the {b} image.</source>
         <translation>Avec la sonde de vitesse, cliquez l'objet dans l'image {a}, puis dans l'image {b}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="318"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="337"/>
         <source>Now click the same object in the {b} image.</source>
         <translation>Cliquez maintenant le même objet dans l'image {b}.</translation>
     </message>
@@ -841,757 +841,757 @@
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="20"/>
         <source>Mosaics…</source>
-        <translation type="unfinished"></translation>
+        <translation>Mosaïques…</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="20"/>
         <source>Order cloud-free Sentinel-2 mosaics of an area</source>
-        <translation type="unfinished"></translation>
+        <translation>Commander des mosaïques Sentinel-2 sans nuages d'une zone</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="62"/>
         <source>Order name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom de la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="178"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="179"/>
         <source>Area of interest</source>
-        <translation type="unfinished"></translation>
+        <translation>Zone d'intérêt</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="119"/>
         <source>Period</source>
-        <translation type="unfinished"></translation>
+        <translation>Période</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
         <source>Starting</source>
-        <translation type="unfinished"></translation>
+        <translation>Début</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
         <source>Resolution</source>
-        <translation type="unfinished"></translation>
+        <translation>Résolution</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
         <source>CRS</source>
-        <translation type="unfinished"></translation>
+        <translation>SCR</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="135"/>
         <source>Layers</source>
-        <translation type="unfinished"></translation>
+        <translation>Couches</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="130"/>
         <source>Format</source>
-        <translation type="unfinished"></translation>
+        <translation>Format</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="132"/>
         <source>Bit depth</source>
-        <translation type="unfinished"></translation>
+        <translation>Profondeur</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
         <source>Order</source>
-        <translation type="unfinished"></translation>
+        <translation>Commande</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="75"/>
         <source>Area of interest from WKT</source>
-        <translation type="unfinished"></translation>
+        <translation>Zone d'intérêt en WKT</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="82"/>
         <source>Coordinates are in:</source>
-        <translation type="unfinished"></translation>
+        <translation>Les coordonnées sont en :</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="96"/>
         <source>S2GM mosaics</source>
-        <translation type="unfinished"></translation>
+        <translation>Mosaïques S2GM</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="118"/>
         <source>drawn rectangle</source>
-        <translation type="unfinished"></translation>
+        <translation>rectangle dessiné</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="119"/>
         <source>drawn polygon</source>
-        <translation type="unfinished"></translation>
+        <translation>polygone dessiné</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="134"/>
         <source>Options</source>
-        <translation type="unfinished"></translation>
+        <translation>Options</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="141"/>
         <source>Engine:</source>
-        <translation type="unfinished"></translation>
+        <translation>Moteur :</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="144"/>
         <source>Embedded (QGIS task)</source>
-        <translation type="unfinished"></translation>
+        <translation>Intégré (tâche QGIS)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="145"/>
         <source>Service (HTTP)</source>
-        <translation type="unfinished"></translation>
+        <translation>Service (HTTP)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="150"/>
         <source>Archive folders, results folder, service address and token</source>
-        <translation type="unfinished"></translation>
+        <translation>Dossiers d'archive, dossier des résultats, adresse et jeton du service</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="166"/>
         <source>Place order</source>
-        <translation type="unfinished"></translation>
+        <translation>Commander</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="188"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="189"/>
         <source>Rectangle</source>
-        <translation type="unfinished"></translation>
+        <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="188"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="189"/>
         <source>Drag a rectangle on the map</source>
-        <translation type="unfinished"></translation>
+        <translation>Tracez un rectangle sur la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="190"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="191"/>
         <source>Polygon</source>
-        <translation type="unfinished"></translation>
+        <translation>Polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="190"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="191"/>
         <source>Click the corners on the map; right click or double click closes the polygon</source>
-        <translation type="unfinished"></translation>
+        <translation>Cliquez les sommets sur la carte ; un clic droit ou un double clic ferme le polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="193"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
         <source>Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="193"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
         <source>Drag the corners of the AOI (until it is ordered)</source>
-        <translation type="unfinished"></translation>
+        <translation>Déplacez les sommets de la zone (jusqu'à sa commande)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="195"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
         <source>Remove the area of interest</source>
-        <translation type="unfinished"></translation>
+        <translation>Retirer la zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="199"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
         <source>Map extent</source>
-        <translation type="unfinished"></translation>
+        <translation>Emprise de la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="199"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
         <source>The extent shown in the map</source>
-        <translation type="unfinished"></translation>
+        <translation>L'emprise affichée dans la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="203"/>
         <source>File…</source>
-        <translation type="unfinished"></translation>
+        <translation>Fichier…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="203"/>
         <source>GeoJSON, KML, GeoPackage, shapefile...</source>
-        <translation type="unfinished"></translation>
+        <translation>GeoJSON, KML, GeoPackage, shapefile...</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="204"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
         <source>WKT…</source>
-        <translation type="unfinished"></translation>
+        <translation>WKT…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="204"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
         <source>Paste a POLYGON or MULTIPOLYGON</source>
-        <translation type="unfinished"></translation>
+        <translation>Collez un POLYGON ou un MULTIPOLYGON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="214"/>
         <source>Layer extent</source>
-        <translation type="unfinished"></translation>
+        <translation>Emprise de couche</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="214"/>
         <source>The extent of the chosen layer</source>
-        <translation type="unfinished"></translation>
+        <translation>L'emprise de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
         <source>Selected</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélection</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
         <source>The selected polygons of the chosen layer</source>
-        <translation type="unfinished"></translation>
+        <translation>Les polygones sélectionnés de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="401"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="402"/>
         <source>No area of interest</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="234"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="235"/>
         <source>Orders</source>
-        <translation type="unfinished"></translation>
+        <translation>Commandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="563"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="564"/>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="569"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="570"/>
         <source>Retry</source>
-        <translation type="unfinished"></translation>
+        <translation>Relancer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="258"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="259"/>
         <source>Zoom to AOI</source>
-        <translation type="unfinished"></translation>
+        <translation>Zoomer sur la zone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="604"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="605"/>
         <source>Open folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Ouvrir le dossier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="630"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="631"/>
         <source>Load result</source>
-        <translation type="unfinished"></translation>
+        <translation>Charger le résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="582"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="583"/>
         <source>Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="297"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="298"/>
         <source>Orders go to the engine service at {url}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="304"/>
-        <source>none: add one in the settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Les commandes vont au service de calcul {url}.</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="305"/>
+        <source>none: add one in the settings</source>
+        <translation>aucune : ajoutez-en une dans les paramètres</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="306"/>
         <source>Orders run in QGIS on the archive: {folders}. Results: {results}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Les commandes sont calculées dans QGIS sur l'archive : {folders}. Résultats : {results}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="310"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="311"/>
         <source>The mosaic engine cannot start: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Le moteur de mosaïque ne peut pas démarrer : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="352"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="353"/>
         <source>Nothing to edit: draw or choose a new area of interest</source>
-        <translation type="unfinished"></translation>
+        <translation>Rien à modifier : dessinez ou choisissez une nouvelle zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="388"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="389"/>
         <source>{area} km² ({source})</source>
-        <translation type="unfinished"></translation>
+        <translation>{area} km² ({source})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="391"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="392"/>
         <source>The geometry was invalid (e.g. self-intersecting) and was repaired</source>
-        <translation type="unfinished"></translation>
+        <translation>La géométrie était invalide (par exemple auto-intersectée) et a été réparée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="412"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="413"/>
         <source>Area of interest from a file</source>
-        <translation type="unfinished"></translation>
+        <translation>Zone d'intérêt depuis un fichier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="412"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="413"/>
         <source>Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>Fichiers vecteur (*.geojson *.json *.kml *.gpkg *.shp *.gml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="434"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="435"/>
         <source>draw or choose an area of interest first</source>
-        <translation type="unfinished"></translation>
+        <translation>dessinez ou choisissez d'abord une zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="451"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="452"/>
         <source>The mosaic engine is not running: check the S2GM settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Le moteur de mosaïque ne tourne pas : vérifiez les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="470"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="471"/>
         <source>Mosaic order {name} placed</source>
-        <translation type="unfinished"></translation>
+        <translation>Commande de mosaïque {name} passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="490"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="491"/>
         <source>Large area of interest</source>
-        <translation type="unfinished"></translation>
+        <translation>Grande zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="490"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="491"/>
         <source>The area of interest covers {area} km², more than {limit} km². The mosaic may take long and need much disk space. Place the order anyway?</source>
-        <translation type="unfinished"></translation>
+        <translation>La zone d'intérêt couvre {area} km², plus que {limit} km². La mosaïque peut être longue à calculer et occuper beaucoup de place sur le disque. Commander quand même ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="527"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="528"/>
         <source>Mosaic {name} is partially finished: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>La mosaïque {name} est partiellement terminée : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="530"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="531"/>
         <source>Mosaic {name} failed: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>La mosaïque {name} a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="556"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="557"/>
         <source>{action}: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>{action} : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="575"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="576"/>
         <source>Delete order</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="575"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="576"/>
         <source>Delete order {name} and its result files?</source>
-        <translation type="unfinished"></translation>
+        <translation>Supprimer la commande {name} et ses fichiers de résultat ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="623"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="624"/>
         <source>Mosaic {name} cannot be loaded: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>La mosaïque {name} ne peut pas être chargée : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="627"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="628"/>
         <source>Mosaic {name} loaded</source>
-        <translation type="unfinished"></translation>
+        <translation>Mosaïque {name} chargée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="104"/>
         <source>S2GM mosaic {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Mosaïque S2GM {name}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="185"/>
         <source>no Sentinel-2 archive folder is set: add one in the S2GM settings</source>
-        <translation type="unfinished"></translation>
+        <translation>aucun dossier d'archive Sentinel-2 n'est défini : ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="232"/>
         <source>{folder}: the results folder is gone</source>
-        <translation type="unfinished"></translation>
+        <translation>{folder} : le dossier des résultats a disparu</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="259"/>
         <source>order {id} could not run: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>la commande {id} n'a pas pu être calculée : {error}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="317"/>
         <source>Downloading S2GM mosaic {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Téléchargement de la mosaïque S2GM {name}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="411"/>
         <source>engine service: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>service de calcul : {error}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="460"/>
         <source>download cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>téléchargement annulé</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="259"/>
         <source>True colour (B04, B03, B02)</source>
-        <translation type="unfinished"></translation>
+        <translation>Couleurs naturelles (B04, B03, B02)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="67"/>
         <source>True colour with scene classes and validation layers</source>
-        <translation type="unfinished"></translation>
+        <translation>Couleurs naturelles avec classes de scène et couches de validation</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="68"/>
         <source>10 m bands (B02, B03, B04, B08)</source>
-        <translation type="unfinished"></translation>
+        <translation>Bandes à 10 m (B02, B03, B04, B08)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="69"/>
         <source>All bands with quality and validation layers</source>
-        <translation type="unfinished"></translation>
+        <translation>Toutes les bandes avec couches de qualité et de validation</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="70"/>
         <source>Every layer</source>
-        <translation type="unfinished"></translation>
+        <translation>Toutes les couches</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="71"/>
         <source>Custom selection</source>
-        <translation type="unfinished"></translation>
+        <translation>Sélection personnalisée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>Jour</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
         <source>10 days (dekad)</source>
-        <translation type="unfinished"></translation>
+        <translation>10 jours (décade)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
         <source>Month</source>
-        <translation type="unfinished"></translation>
+        <translation>Mois</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="77"/>
         <source>Quarter</source>
-        <translation type="unfinished"></translation>
+        <translation>Trimestre</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="77"/>
         <source>Year</source>
-        <translation type="unfinished"></translation>
+        <translation>Année</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="83"/>
         <source>Aerosol optical thickness (AOT)</source>
-        <translation type="unfinished"></translation>
+        <translation>Épaisseur optique des aérosols (AOT)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="84"/>
         <source>Cloud probability</source>
-        <translation type="unfinished"></translation>
+        <translation>Probabilité de nuage</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="85"/>
         <source>Snow probability</source>
-        <translation type="unfinished"></translation>
+        <translation>Probabilité de neige</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="86"/>
         <source>Scene classification (SCL)</source>
-        <translation type="unfinished"></translation>
+        <translation>Classification de scène (SCL)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="87"/>
         <source>View zenith angle</source>
-        <translation type="unfinished"></translation>
+        <translation>Angle zénithal de visée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="88"/>
         <source>View azimuth angle</source>
-        <translation type="unfinished"></translation>
+        <translation>Angle azimutal de visée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="89"/>
         <source>Sun zenith angle</source>
-        <translation type="unfinished"></translation>
+        <translation>Angle zénithal solaire</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="90"/>
         <source>Sun azimuth angle</source>
-        <translation type="unfinished"></translation>
+        <translation>Angle azimutal solaire</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="91"/>
         <source>Source product index</source>
-        <translation type="unfinished"></translation>
+        <translation>Indice du produit source</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="92"/>
         <source>Number of valid observations</source>
-        <translation type="unfinished"></translation>
+        <translation>Nombre d'observations valides</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="93"/>
         <source>Medoid spread</source>
-        <translation type="unfinished"></translation>
+        <translation>Dispersion du médoïde</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="120"/>
         <source>Basic</source>
-        <translation type="unfinished"></translation>
+        <translation>Simple</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="121"/>
         <source>A month and the AOI: a true-colour quick-look at 60 m</source>
-        <translation type="unfinished"></translation>
+        <translation>Un mois et la zone : un aperçu en couleurs naturelles à 60 m</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="122"/>
         <source>Advanced</source>
-        <translation type="unfinished"></translation>
+        <translation>Avancé</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="123"/>
         <source>Every option of the mosaic engine</source>
-        <translation type="unfinished"></translation>
+        <translation>Toutes les options du moteur de mosaïque</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="137"/>
         <source>1 to 64 letters, digits or &apos;-&apos;; it names the output folder and the layer group</source>
-        <translation type="unfinished"></translation>
+        <translation>1 à 64 lettres, chiffres ou « - » ; il nomme le dossier de sortie et le groupe de couches</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="139"/>
         <source>Order name:</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom de la commande :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="144"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="145"/>
         <source>Period:</source>
-        <translation type="unfinished"></translation>
+        <translation>Période :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="149"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="150"/>
         <source>Starting:</source>
-        <translation type="unfinished"></translation>
+        <translation>Début :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="156"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="157"/>
         <source>Quick-look: true colour (B04, B03, B02) and the number of valid observations, 60 m, 8-bit GeoTIFF, UTM.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aperçu : couleurs naturelles (B04, B03, B02) et nombre d'observations valides, 60 m, GeoTIFF 8 bits, UTM.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="179"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="180"/>
         <source>{metres} m</source>
-        <translation type="unfinished"></translation>
+        <translation>{metres} m</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="181"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="182"/>
         <source>Resolution:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="183"/>
-        <source>UTM of the AOI (Sentinel-2 tiles)</source>
-        <translation type="unfinished"></translation>
+        <translation>Résolution :</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="184"/>
-        <source>WGS 84 latitude/longitude (EPSG:4326)</source>
-        <translation type="unfinished"></translation>
+        <source>UTM of the AOI (Sentinel-2 tiles)</source>
+        <translation>UTM de la zone (tuiles Sentinel-2)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="185"/>
+        <source>WGS 84 latitude/longitude (EPSG:4326)</source>
+        <translation>WGS 84 latitude/longitude (EPSG:4326)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="186"/>
         <source>CRS:</source>
-        <translation type="unfinished"></translation>
+        <translation>SCR :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
         <source>GeoTIFF</source>
-        <translation type="unfinished"></translation>
+        <translation>GeoTIFF</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
         <source>Cloud Optimized GeoTIFF</source>
-        <translation type="unfinished"></translation>
+        <translation>GeoTIFF optimisé pour le cloud (COG)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
         <source>JPEG 2000 (lossless)</source>
-        <translation type="unfinished"></translation>
+        <translation>JPEG 2000 (sans perte)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="187"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
         <source>NetCDF-4 (CF)</source>
-        <translation type="unfinished"></translation>
+        <translation>NetCDF-4 (CF)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="190"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="191"/>
         <source>Format:</source>
-        <translation type="unfinished"></translation>
+        <translation>Format :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="193"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="194"/>
         <source>{bits} bit</source>
-        <translation type="unfinished"></translation>
+        <translation>{bits} bits</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="195"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="196"/>
         <source>Bit depth:</source>
-        <translation type="unfinished"></translation>
+        <translation>Profondeur :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="201"/>
         <source>Layers:</source>
-        <translation type="unfinished"></translation>
+        <translation>Couches :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="202"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="203"/>
         <source>Bands:</source>
-        <translation type="unfinished"></translation>
+        <translation>Bandes :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="204"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="205"/>
         <source>Quality layers:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="211"/>
-        <source>Placing an order with a larger AOI asks for confirmation</source>
-        <translation type="unfinished"></translation>
+        <translation>Couches de qualité :</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/options.py" line="212"/>
-        <source>Confirm AOIs above:</source>
-        <translation type="unfinished"></translation>
+        <source>Placing an order with a larger AOI asks for confirmation</source>
+        <translation>Commander une zone plus grande demande une confirmation</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="321"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="213"/>
+        <source>Confirm AOIs above:</source>
+        <translation>Confirmer les zones au-delà de :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="322"/>
         <source>{first} to {last} ({days} days)</source>
-        <translation type="unfinished"></translation>
+        <translation>du {first} au {last} ({days} jours)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
         <source>Placed</source>
-        <translation type="unfinished"></translation>
+        <translation>Passée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
         <source>Queued</source>
-        <translation type="unfinished"></translation>
+        <translation>En attente</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
         <source>Processing</source>
-        <translation type="unfinished"></translation>
+        <translation>En calcul</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
         <source>Finished</source>
-        <translation type="unfinished"></translation>
+        <translation>Terminée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
         <source>Partially finished</source>
-        <translation type="unfinished"></translation>
+        <translation>Partiellement terminée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Échouée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>Annulée</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="36"/>
         <source>{period} {start}, {resolution} m</source>
-        <translation type="unfinished"></translation>
+        <translation>{period} {start}, {resolution} m</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>État</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>Avancement</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
         <source>No data</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas de données</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
         <source>Saturated or defective</source>
-        <translation type="unfinished"></translation>
+        <translation>Saturé ou défectueux</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
         <source>Dark area pixels</source>
-        <translation type="unfinished"></translation>
+        <translation>Zones sombres</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
         <source>Cloud shadows</source>
-        <translation type="unfinished"></translation>
+        <translation>Ombres de nuages</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
         <source>Vegetation</source>
-        <translation type="unfinished"></translation>
+        <translation>Végétation</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
         <source>Not vegetated</source>
-        <translation type="unfinished"></translation>
+        <translation>Sol nu</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
         <source>Water</source>
-        <translation type="unfinished"></translation>
+        <translation>Eau</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
         <source>Unclassified</source>
-        <translation type="unfinished"></translation>
+        <translation>Non classé</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
         <source>Cloud, medium probability</source>
-        <translation type="unfinished"></translation>
+        <translation>Nuage, probabilité moyenne</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
         <source>Cloud, high probability</source>
-        <translation type="unfinished"></translation>
+        <translation>Nuage, probabilité forte</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
         <source>Thin cirrus</source>
-        <translation type="unfinished"></translation>
+        <translation>Cirrus fins</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
         <source>Snow or ice</source>
-        <translation type="unfinished"></translation>
+        <translation>Neige ou glace</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="229"/>
         <source>{path}: GDAL cannot build the true-colour composite</source>
-        <translation type="unfinished"></translation>
+        <translation>{path} : GDAL ne peut pas construire la composition en couleurs naturelles</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="277"/>
         <source>order {name} has no result files</source>
-        <translation type="unfinished"></translation>
+        <translation>la commande {name} n'a pas de fichier de résultat</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="296"/>
         <source>{source}: QGIS cannot open this result file</source>
-        <translation type="unfinished"></translation>
+        <translation>{source} : QGIS ne peut pas ouvrir ce fichier de résultat</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/results.py" line="324"/>
         <source>Reflectance bands</source>
-        <translation type="unfinished"></translation>
+        <translation>Bandes de réflectance</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/delays_at_points.py" line="63"/>
@@ -1676,112 +1676,117 @@
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="90"/>
         <source>Build S2GM mosaic</source>
-        <translation type="unfinished"></translation>
+        <translation>Construire une mosaïque S2GM</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="93"/>
         <source>Mosaics</source>
-        <translation type="unfinished"></translation>
+        <translation>Mosaïques</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="99"/>
         <source>Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term composite per pixel, with quality layers), from the L2A products of an archive folder. The area is the union of the polygons of a layer (or its selected features) or an extent. The result is an S2GM folder in the output folder; the true colour and the quality layers are loaded with their styles. Without an archive folder, the folders of the S2GM settings are used.</source>
-        <translation type="unfinished"></translation>
+        <translation>Compose une mosaïque Sentinel-2 sans nuages d'une zone d'intérêt sur une période comme le service Copernicus Sentinel-2 Global Mosaic (médoïde ou composition à court terme par pixel, avec des couches de qualité), à partir des produits L2A d'un dossier d'archive. La zone est l'union des polygones d'une couche (ou de ses entités sélectionnées) ou une emprise. Le résultat est un dossier S2GM dans le dossier de sortie ; les couleurs naturelles et les couches de qualité sont chargées avec leurs styles. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés.</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="113"/>
         <source>Area of interest (polygons)</source>
-        <translation type="unfinished"></translation>
+        <translation>Zone d'intérêt (polygones)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="116"/>
         <source>Area of interest as an extent (when no polygon layer is given)</source>
-        <translation type="unfinished"></translation>
+        <translation>Zone d'intérêt en emprise (sans couche de polygones)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="122"/>
         <source>A day in the period (snapped to its first day)</source>
-        <translation type="unfinished"></translation>
+        <translation>Un jour de la période (ramené à son premier jour)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="125"/>
         <source>Resolution (m)</source>
-        <translation type="unfinished"></translation>
+        <translation>Résolution (m)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="128"/>
         <source>Output CRS</source>
-        <translation type="unfinished"></translation>
+        <translation>SCR de sortie</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="138"/>
         <source>Order name (letters, digits, &apos;-&apos;)</source>
-        <translation type="unfinished"></translation>
+        <translation>Nom de la commande (lettres, chiffres, « - »)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="140"/>
         <source>Archive folder of L2A products (default: the S2GM settings)</source>
-        <translation type="unfinished"></translation>
+        <translation>Dossier d'archive des produits L2A (par défaut : les paramètres de S2GM)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="143"/>
         <source>Load the result into the project</source>
-        <translation type="unfinished"></translation>
+        <translation>Charger le résultat dans le projet</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="145"/>
         <source>Output folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Dossier de sortie</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="147"/>
         <source>Mosaic folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Dossier de la mosaïque</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="148"/>
         <source>Mosaic layers</source>
-        <translation type="unfinished"></translation>
+        <translation>Couches de la mosaïque</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="159"/>
         <source>The area of interest layer has no polygon</source>
-        <translation type="unfinished"></translation>
+        <translation>La couche de zone d'intérêt n'a pas de polygone</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="163"/>
         <source>area of interest layer</source>
-        <translation type="unfinished"></translation>
+        <translation>couche de zone d'intérêt</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="168"/>
         <source>extent</source>
-        <translation type="unfinished"></translation>
+        <translation>emprise</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="171"/>
         <source>Give an area of interest: a polygon layer or an extent</source>
-        <translation type="unfinished"></translation>
+        <translation>Donnez une zone d'intérêt : une couche de polygones ou une emprise</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="182"/>
         <source>No archive folder: give one, or add one in the S2GM settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Pas de dossier d'archive : donnez-en un, ou ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="210"/>
         <source>Order {name}: {period} from {start}, {area:.1f} km², archive {archives}</source>
-        <translation type="unfinished"></translation>
+        <translation>Commande {name} : {period} à partir du {start}, {area:.1f} km², archive {archives}</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="230"/>
         <source>Cancelled; nothing was written</source>
-        <translation type="unfinished"></translation>
+        <translation>Annulé ; rien n'a été écrit</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/processing/mosaic.py" line="233"/>
         <source>Mosaic written to {folder} in {seconds:.1f} s</source>
-        <translation type="unfinished"></translation>
+        <translation>Mosaïque écrite dans {folder} en {seconds:.1f} s</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="145"/>
+        <source>{product} – {band}</source>
+        <translation>{product} – {band}</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,38 @@
+"""The mosaic dock and its algorithm in French when QGIS runs in French."""
+from __future__ import annotations
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import QCoreApplication
+
+from s2gm_qgis.gui.i18n import install_translator
+from s2gm_qgis.gui.mosaic.dock import MosaicDock
+from s2gm_qgis.gui.mosaic.results import scl_labels
+from s2gm_qgis.processing.mosaic import BuildMosaicAlgorithm
+
+
+def test_dock_and_algorithm_speak_french(qgis_iface, clean_settings, tmp_path):
+    clean_settings.setValue("s2gm_qgis/results_folder", str(tmp_path / "results"))
+    clean_settings.setValue("s2gm_qgis/cache_folder", str(tmp_path / "cache"))
+    translator = install_translator("fr")
+    assert translator is not None
+    try:
+        dock = MosaicDock(qgis_iface)
+        try:
+            assert dock.windowTitle() == "Mosaïques S2GM"
+            assert dock.order_button.text() == "Commander"
+            assert dock.polygon_button.text() == "Polygone"
+            assert dock.area_label.text() == "Pas de zone d'intérêt"
+            assert dock.options.basic_radio.text() == "Simple"
+            assert dock.options.period_combo.itemText(1) == "10 jours (décade)"
+            dock.order_button.click()
+            assert dock.problem_label.text().startswith(
+                "Zone d'intérêt\u00a0: dessinez ou choisissez d'abord une zone d'intérêt")
+            headers = [dock.orders_model.headerData(i, 1) for i in range(5)]
+            assert headers == ["Commande", "État", "Avancement", "Période", "Passée"]
+        finally:
+            dock.teardown()
+        assert scl_labels()[4] == "Végétation"
+        assert BuildMosaicAlgorithm().displayName() == "Construire une mosaïque S2GM"
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    assert QgsApplication.translate("@default", "Place order") == "Place order"
