@@ -2,6 +2,7 @@
 L2A writers, plus the parts of MTD_TL.xml both levels have in common."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from .angles import (GRID_STEP_M, Track, look_along_km, sun_grids, viewing_grids
 from .focal_plane import SWATH_KM, band_time_offsets_s
 from .orbit import (Orbit, descending_overpass_utc, ground_speed_m_s, orbit_over,
                     track_heading_deg)
+from .scene import Scene
 from .tiles import TileGeometry, tile_geometry
 
 _GEOD = Geod(ellps="WGS84")
@@ -152,6 +154,28 @@ def _cross_track_at_zenith(acquisition: Acquisition, zenith_deg: float) -> float
         middle = (low + high) / 2
         low, high = (middle, high) if mean_zenith(middle) < zenith_deg else (low, middle)
     return (low + high) / 2
+
+
+def check_options(fmt: str, baseline: str, size_10m: int, scene: Optional[Scene]) -> None:
+    """ValueError naming the option when a product cannot be made as asked."""
+    if fmt not in ("jp2", "tif"):
+        raise ValueError(f"fmt={fmt!r}: expected 'jp2' or 'tif'")
+    try:
+        major, minor = baseline.split(".")
+        int(major), int(minor)
+    except ValueError:
+        raise ValueError(f"baseline={baseline!r}: expected 'NN.NN' like '05.10'") from None
+    if scene is not None and scene.shape != (size_10m, size_10m):
+        raise ValueError(f"scene shape {scene.shape} differs from size_10m={size_10m}")
+
+
+def effective_scene(scene: Scene, acquisition: Acquisition) -> Scene:
+    """The scene with the pixels beyond the swath turned into no-data."""
+    outside = acquisition.outside_swath(10)
+    if outside is None:
+        return scene
+    nodata = outside if scene.nodata is None else (scene.nodata | outside)
+    return dataclasses.replace(scene, nodata=nodata)
 
 
 def footprint_lonlat(tile: TileGeometry) -> list[tuple[float, float]]:

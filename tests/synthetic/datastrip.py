@@ -14,6 +14,7 @@ from . import naming as N
 from . import xmlwrite as X
 from .acquisition import Acquisition
 from .focal_plane import DETECTORS
+from .metadata import write_datatake
 from .orbit import GPS_MINUS_UTC_S
 
 NS_DATASTRIP = "https://psd-14.sentinel2.eo.esa.int/PSD/S2_PDI_Level-1C_Datastrip_Metadata.xsd"
@@ -56,13 +57,8 @@ def write_datastrip(path: Path, acq: Acquisition, baseline: str, relative_orbit:
                     abs_orbit: int, generated: datetime, tile_ids: list[str]) -> Path:
     top = X.root("Level-1C_DataStrip_ID", NS_DATASTRIP)
     general = X.n1(top, "General_Info", NS_DATASTRIP)
-    datatake = X.sub(general, "Datatake_Info", datatakeIdentifier=N.datatake_id(
-        acq.spacecraft, acq.datatake_start, abs_orbit, baseline), metadataLevel="Brief")
-    X.sub(datatake, "SPACECRAFT_NAME", N.SPACECRAFT_NAME[acq.spacecraft])
-    X.sub(datatake, "DATATAKE_TYPE", "INS-NOBS")
-    X.sub(datatake, "DATATAKE_SENSING_START", X.utc_text(acq.datatake_start))
-    X.sub(datatake, "SENSING_ORBIT_NUMBER", relative_orbit)
-    X.sub(datatake, "SENSING_ORBIT_DIRECTION", "DESCENDING")
+    write_datatake(general, "Datatake_Info", acq, abs_orbit, baseline, relative_orbit,
+                   metadataLevel="Brief")
     times = X.sub(general, "Datastrip_Time_Info", metadataLevel="Brief")
     X.sub(times, "DATASTRIP_SENSING_START", X.utc_text(acq.datastrip_start))
     stop = acq.sensing_time + (acq.sensing_time - acq.datastrip_start)

@@ -9,10 +9,14 @@ without overlap holds its centre (a raster cannot hold two values).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from s2gm_qgis.core.bands import BANDS, NATIVE_RESOLUTION_M
+
+from . import naming as N
 from .acquisition import Acquisition
 from .focal_plane import DETECTOR_WIDTH_KM, DETECTORS, SWATH_KM, detector_span_km
 from .raster import write_array
@@ -113,3 +117,23 @@ def write_detfoo_gml(path: Path, acq: Acquisition, band: str, mask_id: str) -> P
 def write_detfoo_raster(path: Path, acq: Acquisition, resolution_m: int, fmt: str) -> Path:
     return write_array(path, detector_raster(acq, resolution_m), acq.tile.epsg,
                        acq.tile.geotransform(resolution_m), fmt, nodata=None)
+
+
+def write_detector_footprints(safe: Path, granule_rel: str, acq: Acquisition, level: str,
+                              baseline: str, fmt: str, abs_orbit: int,
+                              generated: datetime) -> list[tuple[dict, str]]:
+    """MSK_DETFOO of every band in the granule's QI_DATA: rasters at the band's resolution from
+    baseline 04.00 (as the real N0500 and 05.09 products), GML before (as N0301). Returns the
+    (attributes, path from the product root) of each for MTD_TL.xml."""
+    listed = []
+    for band_id, band in enumerate(BANDS):
+        if float(baseline) >= 4.0:
+            rel = f"{granule_rel}/QI_DATA/MSK_DETFOO_{band}.{fmt}"
+            write_detfoo_raster(safe / rel, acq, NATIVE_RESOLUTION_M[band], fmt)
+        else:
+            rel = f"{granule_rel}/QI_DATA/MSK_DETFOO_{band}.gml"
+            mask_id = (f"{acq.spacecraft}_OPER_MSK_DETFOO_{N.PROCESSING_CENTRE[acq.spacecraft]}_"
+                       f"{N.stamp(generated)}_A{abs_orbit:06d}_T{acq.tile.tile}_{band}_MSI{level}")
+            write_detfoo_gml(safe / rel, acq, band, mask_id)
+        listed.append(({"bandId": band_id, "type": "MSK_DETFOO"}, rel))
+    return listed

@@ -9,16 +9,15 @@ from typing import Optional, Union
 
 import numpy as np
 
-from s2gm_qgis.core.bands import BANDS, CENTRAL_WAVELENGTH_NM, NATIVE_RESOLUTION_M
+from s2gm_qgis.core.bands import BANDS, NATIVE_RESOLUTION_M
 
+from . import metadata as M
 from . import naming as N
 from . import radiometry as R
 from . import xmlwrite as X
-from .acquisition import (Acquisition, DateLike, acquire, finish, footprint_lonlat,
-                          write_tile_angles, write_tile_geocoding)
+from .acquisition import Acquisition, DateLike, acquire, check_options, effective_scene, finish
 from .datastrip import write_datastrip
-from .footprints import write_detfoo_gml, write_detfoo_raster
-from .l2a import TCI_MAX_REFLECTANCE, _check, _effective_scene
+from .footprints import write_detector_footprints
 from .raster import StripWriter
 from .scene import Scene, Surface
 
@@ -40,11 +39,11 @@ def make_l1c(out_dir: Union[str, Path], *, tile: str = "32TQM",
     ``with_datastrip=False`` leaves DATASTRIP/ without MTD_DS.xml (as some real products).
     Other options as ``make_l2a``.
     """
-    _check(fmt, baseline, size_10m, scene)
+    check_options(fmt, baseline, size_10m, scene)
     scene = scene if scene is not None else Scene.uniform(size_10m, Surface.VEGETATION)
     acq = acquire(spacecraft, tile, size_10m, date, offset_10m=offset_10m,
                   cross_track_km=cross_track_km, swath_edge=swath_edge)
-    scene = _effective_scene(scene, acq)
+    scene = effective_scene(scene, acq)
     geo = acq.tile
     generated = acq.generation_time
     abs_orbit = N.absolute_orbit(acq.spacecraft, acq.datatake_start)
@@ -62,7 +61,8 @@ def make_l1c(out_dir: Union[str, Path], *, tile: str = "32TQM",
     (ds_dir / "QI_DATA").mkdir(parents=True)
 
     images = _write_images(safe, granule_rel, stem, scene, acq, fmt, seed, baseline)
-    masks = _write_footprints(safe, granule_rel, acq, fmt, baseline, abs_orbit, generated)
+    masks = write_detector_footprints(safe, granule_rel, acq, "L1C", baseline, fmt, abs_orbit,
+                                      generated)
     tile_id = N.tile_id(acq.spacecraft, "L1C", generated, abs_orbit, geo.tile, baseline)
     scl = R.expected_layer(scene, "SCL", 20)
     cloud_pct = 100.0 * float(np.isin(scl[scl != 0], (8, 9, 10)).mean()) if (scl != 0).any() \
@@ -91,69 +91,26 @@ def _write_images(safe: Path, granule_rel: str, stem: str, scene: Scene, acq: Ac
             writer.write(row0, dn)
         writer.close()
         listed.append(rel)
-    offset = R.radiometric_offset(baseline)
     rel = f"{granule_rel}/IMG_DATA/{stem}_TCI"
     writer = StripWriter(safe / f"{rel}.{fmt}", geo.size(10), geo.size(10), np.uint8, geo.epsg,
                          geo.geotransform(10), fmt, bands=3)
-    streams = [R.iter_band_dn(scene, b, (10,), seed=seed, baseline=baseline, level="L1C")
-               for b in ("B04", "B03", "B02")]
-    for (_, row0, red), (_, _, green), (_, _, blue) in zip(*streams):
-        planes = []
-        for dn in (red, green, blue):
-            refl = (dn.astype(np.float32) + np.float32(offset)) / np.float32(R.QUANTIFICATION)
-            value = np.clip(np.rint(refl / TCI_MAX_REFLECTANCE * 254) + 1, 1, 255).astype(np.uint8)
-            value[dn == 0] = 0
-            planes.append(value)
-        writer.write(row0, np.stack(planes))
+    for _, row0, rgb in R.iter_tci(scene, (10,), seed=seed, baseline=baseline, level="L1C"):
+        writer.write(row0, rgb)
     writer.close()
     listed.append(rel)
     return listed
 
 
-def _write_footprints(safe: Path, granule_rel: str, acq: Acquisition, fmt: str, baseline: str,
-                      abs_orbit: int, generated: datetime) -> list[tuple[dict, str]]:
-    raster = float(baseline) >= 4.0
-    listed = []
-    for band_id, band in enumerate(BANDS):
-        if raster:
-            rel = f"{granule_rel}/QI_DATA/MSK_DETFOO_{band}.{fmt}"
-            write_detfoo_raster(safe / rel, acq, NATIVE_RESOLUTION_M[band], fmt)
-        else:
-            rel = f"{granule_rel}/QI_DATA/MSK_DETFOO_{band}.gml"
-            mask_id = (f"{acq.spacecraft}_OPER_MSK_DETFOO_{N.PROCESSING_CENTRE[acq.spacecraft]}_"
-                       f"{N.stamp(generated)}_A{abs_orbit:06d}_T{acq.tile.tile}_{band}_MSIL1C")
-            write_detfoo_gml(safe / rel, acq, band, mask_id)
-        listed.append(({"bandId": band_id, "type": "MSK_DETFOO"}, rel))
-    return listed
-
-
 def _write_tile_metadata(path: Path, acq: Acquisition, scene: Scene, baseline: str,
-                         generated: datetime, abs_orbit: int, masks, cloud_pct: float,
-                         granule_rel: str, stem: str) -> None:
-    top = X.root("Level-1C_Tile_ID", NS_TILE)
-    general = X.n1(top, "General_Info", NS_TILE)
-    X.sub(general, "TILE_ID", N.tile_id(acq.spacecraft, "L1C", generated, abs_orbit,
-                                        acq.tile.tile, baseline), metadataLevel="Brief")
-    X.sub(general, "DATASTRIP_ID", N.datastrip_id(acq.spacecraft, "L1C", generated,
-                                                  acq.datastrip_start, baseline),
-          metadataLevel="Standard")
-    X.sub(general, "DOWNLINK_PRIORITY", "NOMINAL", metadataLevel="Standard")
-    X.sub(general, "SENSING_TIME", X.utc_text(acq.sensing_time, 6), metadataLevel="Standard")
-    archiving = X.sub(general, "Archiving_Info", metadataLevel="Expertise")
-    X.sub(archiving, "ARCHIVING_CENTRE", N.PROCESSING_CENTRE[acq.spacecraft])
-    X.sub(archiving, "ARCHIVING_TIME", X.utc_text(generated, 6))
-    geometric = X.n1(top, "Geometric_Info", NS_TILE)
-    write_tile_geocoding(geometric, acq.tile)
-    write_tile_angles(geometric, acq, scene.view_zenith_deg)
-    quality = X.n1(top, "Quality_Indicators_Info", NS_TILE, metadataLevel="Standard")
-    content = X.sub(quality, "Image_Content_QI")
-    X.sub(content, "CLOUDY_PIXEL_PERCENTAGE", f"{cloud_pct:.4f}")
-    X.sub(content, "DEGRADED_MSI_DATA_PERCENTAGE", 0)
-    pixel = X.sub(quality, "Pixel_Level_QI", geometry="FULL_RESOLUTION")
-    for attrs, rel in masks:
-        X.sub(pixel, "MASK_FILENAME", rel, **attrs)
-    X.sub(quality, "PVI_FILENAME", f"{granule_rel}/QI_DATA/{stem}_PVI.jp2")
-    X.write(top, path)
+                         generated: datetime, abs_orbit: int, masks: M.MaskList,
+                         cloud_pct: float, granule_rel: str, stem: str) -> None:
+    def content_qi(quality) -> None:
+        content = X.sub(quality, "Image_Content_QI")
+        X.sub(content, "CLOUDY_PIXEL_PERCENTAGE", f"{cloud_pct:.4f}")
+        X.sub(content, "DEGRADED_MSI_DATA_PERCENTAGE", 0)
+
+    M.write_tile_metadata(path, "L1C", NS_TILE, acq, scene, baseline, generated, abs_orbit, masks,
+                          f"{granule_rel}/QI_DATA/{stem}_PVI.jp2", content_qi)
 
 
 def _write_product_metadata(path: Path, acq: Acquisition, baseline: str, generated: datetime,
@@ -161,68 +118,14 @@ def _write_product_metadata(path: Path, acq: Acquisition, baseline: str, generat
                             cloud_pct: float, fmt: str) -> None:
     top = X.root("Level-1C_User_Product", NS_PRODUCT)
     general = X.n1(top, "General_Info", NS_PRODUCT)
-    info = X.sub(general, "Product_Info")
-    X.sub(info, "PRODUCT_START_TIME", X.utc_text(acq.datatake_start))
-    X.sub(info, "PRODUCT_STOP_TIME", X.utc_text(acq.datatake_start))
-    X.sub(info, "PRODUCT_URI", f"{name}.SAFE")
-    X.sub(info, "PROCESSING_LEVEL", "Level-1C")
-    X.sub(info, "PRODUCT_TYPE", "S2MSI1C")
-    X.sub(info, "PROCESSING_BASELINE", baseline)
-    X.sub(info, "GENERATION_TIME", X.utc_text(generated, 6))
-    X.sub(info, "PREVIEW_IMAGE_URL", "Not applicable")
-    X.sub(info, "PREVIEW_GEO_INFO", "Not applicable")
-    datatake = X.sub(info, "Datatake", datatakeIdentifier=N.datatake_id(
-        acq.spacecraft, acq.datatake_start, abs_orbit, baseline))
-    X.sub(datatake, "SPACECRAFT_NAME", N.SPACECRAFT_NAME[acq.spacecraft])
-    X.sub(datatake, "DATATAKE_TYPE", "INS-NOBS")
-    X.sub(datatake, "DATATAKE_SENSING_START", X.utc_text(acq.datatake_start))
-    X.sub(datatake, "SENSING_ORBIT_NUMBER", relative_orbit)
-    X.sub(datatake, "SENSING_ORBIT_DIRECTION", "DESCENDING")
-    options = X.sub(info, "Query_Options", completeSingleTile="true")
-    X.sub(options, "PRODUCT_FORMAT", "SAFE_COMPACT")
-    granules = X.sub(X.sub(info, "Product_Organisation"), "Granule_List")
-    granule = X.sub(granules, "Granule", datastripIdentifier=N.datastrip_id(
-        acq.spacecraft, "L1C", generated, acq.datastrip_start, baseline),
-        granuleIdentifier=N.tile_id(acq.spacecraft, "L1C", generated, abs_orbit, acq.tile.tile,
-                                    baseline),
-        imageFormat="JPEG2000" if fmt == "jp2" else "GEOTIFF")
+    granule = M.write_product_info(general, "L1C", acq, name, baseline, generated, abs_orbit,
+                                   relative_orbit, fmt)
     for rel in images:
         X.sub(granule, "IMAGE_FILE", rel)
     chars = X.sub(general, "Product_Image_Characteristics")
-    for text, index in (("NODATA", R.NODATA_DN), ("SATURATED", R.SATURATED_DN)):
-        special = X.sub(chars, "Special_Values")
-        X.sub(special, "SPECIAL_VALUE_TEXT", text)
-        X.sub(special, "SPECIAL_VALUE_INDEX", index)
-    order = X.sub(chars, "Image_Display_Order")
-    X.sub(order, "RED_CHANNEL", 3)
-    X.sub(order, "GREEN_CHANNEL", 2)
-    X.sub(order, "BLUE_CHANNEL", 1)
+    M.write_display_values(chars)
     X.sub(chars, "QUANTIFICATION_VALUE", f"{R.QUANTIFICATION:.0f}", unit="none")
-    offset = R.radiometric_offset(baseline)
-    if offset:
-        offsets = X.sub(chars, "Radiometric_Offset_List")
-        for band_id in range(len(BANDS)):
-            X.sub(offsets, "RADIO_ADD_OFFSET", f"{offset:.0f}", band_id=band_id)
-    spectral = X.sub(chars, "Spectral_Information_List")
-    for band_id, band in enumerate(BANDS):
-        element = X.sub(spectral, "Spectral_Information", bandId=band_id,
-                        physicalBand=band.replace("B0", "B"))
-        X.sub(element, "RESOLUTION", NATIVE_RESOLUTION_M[band])
-        X.sub(X.sub(element, "Wavelength"), "CENTRAL", CENTRAL_WAVELENGTH_NM[band], unit="nm")
-    geometric = X.n1(top, "Geometric_Info", NS_PRODUCT)
-    outer = X.sub(geometric, "Product_Footprint")
-    footprint = X.sub(X.sub(outer, "Product_Footprint"), "Global_Footprint")
-    X.sub(footprint, "EXT_POS_LIST", " ".join(f"{lat!r} {lon!r}" for lon, lat in
-                                              footprint_lonlat(acq.tile)) + " ")
-    X.sub(outer, "RASTER_CS_TYPE", "POINT")
-    X.sub(outer, "PIXEL_ORIGIN", 1)
-    crs = X.sub(geometric, "Coordinate_Reference_System")
-    X.sub(crs, "GEO_TABLES", "EPSG", version="1")
-    X.sub(crs, "HORIZONTAL_CS_TYPE", "GEOGRAPHIC")
-    X.n1(top, "Auxiliary_Data_Info", NS_PRODUCT)
-    quality = X.n1(top, "Quality_Indicators_Info", NS_PRODUCT)
-    X.sub(quality, "Cloud_Coverage_Assessment", f"{cloud_pct:.4f}")
-    technical = X.sub(quality, "Technical_Quality_Assessment")
-    X.sub(technical, "DEGRADED_ANC_DATA_PERCENTAGE", "0.0")
-    X.sub(technical, "DEGRADED_MSI_DATA_PERCENTAGE", "0")
+    M.write_radiometric_offsets(chars, baseline, "Radiometric_Offset_List", "RADIO_ADD_OFFSET")
+    M.write_spectral_information(chars)
+    M.write_product_tail(top, NS_PRODUCT, acq, f"{cloud_pct:.4f}")
     X.write(top, path)

@@ -181,6 +181,28 @@ def iter_band_dn(scene: Scene, band: str, resolutions: tuple[int, ...], *, seed:
         yield res, row0, to_dn(refl, state.nodata, state.saturated, offset)
 
 
+#: TCI: reflectance 0..0.2 stretched to 1..255 (0 is no-data), as the true-colour image.
+TCI_MAX_REFLECTANCE = 0.2
+
+
+def iter_tci(scene: Scene, resolutions: tuple[int, ...], *, seed: int, baseline: str,
+             level: str = "L2A") -> Iterator[tuple[int, int, np.ndarray]]:
+    """(resolution, first row, uint8 (3, rows, cols) red/green/blue strip) of the TCI image,
+    from the B04/B03/B02 DN written for the same (scene, seed, baseline)."""
+    offset = radiometric_offset(baseline)
+    streams = [iter_band_dn(scene, band, resolutions, seed=seed, baseline=baseline, level=level)
+               for band in ("B04", "B03", "B02")]
+    for (res, row0, red), (_, _, green), (_, _, blue) in zip(*streams):
+        planes = []
+        for dn in (red, green, blue):
+            refl = (dn.astype(np.float32) + np.float32(offset)) / np.float32(QUANTIFICATION)
+            value = np.clip(np.rint(refl / TCI_MAX_REFLECTANCE * 254) + 1, 1, 255)
+            value = value.astype(np.uint8)
+            value[dn == 0] = 0
+            planes.append(value)
+        yield res, row0, np.stack(planes)
+
+
 def scl_strip(state: _State) -> np.ndarray:
     """SCL classes of a sampled state (SAFE Scene_Classification_List values)."""
     scl = state.surface.copy()  # undetected haze keeps the ground's class on purpose
