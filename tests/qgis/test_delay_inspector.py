@@ -337,3 +337,29 @@ def test_footprint_overlay_has_12_colours_labels_and_the_core_polygons(feature, 
     assert layer.labelsEnabled() and layer.labeling().settings().fieldName == "detector"
     vertices = sum(len(ring) for _, rings in core for ring in rings)
     assert sum(f.geometry().constGet().nCoordinates() for f in layer.getFeatures()) == vertices
+
+
+def test_real_n0500_folder_raster_footprints_without_datastrip(feature, n0500_safe, qgis_iface):
+    """Baseline 05.00 SAFE folder, cropped: raster MSK_DETFOO, B02/B04 only, no datastrip."""
+    before = product_files(n0500_safe)
+    ref, inspector = open_and_wait(feature, n0500_safe)
+    layer = next(iter(QgsProject.instance().mapLayers().values()))
+    assert layer.isValid() and layer.name().endswith("– B04")
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("no usable datastrip" in w for w in warnings)
+    canvas = qgis_iface.mapCanvas()
+    # the crop: 523 x 106 pixels at 10 m from its upper-left corner (638840, 5023620)
+    show_tile(canvas, inspector.epsg, (638840, 5022560, 644070, 5023620))
+    canvas.setMapTool(feature.hover_tool)
+    core = DelayInspector.open(n0500_safe)
+    seen = set()
+    for x in (639100, 641500, 643800):
+        event = move(feature.hover_tool, canvas, pixel_of(canvas, x, 5023100))
+        expected = core.readout(event.mapPoint().x(), event.mapPoint().y())
+        assert_dock_equals_core(feature.dock, expected)
+        assert expected.ephemeris is None  # LUT values, said so in the dock
+        seen.add(expected.detector)
+    assert "not corrected for the orbit" in feature.dock.ephemeris_label.text()
+    assert seen == {5, 6}
+    assert feature.show_footprints("B04").featureCount() >= 1
+    assert product_files(n0500_safe) == before

@@ -230,7 +230,7 @@ class DelayFeature(QObject):
             return None
         pin = self.pins.add(readout)
         marker = QgsVertexMarker(self.canvas)
-        marker.setIconType(QgsVertexMarker.ICON_CIRCLE)
+        marker.setIconType(QgsVertexMarker.IconType.ICON_CIRCLE)
         marker.setColor(QColor(255, 0, 140))
         marker.setFillColor(QColor(255, 255, 255, 160))
         marker.setIconSize(11)

@@ -1,7 +1,8 @@
 """Map layers of an opened product: its true-colour image and its detector footprints.
 
 True colour: the product's TCI image when it has one; otherwise a VRT stacking B04, B03, B02,
-written to the plugin's cache folder (never into the product). The renderers get explicit
+written to the plugin's cache folder (never into the product); for a product lacking those (e.g.
+a cropped one), its first band image in grey. The renderers get explicit
 ranges so that QGIS computes no statistics (GDAL would otherwise store them in an ``.aux.xml``
 next to the user's images).
 
@@ -19,7 +20,7 @@ from osgeo import gdal
 from qgis.core import (
     QgsCategorizedSymbolRenderer, QgsContrastEnhancement, QgsCoordinateReferenceSystem,
     QgsFeature, QgsField, QgsFillSymbol, QgsGeometry, QgsMultiBandColorRenderer,
-    QgsPalLayerSettings, QgsRasterLayer, QgsRendererCategory, QgsTextBufferSettings,
+    QgsPalLayerSettings, QgsRasterLayer, QgsRendererCategory, QgsSingleBandGrayRenderer, QgsTextBufferSettings,
     QgsTextFormat, QgsVectorLayer, QgsVectorLayerSimpleLabeling,
 )
 from qgis.PyQt.QtCore import QVariant
@@ -130,13 +131,45 @@ def true_colour_layer(inspector: DelayInspector, ref: ProductRef, cache_folder: 
     return layer
 
 
+def _single_band(inspector: DelayInspector, missing: list[str]) -> QgsRasterLayer:
+    """The first band image the product has (e.g. a cropped product with B02 and B04 only),
+    in grey over the same reflectance range as the composite."""
+    product = inspector.product
+    images = product.granule.images
+    preferred = [b for b in ("B04", "B03", "B02", "B08") if (b, 10) in images]
+    keys = [(b, 10) for b in preferred] or sorted(k for k in images if k[0].startswith("B"))
+    if not keys:
+        raise ProductError(product.path, tr("no TCI image and no {bands} image to show").format(
+            bands=", ".join(missing)))
+    band, resolution = keys[0]
+    layer = QgsRasterLayer(images[(band, resolution)],
+                           tr("{product} – {band}").format(product=product.name, band=band), "gdal")
+    if not layer.isValid():
+        raise ProductError(images[(band, resolution)], tr("GDAL cannot read this image"))
+    renderer = QgsSingleBandGrayRenderer(layer.dataProvider(), 1)
+    renderer.setContrastEnhancement(_reflectance_stretch(product, band, layer))
+    layer.setRenderer(renderer)
+    return layer
+
+
+def _reflectance_stretch(product, band: str, layer: QgsRasterLayer) -> QgsContrastEnhancement:
+    """Stretch of TOA reflectance 0..TRUE_COLOUR_MAX_REFLECTANCE, in DN, set explicitly (no
+    statistics): DN = reflectance * quantification - offset (offset -1000 from baseline 04.00)."""
+    offset = product.radiometric_offset.get(band, 0.0)
+    enhancement = QgsContrastEnhancement(layer.dataProvider().dataType(1))
+    enhancement.setContrastEnhancementAlgorithm(
+        QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
+    enhancement.setMinimumValue(-offset)
+    enhancement.setMaximumValue(TRUE_COLOUR_MAX_REFLECTANCE * product.quantification_value - offset)
+    return enhancement
+
+
 def _band_composite(inspector: DelayInspector, name: str, cache_folder: str) -> QgsRasterLayer:
     product = inspector.product
     granule = product.granule
     missing = [b for b in ("B04", "B03", "B02") if (b, 10) not in granule.images]
     if missing:
-        raise ProductError(product.path, tr("no TCI image and no {bands} image to show").format(
-            bands=", ".join(missing)))
+        return _single_band(inspector, missing)
     folder = Path(cache_folder) / "delays"
     folder.mkdir(parents=True, exist_ok=True)
     vrt = folder / f"{product.name}_T{granule.tile_id}_B04B03B02.vrt"
@@ -150,17 +183,7 @@ def _band_composite(inspector: DelayInspector, name: str, cache_folder: str) -> 
     if not layer.isValid():
         raise ProductError(str(vrt), tr("GDAL cannot read this image"))
     renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 1, 2, 3)
-    data_type = layer.dataProvider().dataType(1)
-    enhancements = []
-    for index, band in enumerate(("B04", "B03", "B02"), start=1):
-        offset = product.radiometric_offset.get(band, 0.0)
-        enhancement = QgsContrastEnhancement(data_type)
-        enhancement.setContrastEnhancementAlgorithm(
-            QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
-        # DN = reflectance * quantification - offset (offset is -1000 from baseline 04.00)
-        enhancement.setMinimumValue(-offset)
-        enhancement.setMaximumValue(TRUE_COLOUR_MAX_REFLECTANCE * product.quantification_value - offset)
-        enhancements.append(enhancement)
+    enhancements = [_reflectance_stretch(product, band, layer) for band in ("B04", "B03", "B02")]
     renderer.setRedContrastEnhancement(enhancements[0])
     renderer.setGreenContrastEnhancement(enhancements[1])
     renderer.setBlueContrastEnhancement(enhancements[2])
