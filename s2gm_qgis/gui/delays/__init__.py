@@ -19,7 +19,7 @@ from .feature import DelayFeature
 def init_gui(plugin) -> DelayFeature:
     iface = plugin.iface
     feature = DelayFeature(iface)
-    plugin.add_action("delay_open", tr("Open L1C product…"), "delay_inspector.svg",
+    plugin.add_action("delay_open", tr("Open L1C product…"), "delay_open.svg",
                       lambda _checked=False: feature.open_product_dialog(),
                       tooltip=tr("Open a Sentinel-2 L1C product (.zip, .SAFE) for delay "
                                  "inspection"))
