@@ -48,6 +48,8 @@ PROJECT_KEYS = (
 )
 #: Path components plugins.qgis.org refuses, plus what must not ship from a checkout.
 FORBIDDEN_PARTS = {"__MACOSX", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", "tests"}
+#: Folders of resources/ that document the project in the README and are not used by the plugin.
+DOCUMENTATION_PARTS = {"screenshots"}
 #: File name patterns that never ship.
 EXCLUDED_FILES = re.compile(r"(\.py[co]|\.orig|\.rej|~|\.aux\.xml|\.gfs|\.DS_Store|\.gitignore)$")
 #: First lines of licenses compatible with the GPL-2.0-or-later of QGIS.
@@ -89,7 +91,7 @@ def package_members() -> list[tuple[Path, str]]:
         members.append((ROOT / name, f"{PACKAGE}/{name}"))
     for path in sorted((ROOT / "resources").rglob("*")):
         relative = PurePosixPath(path.relative_to(ROOT).as_posix())
-        if path.is_file() and _ships(relative):
+        if path.is_file() and _ships(relative) and not set(relative.parts) & DOCUMENTATION_PARTS:
             members.append((path, f"{PACKAGE}/{relative}"))
     for path in sorted((ROOT / "i18n").glob("*.qm")):
         members.append((path, f"{PACKAGE}/i18n/{path.name}"))

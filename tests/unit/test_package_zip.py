@@ -60,8 +60,14 @@ def test_zip_has_one_top_folder_with_what_qgis_needs(built_zip):
     assert {name.split("/")[0] for name in names} == {"s2gm_qgis"}
     for required in ("__init__.py", "metadata.txt", "LICENSE", "resources/icons/s2gm.svg",
                      "i18n/s2gm_qgis_fr.qm", "gui/plugin.py", "processing/provider.py",
-                     "resources.py", "core/bands.py"):
+                     "resources.py", "core/bands.py", "core/delays/data/delay_lut.npz",
+                     "core/delays/data/NOTICE.md"):
         assert f"s2gm_qgis/{required}" in names, required
+
+
+def test_zip_leaves_the_readme_screenshots_in_the_repository(built_zip):
+    assert (REPO_ROOT / "resources" / "screenshots").is_dir()
+    assert not [name for name in names_of(built_zip) if "/screenshots/" in name]
 
 
 def test_zip_holds_no_tests_caches_bytecode_or_translation_sources(built_zip):
