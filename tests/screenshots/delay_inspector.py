@@ -31,7 +31,8 @@ from tests.bench.delay_gui_window import WindowIface, wait_until  # noqa: E402
 SHARED = Path(os.environ.get("S2GM_SHARED", REPO_ROOT.parent / "shared"))
 N0301_ZIP = SHARED / "data/s2-samples/S2A_MSIL1C_20210713T032051_N0301_R032_T48LWP_20210713T054224.zip"
 OUT = REPO_ROOT / "resources/screenshots/delay-inspector.png"
-#: Where the mouse hovers (EPSG:32748): inside detector 5 of B02, where B8A already sees 4 and 5.
+#: Where the mouse hovers (EPSG:32748): inside detector 4 of every band. The pink marker is
+#: the pin at PIN_M (detector 6).
 HOVER_M = (526000.0, 8862000.0)
 PIN_M = (566000.0, 8826000.0)
 
