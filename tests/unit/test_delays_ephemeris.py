@@ -4,8 +4,9 @@ import pyproj
 import pytest
 
 from s2gm_qgis.core.delays.ephemeris import (
-    EphemerisError, ephemeris_track, geodetic_to_ecef, nadir_crossing_time_s, nearest_sample_index,
+    EphemerisError, ephemeris_track, geodetic_to_ecef, nearest_sample_index,
 )
+from s2gm_qgis.core.delays.sensing import TrackLists, nadir_crossing_time_s
 from s2gm_qgis.core.safe import open_product, product_datastrip
 from s2gm_qgis.core.safe.model import GpsEphemeris
 
@@ -52,8 +53,8 @@ def test_chord_distance_picks_the_geodesic_nearest_sample(track):
 
 def test_nadir_crossing_time_is_within_half_a_sample_of_the_nearest(track):
     lon, lat = _lonlat(*TILE_CENTRE)
-    t, inside = nadir_crossing_time_s(track, geodetic_to_ecef(lon, lat))
-    assert inside and abs(t - track.t_s[43]) < 0.5 + 1e-6
+    t = nadir_crossing_time_s(TrackLists(track), geodetic_to_ecef(lon, lat), 0)
+    assert abs(t - track.t_s[43]) < 0.5 + 1e-6
 
 
 def _ephemeris(position_m, seconds=None):

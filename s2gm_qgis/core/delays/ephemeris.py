@@ -34,7 +34,6 @@ V_GROUND_RANGE_M_S = (6000.0, 7500.0)
 SELECTIONS = ("tile-centre", "point")
 
 
-
 @lru_cache(maxsize=1)
 def _ecef_to_llh() -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
@@ -67,12 +66,6 @@ class EphemerisTrack:
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
-
-    def utc_at(self, t_s: float) -> np.datetime64:
-        """UTC at ``t_s`` seconds after the first sample (offset of the nearest sample, so a leap
-        second between GPS and UTC inside the strip is honoured)."""
-        k = int(np.argmin(np.abs(self.t_s - t_s)))
-        return self.utc_time[k] + np.timedelta64(int(round((t_s - self.t_s[k]) * 1e9)), "ns")
 
 
 @dataclass(frozen=True)
@@ -203,29 +196,3 @@ def sample_at(track: EphemerisTrack, index: int, selection: str) -> EphemerisSam
         sample_index=int(index),
         selection=selection,
     )
-
-
-def nadir_crossing_time_s(track: EphemerisTrack, ground_ecef_m: np.ndarray) -> tuple[float, bool]:
-    """When the nadir line passes over a ground point: seconds after the first sample, and
-    whether that time lies within the ephemeris (else it is extrapolated).
-
-    Yaw steering keeps the detector arrays perpendicular to the nadir ground velocity (paper
-    section 2.1), so the instant the point is on the line through the nadir perpendicular to
-    that velocity solves (P - N(t)) . V_N(t) = 0. Linearised around sample k:
-    t = t_k + (P - N_k) . V_k / |V_k|^2, iterated on the sample nearest the new time.
-    """
-    k = nearest_sample_index(track, ground_ecef_m)
-    t = float(track.t_s[k])
-    for _ in range(3):
-        velocity = track.nadir_velocity_m_s[k]
-        t = float(track.t_s[k]) + float(
-            np.dot(ground_ecef_m - track.nadir_ecef_m[k], velocity) / np.dot(velocity, velocity)
-        )
-        k_next = int(np.clip(np.searchsorted(track.t_s, t), 1, len(track) - 1))
-        if abs(track.t_s[k_next - 1] - t) <= abs(track.t_s[k_next] - t):
-            k_next -= 1
-        if k_next == k:
-            break
-        k = k_next
-    inside = bool(track.t_s[0] - 0.5 <= t <= track.t_s[-1] + 0.5)
-    return t, inside

@@ -8,7 +8,7 @@ CNES table and the datastrip's GPS ephemeris; ``dt(src -> dst) = t(dst) - t(src)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Union
+from typing import Callable, Mapping, Optional
 
 import numpy as np
 import pyproj
@@ -19,14 +19,14 @@ from ..safe import open_product, product_datastrip
 from ..safe.model import Product
 from .ephemeris import (
     SELECTIONS, EphemerisError, EphemerisSample, EphemerisTrack, ephemeris_track, geodetic_to_ecef,
-    nadir_crossing_time_s, nearest_sample_index, sample_at,
+    nearest_sample_index, sample_at,
 )
-from .footprints import BandFootprints, DetectorPolygon, polygonise_detfoo_raster, read_band_footprints
+from .footprints import BandFootprints, polygonise_detfoo_raster, read_band_footprints
 from .lut import BAND_INDEX, DelayTable, corrected_delay_s, load_delay_table
 from .scanline import FootprintIndex, empty_intervals
 from .sensing import (
     LosGrid, TrackLists, band_times_s, ground_point, los_crossing_time_s, nadir_anchor_s,
-    nadir_crossing_time_fast,
+    nadir_crossing_time_s,
 )
 
 OUTSIDE_MESSAGE = "outside every detector footprint"
@@ -192,6 +192,7 @@ class DelayInspector:
         warnings = list(warnings)
         self.tile_centre_sample: Optional[EphemerisSample] = None
         self._bounds = min(granule.grids.values(), key=lambda g: g.resolution_m).bounds_m
+        lists = TrackLists(track) if track is not None else None
         if track is not None:
             xmin, ymin, xmax, ymax = self._bounds
             lon, lat = self._to_lonlat.transform(0.5 * (xmin + xmax), 0.5 * (ymin + ymax))
@@ -206,12 +207,12 @@ class DelayInspector:
                 )
                 self.track = None
             else:
-                _, inside = nadir_crossing_time_s(track, centre)
-                if not inside:
+                t_s = nadir_crossing_time_s(lists, centre, index)
+                if not track.t_s[0] - 0.5 <= t_s <= track.t_s[-1] + 0.5:
                     warnings.append("the tile centre lies beyond the ephemeris time span: the "
                                     "nearest sample, at an end of the list, is used")
                 self.tile_centre_sample = sample_at(track, index, "tile-centre")
-        self._lists = TrackLists(self.track) if self.track is not None else None
+        self._lists = lists if self.track is not None else None
         self.warnings = tuple(warnings)
 
     # -- opening ------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ class DelayInspector:
                 times = band_times_s(band, t_band, relative)
                 break
         else:
-            t_nadir = nadir_crossing_time_fast(lists, position, k0)
+            t_nadir = nadir_crossing_time_s(lists, position, k0)
             times = band_times_s(src, nadir_anchor_s(t_nadir, relative), relative)
             warnings.append(f"no viewing angles of detector {detector} here: sensing times "
                             f"assume the bands' mid-time at nadir (a few seconds uncertain)")
@@ -490,5 +491,3 @@ def open_inspector(path, tile: Optional[str] = None, **options) -> DelayInspecto
     """Shorthand for :meth:`DelayInspector.open`."""
     return DelayInspector.open(path, tile, **options)
 
-
-InspectorLike = Union[DelayInspector, DelayReadout]

@@ -125,9 +125,13 @@ def ground_point(lon_deg: float, lat_deg: float):
     return position, (-sl, cl, 0.0), (-sp * cl, -sp * sl, cp), (cp * cl, cp * sl, sp)
 
 
-def nadir_crossing_time_fast(lists: TrackLists, ground, k: int) -> float:
-    """As ephemeris.nadir_crossing_time_s, scalar: t with (P - N(t)) . V_N(t) = 0, starting at
-    sample k."""
+def nadir_crossing_time_s(lists: TrackLists, ground, k: int) -> float:
+    """When the nadir line passes over a ground point (Earth-fixed, on the ellipsoid): seconds
+    after the first sample, starting the search at sample k.
+
+    Yaw steering keeps the detector arrays perpendicular to the nadir ground velocity (paper
+    section 2.1), so that instant solves (P - N(t)) . V_N(t) = 0; linearised around the nearest
+    sample: t = t_k + (P - N_k) . V_k / |V_k|^2, iterated on the sample nearest the new time."""
     t = lists.t_s[k]
     for _ in range(4):
         v = lists.nadir_velocity[k]

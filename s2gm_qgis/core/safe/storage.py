@@ -141,25 +141,6 @@ class ProductFiles:
             return vsizip_path(self.zip_path, self._member(rel)).rstrip("/")
         return os.path.normpath(os.path.join(self.root, rel)) if rel else self.root
 
-    def relative(self, path: str) -> Optional[str]:
-        """Path relative to the product root of a GDAL path or plain path inside it, else None."""
-        if self.zip_path:
-            split = split_vsizip(path)
-            if split is None or os.path.abspath(split[0]) != os.path.abspath(self.zip_path):
-                return None
-            member = split[1].strip("/")
-            if not self.root:
-                return member
-            if member == self.root:
-                return ""
-            return member[len(self.root) + 1:] if member.startswith(self.root + "/") else None
-        absolute = os.path.abspath(path)
-        if absolute == self.root:
-            return ""
-        if absolute.startswith(self.root + os.sep):
-            return os.path.relpath(absolute, self.root).replace(os.sep, "/")
-        return None
-
     # -- queries ------------------------------------------------------------------------------
     def size(self, rel: str) -> Optional[int]:
         """Size in bytes of a file, None if absent (or a folder)."""
@@ -168,9 +149,6 @@ class ProductFiles:
             return None if info is None or info.is_dir() else info.file_size
         path = self.gdal_path(rel)
         return os.path.getsize(path) if os.path.isfile(path) else None
-
-    def exists(self, rel: str) -> bool:
-        return self.size(rel) is not None
 
     def is_dir(self, rel: str) -> bool:
         if self._archive is not None:
