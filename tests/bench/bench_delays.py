@@ -13,8 +13,6 @@ Writes tests/bench/results/delays.json and prints it.
 """
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import subprocess
 import sys
@@ -23,17 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from s2gm_qgis.core.bands import BANDS  # noqa: E402
 from s2gm_qgis.core.delays import DelayInspector, load_delay_table  # noqa: E402
 from s2gm_qgis.core.delays.footprints import parse_detfoo_gml, read_bytes  # noqa: E402
 from s2gm_qgis.core.safe.datastrip import _cached  # noqa: E402
+from tests.bench.common import N0301_ZIP, REPO_ROOT, write_results  # noqa: E402
 
-SHARED = Path(os.environ.get("S2GM_SHARED", REPO_ROOT.parent / "shared"))
-N0301_ZIP = SHARED / "data/s2-samples/S2A_MSIL1C_20210713T032051_N0301_R032_T48LWP_20210713T054224.zip"
-RESULTS = REPO_ROOT / "tests/bench/results/delays.json"
 OPEN_TARGET_S = 1.0
 READOUT_MEDIAN_TARGET_MS = 0.2
 READOUT_P99_TARGET_MS = 1.0
@@ -151,11 +146,7 @@ def main() -> dict:
         "naive_over_indexed_ratio": round(statistics.median(naive_times) / float(np.median(tile_centre))),
         "python": sys.version.split()[0],
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(RESULTS)
-    print(json.dumps(results, indent=2))
+    write_results("delays", results)
     return results
 
 

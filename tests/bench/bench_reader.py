@@ -13,7 +13,6 @@ Writes tests/bench/results/reader.json and prints it.
 """
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -23,15 +22,12 @@ import time
 import zipfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from s2gm_qgis.core.safe import open_product, product_datastrip, read_datastrip  # noqa: E402
 from s2gm_qgis.core.safe.datastrip import _cached  # noqa: E402
+from tests.bench.common import N0301_ZIP, REPO_ROOT, write_results  # noqa: E402
 
-SHARED = Path(os.environ.get("S2GM_SHARED", REPO_ROOT.parent / "shared"))
-N0301_ZIP = SHARED / "data/s2-samples/S2A_MSIL1C_20210713T032051_N0301_R032_T48LWP_20210713T054224.zip"
-RESULTS = REPO_ROOT / "tests/bench/results/reader.json"
 TARGET_S = 0.5
 RUNS = 15
 
@@ -126,9 +122,7 @@ def main() -> dict:
         "meets_target": max(statistics.median(cold_open_s), statistics.median(warm)) < TARGET_S,
         "python": sys.version.split()[0],
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(results, indent=2))
+    write_results("reader", results)
     return results
 
 

@@ -5,16 +5,15 @@ Run with ``make bench`` (or alone: .venv/bin/python tests/bench/bench_synthetic.
 """
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.bench.common import write_results  # noqa: E402
 from tests.synthetic import Scene, Surface, make_l1c, make_l2a  # noqa: E402
 
 
@@ -43,10 +42,7 @@ def main() -> int:
             sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6, 1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    out = ROOT / "tests" / "bench" / "results" / "synthetic.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    write_results("synthetic", results)
     return 0
 
 
