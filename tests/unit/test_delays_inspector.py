@@ -267,3 +267,24 @@ def test_inspector_writes_nothing_into_the_product(n0500_safe, n0301_zip, tmp_pa
         inspector.readout(x, y, ephemeris="point")
         velocity_from_positions(inspector, (x, y), (x + 10, y), "B02", "B04", detector=5)
     assert snapshot() == before
+
+
+def test_tile_without_angle_grids(n0301_zip, tmp_path):
+    """Angles are optional: a tile metadata without Tile_Angles opens with ``angles`` None, and
+    sensing times fall back to the nadir crossing with a warning saying how uncertain they are."""
+    import re
+
+    with zipfile.ZipFile(n0301_zip) as archive:
+        archive.extractall(tmp_path)
+    tile = next(tmp_path.glob("*.SAFE/GRANULE/*/MTD_TL.xml"))
+    tile.chmod(0o644)
+    tile.write_text(re.sub(r"<Tile_Angles.*?</Tile_Angles>", "", tile.read_text(encoding="utf-8"),
+                           flags=re.S), encoding="utf-8")
+    inspector = DelayInspector.open(str(tile))
+    assert inspector.product.granule.angles is None and inspector.warnings == ()
+    readout = inspector.readout(*CENTRE)
+    assert readout.detector == 6 and readout.ephemeris.sample_index == 43
+    assert any("no viewing angles of detector 6" in w for w in readout.warnings)
+    times = {b: np.datetime64(t.rstrip("Z")) for b, t in readout.sensing_time_utc.items()}
+    assert (times["B04"] - times["B02"]) / np.timedelta64(1, "s") == pytest.approx(
+        readout.delay("B04").dt_s, abs=2e-6)
