@@ -16,13 +16,12 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource, QgsProcessingParameterFile,
     QgsProcessingParameterString,
 )
-from qgis.PyQt.QtCore import QVariant
-
 from ..core.bands import BANDS
 from ..core.delays import DelayInspector
 from ..core.delays.ephemeris import SELECTIONS
 from ..core.errors import CancelledError, S2GMError
 from ..gui.i18n import tr
+from .product_info import FIELD_TYPES
 
 
 def delay_field_name(band: str) -> str:
@@ -33,16 +32,16 @@ def delay_field_name(band: str) -> str:
 def added_fields(source_band: str) -> list[QgsField]:
     """The columns the algorithm appends, in order."""
     fields = [
-        QgsField("detector", QVariant.Int),
-        QgsField("src_band", QVariant.String),
-        QgsField("h_sat_m", QVariant.Double),
-        QgsField("v_ground", QVariant.Double),
-        QgsField("eph_utc", QVariant.String),
-        QgsField("sensed_utc", QVariant.String),
+        QgsField("detector", FIELD_TYPES[int]),
+        QgsField("src_band", FIELD_TYPES[str]),
+        QgsField("h_sat_m", FIELD_TYPES[float]),
+        QgsField("v_ground", FIELD_TYPES[float]),
+        QgsField("eph_utc", FIELD_TYPES[str]),
+        QgsField("sensed_utc", FIELD_TYPES[str]),
     ]
-    fields += [QgsField(delay_field_name(band), QVariant.Double) for band in BANDS
+    fields += [QgsField(delay_field_name(band), FIELD_TYPES[float]) for band in BANDS
                if band != source_band]
-    fields.append(QgsField("s2_note", QVariant.String))
+    fields.append(QgsField("s2_note", FIELD_TYPES[str]))
     return fields
 
 

@@ -181,7 +181,7 @@ class DelayDock(QgsDockWidget):
             for column in range(7):
                 item = QTableWidgetItem(band if column == 0 else "")
                 if 1 <= column <= 5:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
                 items.append(item)
             self.cells.append(items)

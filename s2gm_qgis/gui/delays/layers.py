@@ -23,11 +23,11 @@ from qgis.core import (
     QgsPalLayerSettings, QgsRasterLayer, QgsRendererCategory, QgsSingleBandGrayRenderer, QgsTextBufferSettings,
     QgsTextFormat, QgsVectorLayer, QgsVectorLayerSimpleLabeling,
 )
-from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor
 
 from ...core.delays import DelayInspector
 from ...core.errors import ProductError
+from ...processing.product_info import FIELD_TYPES
 from ..i18n import tr
 from .recognition import ProductRef, tag_layer
 
@@ -67,7 +67,8 @@ def footprint_layer(inspector: DelayInspector, band: str) -> QgsVectorLayer:
     layer = QgsVectorLayer("MultiPolygon", name, "memory")
     layer.setCrs(crs)
     provider = layer.dataProvider()
-    provider.addAttributes([QgsField("detector", QVariant.Int), QgsField("band", QVariant.String)])
+    provider.addAttributes([QgsField("detector", FIELD_TYPES[int]),
+                            QgsField("band", FIELD_TYPES[str])])
     layer.updateFields()
     by_detector: dict[int, list] = {}
     for detector, rings in polygons:
