@@ -195,3 +195,30 @@ def test_opening_writes_nothing_into_the_product(n0500_copy, n0301_zip, tmp_path
     product = open_product(zip_copy)
     product_datastrip(product)
     assert snapshot(tmp_path) == zip_before
+
+
+def corrupt_member(zip_path: Path, target: Path, suffix: str, offset: int = 150) -> Path:
+    """Copy of a zip with bytes of the compressed data of the member ending with ``suffix``
+    inverted (as a damaged download): its CRC no longer matches and inflating it fails."""
+    shutil.copy(zip_path, target)
+    target.chmod(0o644)
+    with zipfile.ZipFile(target) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith(suffix))
+    with open(target, "r+b") as stream:
+        stream.seek(info.header_offset + 30 + len(info.filename.encode()) + offset)
+        data = stream.read(64)
+        stream.seek(-len(data), 1)
+        stream.write(bytes(b ^ 0xFF for b in data))
+    return target
+
+
+def test_corrupt_zip_members_are_named(n0301_zip, tmp_path):
+    damaged = corrupt_member(n0301_zip, tmp_path / "tile.zip", "/MTD_TL.xml")
+    with pytest.raises(ProductError, match="cannot be read from the zip") as info:
+        open_product(damaged)
+    assert info.value.path.endswith("/MTD_TL.xml")
+    damaged = corrupt_member(n0301_zip, tmp_path / "datastrip.zip", "/MTD_DS.xml")
+    product = open_product(damaged)
+    with pytest.raises(ProductError, match="cannot be read from the zip") as info:
+        product_datastrip(product)
+    assert info.value.path == product.datastrip_path

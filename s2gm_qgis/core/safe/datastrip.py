@@ -29,7 +29,7 @@ import numpy as np
 from ..bands import band_from_id, spacecraft_code
 from ..errors import ProductError
 from .model import BandTimeStamp, Datastrip, GpsEphemeris, Product
-from .storage import open_binary, stat_path
+from .storage import VSIZIP, ZIP_MEMBER_ERRORS, open_binary, stat_path
 from .xmlutil import local, parse_utc
 
 _CHUNK_BYTES = 1 << 16
@@ -193,7 +193,12 @@ def _parse(path: str) -> Datastrip:
     root_name: Optional[str] = None
     with open_binary(path) as stream:
         while not collector.done:
-            chunk = stream.read(_CHUNK_BYTES)
+            try:
+                chunk = stream.read(_CHUNK_BYTES)
+            except (OSError, *ZIP_MEMBER_ERRORS) as exc:
+                reason = "cannot be read from the zip" if path.startswith(VSIZIP) else \
+                    "cannot be read"
+                raise ProductError(path, f"{reason} ({exc})") from exc
             if not chunk:
                 break
             if root_name is None:

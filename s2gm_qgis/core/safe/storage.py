@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Optional
 
 from ..errors import ProductError
 
 VSIZIP = "/vsizip/"
+#: What reading a damaged zip member raises besides OSError (bad CRC, truncated or corrupt
+#: deflate stream).
+ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def split_vsizip(path: str) -> Optional[tuple[str, str]]:
@@ -184,7 +188,7 @@ class ProductFiles:
                 return self._archive.read(self._member(rel))
             except KeyError as exc:
                 raise ProductError(path, "file not found in the zip") from exc
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (OSError, *ZIP_MEMBER_ERRORS) as exc:
                 raise ProductError(path, f"cannot be read from the zip ({exc})") from exc
         try:
             with open(path, "rb") as stream:
