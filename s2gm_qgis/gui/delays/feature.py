@@ -433,7 +433,13 @@ class DelayFeature(QObject):
         self.recognizer.forget(layer_ids)
 
     def shutdown(self) -> None:
-        """Cancel opening tasks and take the pins and arrow off the canvas (plugin unload)."""
-        self.registry.cancel_all()
+        """Plugin unload: cancel opening tasks, drop the opened products, take the pins and the
+        arrow off the canvas and free the map tools."""
+        self.registry.clear()
         self._remove_markers(list(self.pins.pins))
         self.velocity_tool.remove_drawings()
+        # A QgsMapTool is owned by C++ (its constructor hands it to the canvas), which never
+        # deletes it: without this, the tools and the feature they refer to would outlive the
+        # plugin, with every product opened. Deferred: the plugin unsets the tools after this.
+        self.hover_tool.deleteLater()
+        self.velocity_tool.deleteLater()
