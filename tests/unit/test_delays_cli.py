@@ -79,9 +79,11 @@ def test_outside_every_footprint_says_so_in_the_json(n0301_zip):
     assert any("outside the tile 48LWP" in w for w in far["warnings"])
 
 
-@pytest.mark.parametrize("x", ["nan", "inf", "-inf"])
-def test_non_finite_coordinates_exit_2(n0301_zip, x):
-    """NaN or infinite coordinates are bad input (and would make the JSON invalid)."""
-    result = run_cli(n0301_zip, f"--x={x}", "--y", 8845120, "--json")
+@pytest.mark.parametrize("x, y", [("nan", 8845120), ("inf", 8845120), ("-inf", 8845120),
+                                  (1e9, 1e9)])
+def test_non_finite_coordinates_exit_2(n0301_zip, x, y):
+    """NaN or infinite coordinates, or ones without a longitude / latitude, are bad input (and
+    would make the JSON invalid)."""
+    result = run_cli(n0301_zip, f"--x={x}", "--y", y, "--json", "--ephemeris", "point")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: invalid input: point:"), result.stderr

@@ -439,6 +439,9 @@ class DelayInspector:
         tx, ty, label = self._to_tile(x, y, crs)
         lon, lat = self._to_lonlat.transform(tx, ty)
         lon, lat = float(lon), float(lat)
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            raise ValidationError({"point": f"({x}, {y}) in {label} has no longitude/latitude "
+                                            f"(EPSG:{self.epsg} cannot place it on the Earth)"})
         point = ReadoutPoint(x, y, label, lon, lat)
         detectors = self.index.lookup(tx, ty)
         warnings = list(self.warnings)
