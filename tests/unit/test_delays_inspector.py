@@ -225,6 +225,11 @@ def test_velocity_from_positions(inspector):
         velocity_from_positions(params, (x, y), (x, y), "B02", "B02", detector=5)
     with pytest.raises(ValidationError, match="detector"):
         velocity_from_positions(params, (x, y), (x, y), "B02", "B04")
+    for bad in ((float("nan"), y), (1e9, 1e9)):
+        with pytest.raises(ValidationError, match="xy_b.*no longitude/latitude"):
+            velocity_from_positions(params, (x, y), bad, "B02", "B04", detector=5)
+        with pytest.raises(ValidationError, match="xy_a.*no longitude/latitude"):
+            velocity_from_positions(inspector, bad, (x, y), "B02", "B04")
 
 
 def test_mask_listed_but_missing_is_named(n0500_safe, tmp_path):

@@ -12,6 +12,7 @@ range of the orbit effect on the reference value).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -55,11 +56,13 @@ class VelocityEstimate:
     detector: int
 
 
-def _lonlat(epsg: int, xy) -> tuple[float, float]:
-    if epsg == 4326:
-        return float(xy[0]), float(xy[1])
-    transformer = pyproj.Transformer.from_crs(epsg, 4326, always_xy=True)
-    lon, lat = transformer.transform(float(xy[0]), float(xy[1]))
+def _lonlat(epsg: int, xy, field: str) -> tuple[float, float]:
+    """(lon, lat) of a position in EPSG:``epsg``; ValidationError on ``field`` when it has none."""
+    lon, lat = float(xy[0]), float(xy[1])
+    if epsg != 4326:
+        lon, lat = pyproj.Transformer.from_crs(epsg, 4326, always_xy=True).transform(lon, lat)
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise ValidationError({field: f"{source_label(xy, epsg)} has no longitude/latitude"})
     return float(lon), float(lat)
 
 
@@ -90,7 +93,7 @@ def velocity_from_positions(
     h_sat = v_ground = None
     if isinstance(source, DelayInspector):
         epsg = source.epsg if crs is None else _epsg_of_crs(crs)
-        lon_a, lat_a = _lonlat(epsg, xy_a)
+        lon_a, lat_a = _lonlat(epsg, xy_a, "xy_a")
         if detector is None:
             seen = source.detectors_at(lon_a, lat_a, crs=4326)[band_a]
             if not seen:
@@ -120,8 +123,8 @@ def velocity_from_positions(
         dt = table.delay_s(band_a, band_b, int(detector), h_sat, v_ground)
     except ValueError as exc:
         raise ValidationError({"detector": str(exc)}) from None
-    lon_a, lat_a = _lonlat(epsg, xy_a)
-    lon_b, lat_b = _lonlat(epsg, xy_b)
+    lon_a, lat_a = _lonlat(epsg, xy_a, "xy_a")
+    lon_b, lat_b = _lonlat(epsg, xy_b, "xy_b")
     azimuth_ab, azimuth_ba, distance = _GEOD.inv(lon_a, lat_a, lon_b, lat_b)
     heading = azimuth_ab if dt > 0 else azimuth_ba
     speed = distance / abs(dt)
