@@ -232,3 +232,23 @@ def test_concurrent_claims_take_each_order_once(store):
         t.join()
     assert sorted(taken) == sorted(ids)
     assert store.integrity_check() == "ok"
+
+
+def test_recovery_frees_orders_left_by_an_earlier_process_with_our_pid(store):
+    """After a reboot, or in a container where the service is always pid 1, a new process may
+    get the pid of the one that died; the orders that one left processing are still orphans."""
+    import os
+    import socket
+
+    host, pid = socket.gethostname(), os.getpid()
+    earlier = store.create(SPEC, "earlier", queue=True)
+    store.claim_next(f"{host}:{pid}")  # how owners were written before the process token
+    other = store.create(SPEC, "other", queue=True)
+    store.claim_next(f"{host}:{pid}:0123456789abcdef")  # same pid, another process
+    mine = store.create(SPEC, "mine", queue=True)
+    store.claim_next()  # this very process: still running it
+    recovered = store.recover_interrupted(3)
+    assert sorted(r.order_id for r in recovered) == sorted([earlier.id, other.id])
+    assert all("stopped" in r.message for r in recovered)
+    assert store.get(mine.id).state == PROCESSING
+    assert store_module.owner_is_alive(store_module.process_owner()) is True

@@ -142,25 +142,35 @@ def new_order_id() -> str:
     return str(uuid.uuid4())
 
 
+#: Tells this process apart from an earlier one that had the same pid (pids are reused after a
+#: reboot, and a service in a container is pid 1 at every start).
+_PROCESS_TOKEN = uuid.uuid4().hex[:16]
+
+
 def process_owner() -> str:
-    """Identifies this process as the owner of the orders it processes: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Identifies this process as the owner of the orders it processes: ``host:pid:token``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS_TOKEN}"
 
 
 def owner_is_alive(owner: Optional[str]) -> Optional[bool]:
-    """Whether the process named by ``owner`` (``host:pid``) still runs.
+    """Whether the process named by ``owner`` (``host:pid:token``, or ``host:pid`` as written by
+    earlier versions) still runs.
 
-    ``None`` when it cannot be known (another host, or a malformed owner): callers then rely on
-    the heartbeat's age.
+    An owner with this process's pid but not its token was an earlier process: dead. ``None``
+    when it cannot be known (another host, or a malformed owner): callers then rely on the
+    heartbeat's age.
     """
-    if not owner or ":" not in owner:
+    parts = (owner or "").split(":")
+    if len(parts) == 2:
+        parts.append("")
+    if len(parts) != 3:
         return None
-    host, _, pid_text = owner.rpartition(":")
+    host, pid_text, token = parts
     if host != socket.gethostname() or not pid_text.isdigit():
         return None
     pid = int(pid_text)
     if pid == os.getpid():
-        return True
+        return token == _PROCESS_TOKEN
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
