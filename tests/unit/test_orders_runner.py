@@ -228,3 +228,29 @@ def test_runner_fails_an_order_it_cannot_finish_and_keeps_going(store, results, 
         assert wait_for(lambda: store.get(second.id).state == FINISHED, 5.0)
     finally:
         runner.stop()
+
+
+@pytest.mark.parametrize("where", ["collect_files", "remove_order_output"])
+def test_execute_order_fails_the_order_when_its_folders_cannot_be_written(store, results,
+                                                                         monkeypatch, where):
+    """The embedded engine's QgsTask calls execute_order alone: a full disk while the results
+    are stored (or while the folder of a new attempt is prepared) must end the order failed
+    with the reason, not leave it processing for the rest of the session."""
+    from s2gm_qgis.core.orders import runner as runner_module
+
+    real = getattr(runner_module, where)
+    calls = []
+
+    def disk_full(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real(*args)
+
+    monkeypatch.setattr(runner_module, where, disk_full)
+    order = store.create(spec(), "fast", queue=True)
+    record = run(store, results, order.id)
+    assert record.state == FAILED
+    assert "No space left on device" in record.error
+    assert not results_dir(results, order.id).exists()
+    assert not staging_dir(results, order.id).exists()

@@ -129,6 +129,22 @@ def missing_layers(spec: Mapping[str, Any], result: Mapping[str, Any]) -> list[s
     return missing
 
 
+def _discard_output(results_root: Path, order_id: str) -> Optional[str]:
+    """Remove what runs of the order wrote; None, or why that failed (logged)."""
+    try:
+        remove_order_output(results_root, order_id)
+    except OSError as exc:
+        log.error("order %s: cannot remove its partial output: %s", order_id, exc)
+        return f"its partial output could not be removed: {exc.strerror or exc}"
+    return None
+
+
+def _fail(store: OrderStore, results_root: Path, order_id: str, reason: str) -> OrderRecord:
+    """Remove the order's partial output and end it ``failed`` with ``reason``."""
+    problem = _discard_output(results_root, order_id)
+    return store.fail(order_id, f"{reason}; {problem}" if problem else reason)
+
+
 def execute_order(
     store: OrderStore,
     order_id: str,
@@ -154,8 +170,10 @@ def execute_order(
     cancelling the order: it goes back to ``queued`` for the next start. ``progress(fraction,
     message)`` is called with every engine report; the store gets one write per
     :data:`PROGRESS_WRITE_INTERVAL_S`. Engine errors (S2GMError: bad input, no product for the AOI
-    and period) and unexpected exceptions end the order ``failed`` with the reason; nothing is
-    raised for them.
+    and period), unexpected exceptions and results folders that cannot be written (disk full) end
+    the order ``failed`` with the reason, its partial output removed; nothing is raised for them,
+    so a caller that runs orders alone (the embedded engine's QgsTask) never leaves one
+    ``processing``. Only store errors (the SQLite file itself failing) are raised.
     """
     engine = engine or run_mosaic_engine
     owner = owner or process_owner()
@@ -171,9 +189,13 @@ def execute_order(
     except ValidationError as exc:
         return store.fail(order_id, f"the stored order specification is no longer valid: {exc}")
 
-    # A previous attempt (or a retried order) may have left output: start from nothing.
-    remove_order_output(results_root, order_id)
-    staging.mkdir(parents=True)
+    try:
+        # A previous attempt (or a retried order) may have left output: start from nothing.
+        remove_order_output(results_root, order_id)
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        return _fail(store, results_root, order_id,
+                     f"cannot prepare the results folder: {exc.strerror or exc}")
 
     last_write = [0.0]
     last_poll = [0.0]
@@ -210,31 +232,35 @@ def execute_order(
         )
         result_dict = result_to_dict(result)
     except CancelledError:
-        remove_order_output(results_root, order_id)
+        problem = _discard_output(results_root, order_id)
         if user_cancel() or store.is_cancel_requested(order_id):
-            return store.mark_cancelled(order_id)
+            return store.mark_cancelled(order_id, "cancelled while processing; " + (
+                problem or "partial output removed"))
         return store.requeue(
-            order_id, "stopped because the engine shut down; partial output removed, re-queued "
-            "to resume at the next start",
+            order_id, "stopped because the engine shut down; " + (
+                problem or "partial output removed") + "; re-queued to resume at the next start",
         )
     except S2GMError as exc:
-        remove_order_output(results_root, order_id)
-        return store.fail(order_id, str(exc))
+        return _fail(store, results_root, order_id, str(exc))
     except Exception as exc:  # a bug in the engine: keep the service alive, keep the reason
         log.error("order %s: engine error\n%s", order_id, traceback.format_exc())
-        remove_order_output(results_root, order_id)
-        return store.fail(order_id, f"internal error in the engine: {type(exc).__name__}: {exc}")
+        return _fail(store, results_root, order_id,
+                     f"internal error in the engine: {type(exc).__name__}: {exc}")
 
     # A cancel that came too late for the engine is still the user's wish: keep nothing. (A
     # shutdown that came too late does not discard complete work.)
     if user_cancel() or store.is_cancel_requested(order_id):
-        remove_order_output(results_root, order_id)
-        return store.mark_cancelled(order_id, "cancelled; the output the engine had just "
-                                    "completed was removed")
+        problem = _discard_output(results_root, order_id)
+        return store.mark_cancelled(order_id, "cancelled; " + (
+            problem or "the output the engine had just completed was removed"))
 
-    result_dict = _relativise(result_dict, staging, final)
-    os.replace(staging, final)
-    files = collect_files(final, result_dict)
+    try:
+        result_dict = _relativise(result_dict, staging, final)
+        os.replace(staging, final)
+        files = collect_files(final, result_dict)
+    except OSError as exc:
+        return _fail(store, results_root, order_id,
+                     f"cannot store the results: {exc.strerror or exc}")
     missing = missing_layers(record.spec, result_dict)
     reason = f"no output for {', '.join(missing)}" if missing else None
     if not files:
@@ -420,17 +446,15 @@ class OrderRunner:
                 cancel=event, shutdown=self._stopping, workers=self.workers,
                 parse_order=self.parse_order, owner=self.owner, claim=False,
             )
-        except Exception as exc:  # e.g. the results folder cannot be written: disk full
+        except Exception as exc:  # the store failed (SQLite error): try to record it anyway
             log.error("order %s: could not be run to its end:\n%s", record.id,
                       traceback.format_exc())
             try:
-                remove_order_output(self.results_root, record.id)
-            except OSError:
-                log.error("order %s: cannot remove its partial output", record.id)
-            try:
-                self.store.fail(record.id, f"the runner failed: {type(exc).__name__}: {exc}")
-            except S2GMError:
-                pass
+                _fail(self.store, self.results_root, record.id,
+                      f"the runner failed: {type(exc).__name__}: {exc}")
+            except Exception:  # noqa: BLE001 (the store is unusable: recovery will see it)
+                log.error("order %s: cannot record the failure:\n%s", record.id,
+                          traceback.format_exc())
         finally:
             with self._lock:
                 self._running.pop(record.id, None)
