@@ -26,11 +26,11 @@ from typing import Optional
 
 import numpy as np
 
-from ..bands import band_from_id, spacecraft_code
+from ..bands import band_from_id
 from ..errors import ProductError
 from .model import BandTimeStamp, Datastrip, GpsEphemeris, Product
 from .storage import VSIZIP, ZIP_MEMBER_ERRORS, open_binary, stat_path
-from .xmlutil import local, parse_utc
+from .xmlutil import local, parse_spacecraft, parse_utc
 
 _CHUNK_BYTES = 1 << 16
 _ROOT_RE = re.compile(rb"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
@@ -230,13 +230,8 @@ def _parse(path: str) -> Datastrip:
 
 def _assemble(collector: _Collector, path: str) -> Datastrip:
     general = collector.general
-    name = general.get("SPACECRAFT_NAME")
-    if name is None:
-        raise ProductError(path, "Datatake_Info/SPACECRAFT_NAME is missing")
-    try:
-        spacecraft = spacecraft_code(name)
-    except ValueError as exc:
-        raise ProductError(path, f"SPACECRAFT_NAME: {exc}") from exc
+    spacecraft = parse_spacecraft(general.get("SPACECRAFT_NAME"), path,
+                                  "Datatake_Info/SPACECRAFT_NAME")
     orbit = general.get("SENSING_ORBIT_NUMBER")
     if orbit is not None and not orbit.isdigit():
         raise ProductError(path, f"SENSING_ORBIT_NUMBER {orbit!r} is not an integer")

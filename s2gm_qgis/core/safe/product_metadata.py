@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from ..bands import BANDS, band_from_id, spacecraft_code
+from ..bands import BANDS, band_from_id
 from ..errors import ProductError
 from .xmlutil import (
-    find, first_named, first_text, iter_named, local, parse_float, parse_int,
+    find, first_named, first_text, iter_named, local, parse_float, parse_int, parse_spacecraft,
     parse_utc, text_of,
 )
 
@@ -122,13 +122,8 @@ def parse_product_metadata(root: ET.Element, path: str) -> ProductMetadata:
         info = find(root, "General_Info", "L2A_Product_Info")
     if info is None:
         raise ProductError(path, "General_Info/Product_Info is missing")
-    spacecraft_name = text_of(find(info, "Datatake", "SPACECRAFT_NAME"))
-    if spacecraft_name is None:
-        raise ProductError(path, "Product_Info/Datatake/SPACECRAFT_NAME is missing")
-    try:
-        spacecraft = spacecraft_code(spacecraft_name)
-    except ValueError as exc:
-        raise ProductError(path, f"SPACECRAFT_NAME: {exc}") from exc
+    spacecraft = parse_spacecraft(text_of(find(info, "Datatake", "SPACECRAFT_NAME")), path,
+                                  "Product_Info/Datatake/SPACECRAFT_NAME")
     product_uri = text_of(find(info, "PRODUCT_URI")) or text_of(find(info, "PRODUCT_URI_2A"))
     baseline = text_of(find(info, "PROCESSING_BASELINE"))
     if baseline is None and product_uri:

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Iterator, Optional
 
+from ..bands import spacecraft_code
 from ..errors import ProductError
 
 
@@ -114,3 +115,13 @@ def parse_int(text: Optional[str], path: str, field: str) -> int:
         return int(text)
     except ValueError as exc:
         raise ProductError(path, f"{field} {text!r} is not an integer") from exc
+
+
+def parse_spacecraft(text: Optional[str], path: str, field: str) -> str:
+    """'Sentinel-2A' -> 'S2A'; ProductError naming ``field`` when missing or unknown."""
+    if text is None:
+        raise ProductError(path, f"{field} is missing")
+    try:
+        return spacecraft_code(text)
+    except ValueError as exc:
+        raise ProductError(path, f"SPACECRAFT_NAME: {exc}") from exc
