@@ -76,3 +76,21 @@ def test_lon_lat_input_and_point_ephemeris(synthetic):
     assert again.detector == readout.detector
     assert again.ephemeris.selection == "point"
     assert abs(again.ephemeris.sample_index - readout.ephemeris.sample_index) <= 1
+
+
+def test_overlapping_detectors_at_a_seam(tmp_path):
+    """Before baseline 04.00 neighbouring detector footprints overlap (as on real N0204
+    products): at the seam between detectors 08 and 09 both are reported, the lower is used
+    and a warning says so; ``detector=`` picks the other."""
+    seam_km = -145.0 + 8 * 290.0 / 12
+    path = make_l1c(tmp_path, size_10m=60, baseline="02.06", cross_track_km=seam_km)
+    inspector = DelayInspector.open(str(path))
+    grid = inspector.product.granule.grids[10]
+    cx, cy = grid.ulx_m + 300, grid.uly_m - 300  # the image centre, on the seam
+    readout = inspector.readout(cx, cy)
+    assert set(readout.detectors.values()) == {(8, 9)}
+    assert readout.detector == 8
+    assert any("detectors 8 and 9 overlap" in w for w in readout.warnings)
+    other = inspector.readout(cx, cy, detector=9)
+    assert other.detector == 9 and other.warnings == ()
+    assert np.sign(other.delay("B04").dt_s) == -np.sign(readout.delay("B04").dt_s)
