@@ -42,7 +42,8 @@ def register(subparsers) -> None:
                        help="port (default 8765; 0 picks a free one, printed at start)")
     serve.add_argument("--token-file", metavar="FILE",
                        help="file holding the token every request must send as "
-                            "'Authorization: Bearer <token>'")
+                            "'Authorization: Bearer <token>'; other users must not be able to "
+                            "read it (chmod 600)")
     serve.add_argument("--concurrency", type=int, default=1, metavar="N",
                        help="orders processed at the same time (default 1)")
     serve.add_argument("--workers", type=int, default=None, metavar="N",

@@ -31,6 +31,7 @@ def engine_service(tmp_path):
     archive = make_archive(tmp_path / "archive")
     token_file = tmp_path / "token.txt"
     token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)  # the service refuses a token file other users can read
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     process = subprocess.Popen(
         [sys.executable, "-m", "s2gm_qgis", "engine", "serve", "--archive", str(archive),

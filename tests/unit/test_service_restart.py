@@ -49,6 +49,13 @@ class ServiceProcess:
         return self.proc.returncode, self.proc.stderr.read()
 
 
+def private_file(path, text):
+    """A file only its owner may read (as a token file must be)."""
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
 def wait_order(client, order_id, predicate, timeout_s=20.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -157,8 +164,7 @@ def test_sigterm_requeues_the_running_order_for_the_next_start(dirs):
 
 def test_one_service_per_data_folder_and_token_file(dirs, tmp_path):
     data, archive = dirs
-    token_file = tmp_path / "token"
-    token_file.write_text("abc123\n")
+    token_file = private_file(tmp_path / "token", "abc123\n")
     first = ServiceProcess(data, archive, "--token-file", str(token_file))
     try:
         assert EngineClient(first.url, token="abc123").health()["status"] == "ok"
@@ -175,8 +181,7 @@ def test_one_service_per_data_folder_and_token_file(dirs, tmp_path):
 
 def test_serve_refuses_bad_arguments(dirs, tmp_path):
     data, archive = dirs
-    empty = tmp_path / "empty-token"
-    empty.write_text("  \n")
+    empty = private_file(tmp_path / "empty-token", "  \n")
     cases = [
         (["--archive", str(tmp_path / "nowhere")], "--archive: not a folder"),
         (["--archive", str(archive), "--token-file", str(empty)], "the token file is empty"),
@@ -200,10 +205,21 @@ def test_loopback_detection_and_token_files(tmp_path):
     assert is_loopback_host("127.0.0.1") and is_loopback_host("::1")
     assert is_loopback_host("localhost") and is_loopback_host("127.0.0.2")
     assert not is_loopback_host("0.0.0.0") and not is_loopback_host("192.168.1.10")
-    (tmp_path / "t").write_text("two words")
+    private_file(tmp_path / "t", "two words")
     with pytest.raises(S2GMError, match="one word"):
         read_token_file(tmp_path / "t")
     with pytest.raises(S2GMError, match="cannot read the token file"):
         read_token_file(tmp_path / "missing")
-    (tmp_path / "ok").write_text(" tok-1 \n")
+    private_file(tmp_path / "ok", " tok-1 \n")
     assert read_token_file(tmp_path / "ok") == "tok-1"
+    (tmp_path / "ok").chmod(0o640)  # readable by the service's group: still private
+    assert read_token_file(tmp_path / "ok") == "tok-1"
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o606, 0o602])
+def test_a_token_file_other_users_can_read_or_change_is_refused(tmp_path, mode):
+    token_file = tmp_path / "token"
+    token_file.write_text("tok-1\n")
+    token_file.chmod(mode)
+    with pytest.raises(S2GMError, match=r"other users can read or change it.*chmod 600"):
+        read_token_file(token_file)

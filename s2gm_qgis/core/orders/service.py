@@ -109,8 +109,19 @@ def is_loopback_host(host: str) -> bool:
 
 
 def read_token_file(path: str | os.PathLike) -> str:
-    """The bearer token stored in ``path`` (surrounding whitespace ignored)."""
+    """The bearer token stored in ``path`` (surrounding whitespace ignored).
+
+    On POSIX systems the file must not be readable or writable by other users (as ``ssh``
+    requires of private keys): any local account could otherwise read the secret, or change it.
+    Access for the file's group is allowed (e.g. ``root:s2gm 0640`` for a service account).
+    """
     try:
+        mode = os.stat(path).st_mode
+        if os.name == "posix" and mode & 0o007:
+            raise S2GMError(
+                f"{path}: other users can read or change it (mode {mode & 0o777:04o}); keep the "
+                f"token private: chmod 600 {path}"
+            )
         token = Path(path).read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise S2GMError(f"{path}: cannot read the token file: {exc.strerror or exc}") from exc
