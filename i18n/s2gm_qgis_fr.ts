@@ -269,12 +269,12 @@
         <translation>aucune : les décalages sont les valeurs de référence de la table, non corrigées pour l'orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="100"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
         <source>nearest the tile centre</source>
         <translation>la plus proche du centre de la tuile</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="100"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
         <source>nearest the point</source>
         <translation>la plus proche du point</translation>
     </message>
@@ -334,27 +334,27 @@
         <translation>Détecteurs {band} – {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="98"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="99"/>
         <source>Detector {n}</source>
         <translation>Détecteur {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="120"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="121"/>
         <source>{product} – true colour</source>
         <translation>{product} – couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="184"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="185"/>
         <source>GDAL cannot read this image</source>
         <translation>GDAL ne peut pas lire cette image</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="142"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="143"/>
         <source>no TCI image and no {bands} image to show</source>
         <translation>pas d'image TCI ni d'image {bands} à afficher</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="179"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="180"/>
         <source>GDAL cannot stack B04, B03, B02: {error}</source>
         <translation>GDAL ne peut pas empiler B04, B03, B02 : {error}</translation>
     </message>
@@ -394,12 +394,12 @@
         <translation>Latitude</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/task.py" line="29"/>
+        <location filename="../s2gm_qgis/gui/delays/task.py" line="54"/>
         <source>Opening Sentinel-2 product {name}</source>
         <translation>Ouverture du produit Sentinel-2 {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/task.py" line="60"/>
+        <location filename="../s2gm_qgis/gui/delays/task.py" line="42"/>
         <source>unexpected error while reading {path}: {error}</source>
         <translation>erreur inattendue en lisant {path} : {error}</translation>
     </message>
@@ -744,97 +744,97 @@
         <translation>Cliquez maintenant le même objet dans l'image {b}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="177"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="180"/>
         <source>Opening the product… {percent:.0f} %</source>
         <translation>Ouverture du produit… {percent:.0f} %</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="179"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="182"/>
         <source>This product cannot be read: {error}</source>
         <translation>Ce produit est illisible : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="180"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="183"/>
         <source>Not over a Sentinel-2 L1C product.</source>
         <translation>Hors de tout produit Sentinel-2 L1C.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="239"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="242"/>
         <source>Pin {n}</source>
         <translation>Épingle {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="263"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="266"/>
         <source>No pins to export: click on the map with the delay tool to pin readouts.</source>
         <translation>Aucune épingle à exporter : cliquez sur la carte avec l'outil des décalages pour épingler des lectures.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="266"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
         <source>Export pins</source>
         <translation>Exporter les épingles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="266"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
         <source>CSV (*.csv);;GeoJSON (*.geojson)</source>
         <translation>CSV (*.csv);;GeoJSON (*.geojson)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="279"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="282"/>
         <source>Pins not exported: {error}</source>
         <translation>Épingles non exportées : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="283"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="286"/>
         <source>{n} pins exported to {path}</source>
         <translation>{n} épingles exportées dans {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="312"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="315"/>
         <source>the first point is outside every detector footprint of {band}</source>
         <translation>le premier point est hors de toute empreinte de détecteur de {band}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="317"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="320"/>
         <source>No velocity: {error}</source>
         <translation>Pas de vitesse : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="320"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="323"/>
         <source>S2GM velocity: {speed}, heading {heading}</source>
         <translation>Vitesse S2GM : {speed}, cap {heading}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="330"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="333"/>
         <source>Open a Sentinel-2 L1C product</source>
         <translation>Ouvrir un produit Sentinel-2 L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="330"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="333"/>
         <source>Sentinel-2 L1C products (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 L1C (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="347"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="350"/>
         <source>{name} is not a Level-1C product: the delay inspector needs L1C (detector footprints and datastrip)</source>
         <translation>{name} n'est pas un produit de niveau 1C : l'inspecteur de décalages demande du L1C (empreintes des détecteurs et datastrip)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="383"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="386"/>
         <source>Cannot open {path}: {reason}</source>
         <translation>Impossible d'ouvrir {path} : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="368"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="371"/>
         <source>{product}: no true-colour layer ({error})</source>
         <translation>{product} : pas de couche en couleurs naturelles ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="405"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="410"/>
         <source>Open an L1C product first (or hover over one with the delay tool).</source>
         <translation>Ouvrez d'abord un produit L1C (ou survolez-en un avec l'outil des décalages).</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="411"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="428"/>
         <source>No detector footprints: {error}</source>
         <translation>Pas d'empreintes de détecteurs : {error}</translation>
     </message>
@@ -1594,82 +1594,82 @@
         <translation>Bandes de réflectance</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="63"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="62"/>
         <source>Detector and inter-band delays at points</source>
         <translation>Détecteur et décalages entre bandes en des points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="66"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="65"/>
         <source>Inter-band delays</source>
         <translation>Décalages entre bandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="72"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="71"/>
         <source>For every point of the input layer, reads in a Sentinel-2 L1C product (a .zip, a .SAFE folder or a file inside it) the detector that sensed the point in the source band and the time delays from that band to every other band, dt = t(band) − t(source band) in seconds, corrected for the detector and the orbit with the CNES lookup table and the datastrip ephemeris (Binet et al. 2022). Adds the columns detector, src_band, h_sat_m (satellite altitude, m), v_ground (nadir ground speed, m/s), eph_utc (ephemeris sample time), sensed_utc (when the source band sensed the point), dt_&lt;band&gt; and s2_note (why a point has no values, or warnings). Points outside the tile or every detector footprint keep empty values.</source>
         <translation>Pour chaque point de la couche d'entrée, lit dans un produit Sentinel-2 L1C (un .zip, un dossier .SAFE ou un fichier qu'il contient) le détecteur qui a acquis le point dans la bande source et les décalages temporels de cette bande vers chaque autre bande, dt = t(bande) − t(bande source) en secondes, corrigés pour le détecteur et l'orbite avec la table du CNES et les éphémérides du datastrip (Binet et al. 2022). Ajoute les colonnes detector, src_band, h_sat_m (altitude du satellite, m), v_ground (vitesse au sol du nadir, m/s), eph_utc (heure de l'échantillon d'éphémérides), sensed_utc (heure d'acquisition du point par la bande source), dt_&lt;bande&gt; et s2_note (pourquoi un point n'a pas de valeurs, ou les avertissements). Les points hors de la tuile ou de toute empreinte de détecteur restent sans valeurs.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="88"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="87"/>
         <source>Sentinel-2 L1C product (.zip, .SAFE folder or a file inside it)</source>
         <translation>Produit Sentinel-2 L1C (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="93"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="92"/>
         <source>Points</source>
         <translation>Points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="96"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="95"/>
         <source>Source band</source>
         <translation>Bande source</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="100"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
         <source>Ephemeris sample</source>
         <translation>Échantillon d'éphémérides</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="104"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="103"/>
         <source>Tile of a multi-tile product (e.g. 53HLA)</source>
         <translation>Tuile d'un produit multi-tuiles (par ex. 53HLA)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="107"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="106"/>
         <source>Points with delays</source>
         <translation>Points avec décalages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="126"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="125"/>
         <source>Opening {path}</source>
         <translation>Ouverture de {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="134"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="133"/>
         <source>{path} is a {level} product: detector footprints and delays need L1C</source>
         <translation>{path} est un produit {level} : les empreintes des détecteurs et les décalages demandent du L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="145"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="144"/>
         <source>the point layer already has the columns {names}: rename them first</source>
         <translation>la couche de points a déjà les colonnes {names} : renommez-les d'abord</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="168"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="167"/>
         <source>no geometry</source>
         <translation>pas de géométrie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="170"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="169"/>
         <source>a multipoint of several points: give single points</source>
         <translation>un multipoint de plusieurs points : donnez des points simples</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="175"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="174"/>
         <source>cannot be transformed to EPSG:{epsg} ({error})</source>
         <translation>impossible de transformer vers EPSG:{epsg} ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="179"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="178"/>
         <source>outside tile {tile}</source>
         <translation>hors de la tuile {tile}</translation>
     </message>
@@ -1784,9 +1784,14 @@
         <translation>Mosaïque écrite dans {folder} en {seconds:.1f} s</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="145"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="146"/>
         <source>{product} – {band}</source>
         <translation>{product} – {band}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/task.py" line="84"/>
+        <source>Detector footprints of {band} – {tile}</source>
+        <translation>Empreintes des détecteurs de {band} – {tile}</translation>
     </message>
 </context>
 </TS>

@@ -49,6 +49,18 @@ def open_and_wait(feature, path):
     return ref, feature.registry.inspector_for(ref)
 
 
+def footprints_of(feature, band):
+    """The footprint layer of ``band``, once a task has polygonised a raster mask if needed."""
+    layer = feature.show_footprints(band)
+    if layer is None:
+        name = f"Detectors {band} "
+        wait_until(lambda: any(l.name().startswith(name)
+                               for l in QgsProject.instance().mapLayers().values()))
+        layer = next(l for l in QgsProject.instance().mapLayers().values()
+                     if l.name().startswith(name))
+    return layer
+
+
 def product_files(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns
             for p in folder.rglob("*") if p.is_file()}
@@ -233,7 +245,7 @@ def test_opening_writes_nothing_in_the_product(feature, tmp_path, qgis_iface):
     _, inspector = open_and_wait(feature, product)
     canvas = qgis_iface.mapCanvas()
     show_tile(canvas, inspector.epsg, inspector.product.granule.grids[10].bounds_m)
-    feature.show_footprints("B04")
+    footprints_of(feature, "B04")
     canvas.setLayers(list(QgsProject.instance().mapLayers().values()))
     canvas.refresh()
     canvas.waitWhileRendering()
@@ -339,6 +351,18 @@ def test_footprint_overlay_has_12_colours_labels_and_the_core_polygons(feature, 
     assert sum(f.geometry().constGet().nCoordinates() for f in layer.getFeatures()) == vertices
 
 
+def test_raster_footprints_are_polygonised_in_a_task(feature, seam_product):
+    """GDAL Polygonize of a 10 m raster mask takes seconds on a real tile: not on the GUI
+    thread. The band chosen in the dock is polygonised while the product opens."""
+    _, inspector = open_and_wait(feature, seam_product)
+    assert feature.show_footprints("B02") is not None  # the dock's band, done at opening
+    assert feature.show_footprints("B8A") is None  # another one: a task, then the layer
+    layer = footprints_of(feature, "B8A")
+    core = DelayInspector.open(seam_product).detector_footprints("B8A")
+    assert sorted(f["detector"] for f in layer.getFeatures()) == sorted({d for d, _ in core})
+    assert feature.show_footprints("B8A") is not None  # polygons kept: at once now
+
+
 def test_real_n0500_folder_raster_footprints_without_datastrip(feature, n0500_safe, qgis_iface):
     """Baseline 05.00 SAFE folder, cropped: raster MSK_DETFOO, B02/B04 only, no datastrip."""
     before = product_files(n0500_safe)
@@ -361,5 +385,5 @@ def test_real_n0500_folder_raster_footprints_without_datastrip(feature, n0500_sa
         seen.add(expected.detector)
     assert "not corrected for the orbit" in feature.dock.ephemeris_label.text()
     assert seen == {5, 6}
-    assert feature.show_footprints("B04").featureCount() >= 1
+    assert footprints_of(feature, "B04").featureCount() >= 1
     assert product_files(n0500_safe) == before

@@ -33,6 +33,7 @@ from .pins import PinsModel, export_pins, pins_clipboard_text
 from .recognition import PRODUCT_PROPERTY, LayerRecognizer, ProductRef, l1c_product_of
 from .registry import InspectorRegistry
 from .settings import DelaySettings
+from .task import footprints_ready
 from .tools import DelayHoverTool, VelocityProbeTool
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
@@ -107,6 +108,8 @@ class DelayFeature(QObject):
         self.registry.opened.connect(self._on_opened)
         self.registry.failed.connect(self._on_failed)
         self.registry.progress.connect(self._on_progress)
+        self.registry.footprints_ready.connect(self._add_footprints)
+        self.registry.footprints_failed.connect(self._footprints_failed)
         self.dock.settings_changed.connect(self.on_settings)
         self.dock.open_product_requested.connect(self.open_product_dialog)
         self.dock.footprints_requested.connect(self.show_footprints)
@@ -398,21 +401,32 @@ class DelayFeature(QObject):
         return opened[-1] if opened else None
 
     def show_footprints(self, band: Optional[str] = None):
-        """Add ``band``'s detector footprints of the current product as a styled layer."""
+        """Add ``band``'s detector footprints of the current product as a styled layer: at once
+        when its polygons are known, else once a task has polygonised its raster mask (then
+        None is returned)."""
         band = band or self.settings.footprint_band
         inspector = self.current_inspector()
         if inspector is None:
             push_message(self.iface, tr("Open an L1C product first (or hover over one with the "
                                         "delay tool)."), Qgis.MessageLevel.Warning)
             return None
+        if not footprints_ready(inspector, band):
+            self.registry.polygonise(inspector, band)
+            return None
+        return self._add_footprints(inspector, band)
+
+    def _add_footprints(self, inspector: DelayInspector, band: str):
         try:
             layer = footprint_layer(inspector, band)
         except S2GMError as exc:
-            push_message(self.iface, tr("No detector footprints: {error}").format(error=exc),
-                         Qgis.MessageLevel.Critical)
+            self._footprints_failed(inspector, band, str(exc))
             return None
         QgsProject.instance().addMapLayer(layer)
         return layer
+
+    def _footprints_failed(self, _inspector, _band: str, error: str) -> None:
+        push_message(self.iface, tr("No detector footprints: {error}").format(error=error),
+                     Qgis.MessageLevel.Critical)
 
     # -- settings and teardown ----------------------------------------------------------------
     def on_settings(self, settings: DelaySettings) -> None:

@@ -2,7 +2,8 @@
 
 The hover tool asks ``inspector_for(ref)`` on every mouse move (a dict lookup); the first time a
 product is met it calls ``request(ref, path)``, which starts one ``OpenInspectorTask`` and keeps a
-reference to it until it ends. Results come back through the signals, on the main thread.
+reference to it until it ends; ``polygonise(inspector, band)`` does the same for one band's
+detector footprints. Results come back through the signals, on the main thread.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from qgis.PyQt.QtCore import QObject, pyqtSignal
 from ...core.delays import DelayInspector
 from ..messages import log_message
 from .recognition import ProductRef
-from .task import OpenInspectorTask
+from .task import OpenInspectorTask, PolygoniseFootprintsTask
 
 
 class InspectorRegistry(QObject):
@@ -26,6 +27,10 @@ class InspectorRegistry(QObject):
     failed = pyqtSignal(object, str)
     #: (ProductRef, percent) while opening.
     progress = pyqtSignal(object, float)
+    #: (DelayInspector, band) once the band's footprint polygons are ready.
+    footprints_ready = pyqtSignal(object, str)
+    #: (DelayInspector, band, message) when they cannot be made.
+    footprints_failed = pyqtSignal(object, str, str)
 
     def __init__(self, parent: Optional[QObject] = None):
         super().__init__(parent)
@@ -33,6 +38,7 @@ class InspectorRegistry(QObject):
         self._by_path: dict[str, list[DelayInspector]] = {}
         self._tasks: dict[ProductRef, OpenInspectorTask] = {}
         self._failed: dict[ProductRef, str] = {}
+        self._footprint_tasks: dict[tuple[DelayInspector, str], PolygoniseFootprintsTask] = {}
         self.ephemeris = "tile-centre"
 
     # -- lookups (per mouse move) -----------------------------------------------------------------
@@ -48,9 +54,6 @@ class InspectorRegistry(QObject):
                 self._inspectors[ref] = inspector
                 return inspector
         return None
-
-    def is_opening(self, ref: ProductRef) -> bool:
-        return ref in self._tasks
 
     def progress_of(self, ref: ProductRef) -> Optional[float]:
         task = self._tasks.get(ref)
@@ -97,9 +100,32 @@ class InspectorRegistry(QObject):
             log_message(task.details, Qgis.MessageLevel.Critical)
         self.failed.emit(ref, task.error)
 
+    def polygonise(self, inspector: DelayInspector, band: str) -> None:
+        """Polygonise ``band``'s detector footprints in a task (once at a time per band)."""
+        key = (inspector, band)
+        if key in self._footprint_tasks:
+            return
+        task = PolygoniseFootprintsTask(inspector, band)
+        self._footprint_tasks[key] = task
+        task.taskCompleted.connect(lambda k=key: self._polygonised(k, True))
+        task.taskTerminated.connect(lambda k=key: self._polygonised(k, False))
+        QgsApplication.taskManager().addTask(task)
+
+    def _polygonised(self, key, completed: bool) -> None:
+        task = self._footprint_tasks.pop(key, None)
+        if task is None:  # cancelled at unload
+            return
+        if completed:
+            self.footprints_ready.emit(task.inspector, task.band)
+        elif task.error is not None:
+            if task.details:
+                log_message(task.details, Qgis.MessageLevel.Critical)
+            self.footprints_failed.emit(task.inspector, task.band, task.error)
+
     def cancel_all(self) -> None:
         """Cancel running tasks (at unload); their results are dropped."""
-        tasks, self._tasks = list(self._tasks.values()), {}
+        tasks = list(self._tasks.values()) + list(self._footprint_tasks.values())
+        self._tasks, self._footprint_tasks = {}, {}
         for task in tasks:
             if task.status() not in (QgsTask.TaskStatus.Complete, QgsTask.TaskStatus.Terminated):
                 task.cancel()
