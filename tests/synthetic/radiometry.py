@@ -67,7 +67,7 @@ CLOUD_PROBABILITY = {"cloud": 95, "cloud_medium": 60, "cirrus": 25, "haze": 30}
 SNOW_PROBABILITY = {"snow": 90, "cloud_as_snow": 70}
 
 #: SCL values (SAFE format: Scene_Classification_List).
-SCL_NODATA, SCL_SATURATED, SCL_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH = 0, 1, 3, 8, 9
+SCL_SATURATED, SCL_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH = 1, 3, 8, 9
 SCL_CIRRUS, SCL_SNOW = 10, 11
 
 
@@ -96,6 +96,14 @@ class _State:
     def any(self, name: str) -> bool:
         mask = getattr(self, name)
         return mask is not None and bool(mask.any())
+
+    def clouded(self) -> np.ndarray:
+        """Opaque or medium cloud (boolean)."""
+        out = np.zeros(self.surface.shape, dtype=bool)
+        for name in ("cloud", "cloud_medium"):
+            if self.any(name):
+                out |= getattr(self, name)
+        return out
 
 
 def _clean(state: _State, band: str, level: str) -> np.ndarray:
@@ -215,15 +223,9 @@ def scl_strip(state: _State) -> np.ndarray:
     if state.any("cloud"):
         scl[state.cloud] = SCL_CLOUD_HIGH
     if state.any("cloud_as_snow"):
-        clouded = np.zeros(scl.shape, dtype=bool)
-        for name in ("cloud", "cloud_medium"):
-            if state.any(name):
-                clouded |= getattr(state, name)
-        scl[clouded & state.cloud_as_snow] = SCL_SNOW
+        scl[state.clouded() & state.cloud_as_snow] = SCL_SNOW
     if state.any("saturated"):
         scl[state.saturated] = SCL_SATURATED
-    if state.any("nodata"):
-        scl[state.nodata] = SCL_NODATA
     return scl
 
 
@@ -232,44 +234,29 @@ def cloud_probability_strip(state: _State) -> np.ndarray:
     for name in ("haze", "cirrus", "cloud_medium", "cloud"):  # later wins
         if state.any(name):
             prob[getattr(state, name)] = CLOUD_PROBABILITY[name]
-    if state.any("nodata"):
-        prob[state.nodata] = 0
     return prob
 
 
 def snow_probability_strip(state: _State) -> np.ndarray:
     prob = np.where(state.surface == int(Surface.SNOW), SNOW_PROBABILITY["snow"], 0)
     prob = prob.astype(np.uint8)
-    for name in ("cloud", "cloud_medium"):
-        if state.any(name):
-            prob[getattr(state, name)] = 0
+    clouded = state.clouded()
+    prob[clouded] = 0
     if state.any("cloud_as_snow"):
-        clouded = np.zeros(prob.shape, dtype=bool)
-        for name in ("cloud", "cloud_medium"):
-            if state.any(name):
-                clouded |= getattr(state, name)
         prob[clouded & state.cloud_as_snow] = SNOW_PROBABILITY["cloud_as_snow"]
-    if state.any("nodata"):
-        prob[state.nodata] = 0
     return prob
 
 
 def aot_strip(state: _State, aot: float) -> np.ndarray:
-    """AOT layer DN (AOT_QUANTIFICATION_VALUE 1000); 0 where no-data."""
+    """AOT layer DN (AOT_QUANTIFICATION_VALUE 1000)."""
     value = np.full(state.surface.shape, aot, dtype=np.float32)
     if state.any("haze"):
         value[state.haze] += HAZE_AOT_ADD
-    dn = np.clip(np.rint(value * AOT_QUANTIFICATION), 1, 65535).astype(np.uint16)
-    if state.any("nodata"):
-        dn[state.nodata] = 0
-    return dn
+    return np.clip(np.rint(value * AOT_QUANTIFICATION), 1, 65535).astype(np.uint16)
 
 
 def wvp_strip(state: _State) -> np.ndarray:
-    dn = np.full(state.surface.shape, int(WATER_VAPOUR_CM * WVP_QUANTIFICATION), np.uint16)
-    if state.any("nodata"):
-        dn[state.nodata] = 0
-    return dn
+    return np.full(state.surface.shape, int(WATER_VAPOUR_CM * WVP_QUANTIFICATION), np.uint16)
 
 
 def iter_layer_strips(scene: Scene, layer: str, resolution_m: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -288,6 +275,8 @@ def iter_layer_strips(scene: Scene, layer: str, resolution_m: int) -> Iterator[t
             out = wvp_strip(state)
         else:
             raise ValueError(f"unknown layer {layer!r} (SCL, CLDPRB, SNWPRB, AOT, WVP)")
+        if state.any("nodata"):
+            out[state.nodata] = 0  # SCL class 0 NO_DATA; 0 is no-data in every other layer
         yield row0 * 10 // resolution_m, out
 
 
