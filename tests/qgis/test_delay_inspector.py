@@ -267,12 +267,38 @@ def test_band_composite_when_the_product_has_no_tci(feature, tmp_path, qgis_ifac
     assert not list(product.rglob("*.vrt"))
 
 
-def test_bad_products_give_a_message_bar_error(feature, tmp_path, qgis_iface):
+def test_an_unreadable_band_image_gives_no_miscoloured_composite(feature, tmp_path, qgis_iface):
+    """GDAL's BuildVRT skips a source it cannot read: B04/B02 would show as red/green."""
+    product = make_l1c(tmp_path, size_10m=60, date="2024-07-04T10:36:29")
+    next(product.rglob("*_TCI.jp2")).unlink()
+    metadata = product / "MTD_MSIL1C.xml"
+    metadata.write_text("\n".join(l for l in metadata.read_text().splitlines() if "_TCI" not in l))
+    next(product.rglob("*_B03.jp2")).write_bytes(b"not a JPEG 2000 image")
+    ref = feature.open_product(str(product))
+    wait_until(lambda: feature.registry.inspector_for(ref) is not None
+               or feature.registry.failure(ref) is not None)
+    wait_until(lambda: not feature._load_on_open)
+    assert QgsProject.instance().count() == 0
+    bar = qgis_iface.messageBar()
+    messages = bar.get_messages(Qgis.MessageLevel.Warning) + \
+        bar.get_messages(Qgis.MessageLevel.Critical)
+    assert any("B03" in m for m in messages), messages
+
+
+def test_bad_products_give_a_message_bar_error(feature, tmp_path, qgis_iface, l2a_metadata):
     bar = qgis_iface.messageBar()
     not_zip = tmp_path / "S2A_MSIL1C_broken.zip"
     not_zip.write_bytes(b"not a zip")
     assert feature.open_product(str(not_zip)) is None
     assert "not a readable zip file" in bar.get_messages(Qgis.MessageLevel.Critical)[-1]
+    folder = tmp_path / "holiday photos"
+    folder.mkdir()
+    (folder / "beach.txt").write_text("sand")
+    assert feature.open_product(str(folder)) is None
+    assert str(folder) in bar.get_messages(Qgis.MessageLevel.Critical)[-1]
+    assert feature.open_product(str(l2a_metadata)) is None
+    assert "MTD_MSIL2A.xml is not a Level-1C product" in \
+        bar.get_messages(Qgis.MessageLevel.Critical)[-1]
     broken = make_l1c(tmp_path, size_10m=60, date="2024-07-03T10:36:29")
     (broken / "MTD_MSIL1C.xml").write_text("<not-closed>")
     ref = feature.open_product(str(broken))
@@ -333,6 +359,28 @@ def test_pins_markers_exports_and_clipboard(feature, n0301_zip, qgis_iface, tmp_
     assert [p.number for p in feature.pins.pins] == [2] and list(feature.markers) == [2]
     feature.clear_pins()
     assert feature.pins.rowCount() == 0 and feature.markers == {}
+
+
+def test_pin_markers_follow_the_canvas_crs(feature, n0301_zip, qgis_iface):
+    canvas = qgis_iface.mapCanvas()
+    _, inspector = open_and_wait(feature, n0301_zip)
+    show_tile(canvas, inspector.epsg, inspector.product.granule.grids[10].bounds_m)
+    canvas.setMapTool(feature.hover_tool)
+    click(feature.hover_tool, canvas, QPoint(100, 100))
+    readout = feature.pins.pins[0].readout
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    feature.crs_changed()
+    marker = feature.markers[1]
+    assert (marker.center().x(), marker.center().y()) == pytest.approx(
+        (readout.point.lon, readout.point.lat), abs=1e-9)
+    # the far side of the Earth: no position, the marker hides (no exception in the slot)
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem.fromProj(
+        "+proj=ortho +lat_0=60 +lon_0=-75 +datum=WGS84"))
+    feature.crs_changed()
+    assert not marker.isVisible()
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem(f"EPSG:{inspector.epsg}"))
+    feature.crs_changed()
+    assert marker.isVisible() and marker.center().x() == pytest.approx(readout.point.x, abs=1e-3)
 
 
 def test_footprint_overlay_has_12_colours_labels_and_the_core_polygons(feature, n0301_zip):

@@ -36,9 +36,6 @@ from .settings import DelaySettings
 from .task import footprints_ready
 from .tools import DelayHoverTool, VelocityProbeTool
 
-WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
-
-
 @dataclass(frozen=True)
 class Located:
     """A map point over an opened product: its inspector and the point in the tile's CRS."""
@@ -138,17 +135,23 @@ class DelayFeature(QObject):
         return bounds
 
     def crs_changed(self) -> None:
-        """The canvas CRS changed: drop cached transforms and move the pin markers."""
+        """The canvas CRS changed: drop cached transforms and move the pin markers (hidden
+        where the new CRS cannot show their point, e.g. the far side of an orthographic map)."""
         self._transforms.clear()
+        transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"),
+                                           self.canvas.mapSettings().destinationCrs(),
+                                           QgsProject.instance())
         for pin in self.pins.pins:
             marker = self.markers.get(pin.number)
-            if marker is not None:
-                marker.setCenter(self._map_point_of(pin.readout))
-
-    def _map_point_of(self, readout: DelayReadout) -> QgsPointXY:
-        transform = QgsCoordinateTransform(WGS84, self.canvas.mapSettings().destinationCrs(),
-                                           QgsProject.instance())
-        return transform.transform(QgsPointXY(readout.point.lon, readout.point.lat))
+            if marker is None:
+                continue
+            try:
+                marker.setCenter(transform.transform(QgsPointXY(pin.readout.point.lon,
+                                                                pin.readout.point.lat)))
+            except QgsCsException:
+                marker.setVisible(False)
+            else:
+                marker.setVisible(True)
 
     def locate(self, point: QgsPointXY) -> Union[Located, str]:
         """The topmost visible L1C layer's product under ``point``, or why there is none."""

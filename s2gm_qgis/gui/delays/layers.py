@@ -175,11 +175,18 @@ def _band_composite(inspector: DelayInspector, name: str, cache_folder: str) -> 
     folder.mkdir(parents=True, exist_ok=True)
     vrt = folder / f"{product.name}_T{granule.tile_id}_B04B03B02.vrt"
     sources = [granule.images[(b, 10)] for b in ("B04", "B03", "B02")]
-    dataset = gdal.BuildVRT(str(vrt), sources, separate=True)
-    if dataset is None:
+    gdal.ErrorReset()
+    try:
+        dataset = gdal.BuildVRT(str(vrt), sources, separate=True)
+    except RuntimeError:  # when the host enabled gdal.UseExceptions()
+        dataset = None
+    # BuildVRT skips a source it cannot open: two bands would show B02 as green
+    complete = dataset is not None and dataset.RasterCount == len(sources)
+    dataset = None  # written on close
+    if not complete:
+        vrt.unlink(missing_ok=True)
         raise ProductError(sources[0], tr("GDAL cannot stack B04, B03, B02: {error}").format(
             error=gdal.GetLastErrorMsg()))
-    dataset = None  # written on close
     layer = QgsRasterLayer(str(vrt), name, "gdal")
     if not layer.isValid():
         raise ProductError(str(vrt), tr("GDAL cannot read this image"))
