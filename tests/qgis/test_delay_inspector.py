@@ -7,13 +7,14 @@ import csv
 import io
 import json
 import os
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 from qgis.core import (
     Qgis, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject,
-    QgsRasterLayer,
+    QgsRasterLayer, QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QPoint
 from qgis.PyQt.QtWidgets import QApplication
@@ -182,6 +183,17 @@ def test_layers_loaded_by_other_means_are_recognised(feature, n0301_zip, qgis_if
     assert_dock_equals_core(feature.dock, core.readout(event.mapPoint().x(), event.mapPoint().y()))
 
 
+def test_opening_reports_progress_on_the_gui_thread(feature, n0301_zip):
+    """The task reports progress from its worker thread; what reaches the dock (a widget) must
+    run on the GUI thread."""
+    threads = []
+    feature.registry.progress.connect(lambda _ref, _p: threads.append(threading.get_ident()))
+    feature.registry.opened.connect(lambda _ref, _i: threads.append(threading.get_ident()))
+    ref = feature.open_product(str(n0301_zip))
+    wait_until(lambda: feature.registry.inspector_for(ref) is not None)
+    assert len(threads) > 2 and set(threads) == {threading.get_ident()}
+
+
 def test_not_l1c_rasters_and_outside_points_say_so(feature, l2a_metadata, n0301_zip, qgis_iface,
                                                   tmp_path):
     assert l1c_product_of(str(l2a_metadata / "MTD_MSIL2A.xml")) is None
@@ -345,7 +357,14 @@ def test_pins_markers_exports_and_clipboard(feature, n0301_zip, qgis_iface, tmp_
     assert rows[0]["utc_B08"] == expected[0].sensing_time_utc["B08"]
     assert float(rows[0]["h_sat_m"]) == expected[0].ephemeris.h_sat_m
     assert feature.export_pins(str(tmp_path / "pins.geojson"))
-    collection = json.loads((tmp_path / "pins.geojson").read_text())
+    collection = json.loads((tmp_path / "pins.geojson").read_text(),
+                            parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    # RFC 7946: read back by OGR as points in WGS84 (CRS84), longitude first
+    exported = QgsVectorLayer(str(tmp_path / "pins.geojson"), "pins", "ogr")
+    assert exported.isValid() and exported.crs().authid() == "EPSG:4326"
+    points = [f.geometry().asPoint() for f in exported.getFeatures()]
+    assert [(p.x(), p.y()) for p in points] == [(r.point.lon, r.point.lat) for r in expected]
+    assert [f["detector"] for f in exported.getFeatures()] == [r.detector for r in expected]
     assert collection["features"][0]["geometry"]["coordinates"] == [expected[0].point.lon,
                                                                      expected[0].point.lat]
     assert collection["features"][1]["properties"]["dt_B8A_s"] == expected[1].delay("B8A").dt_s
