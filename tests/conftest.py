@@ -16,6 +16,23 @@ N0500_SAFE = SAMPLES / "S2A_MSIL1C_20200622T105631_N0500_R094_T30TXR_20231110T09
 L2A_METADATA = SAMPLES / "S2A_MSIL2A_20230821T221941_N0509_R029_T01KAB_20230822T021825.metadata"
 
 
+def _listing(folder: Path) -> set[str]:
+    return {str(path.relative_to(folder)) for path in folder.rglob("*")} if folder.is_dir() else set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_samples_stay_untouched():
+    """Nothing may ever be written into a user's product: the real samples are the canary
+    (GDAL .aux.xml statistics, OGR .gfs sidecars, caches). New files are removed, then reported."""
+    before = _listing(SAMPLES)
+    yield
+    added = sorted(_listing(SAMPLES) - before)
+    for name in reversed(added):
+        path = SAMPLES / name
+        path.unlink() if path.is_file() else None
+    assert not added, f"tests wrote into the real products in {SAMPLES}: {added}"
+
+
 @pytest.fixture(scope="session")
 def shared_samples() -> Path:
     if not SAMPLES.is_dir():
