@@ -437,6 +437,17 @@ def test_client_bypasses_proxies_for_loopback_and_uses_given_ones_elsewhere(serv
         EngineClient("ftp://127.0.0.1")
 
 
+def test_client_goes_direct_when_told_no_proxy_whatever_the_environment(monkeypatch):
+    """QGIS says "no proxy" for this address (proxy off, or the address excluded): the
+    environment's proxy variables must not send the calls through a proxy anyway."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    direct = EngineClient("http://engine.example.invalid:8765", proxies={})
+    assert direct.session.trust_env is False and direct.session.proxies == {}
+    default = EngineClient("http://engine.example.invalid:8765")  # no advice: the environment
+    assert default.session.trust_env is True
+
+
 def test_downloads_stream_without_loading_the_file(service, tmp_path):
     import tracemalloc
 

@@ -1,10 +1,11 @@
 """A client of the engine service (:mod:`s2gm_qgis.core.orders.service`) on ``requests``, used by
 the plugin when the engine runs as a service.
 
-- Proxies: the plugin passes the QGIS proxy settings as a ``requests`` proxies mapping; they are
-  used as given and the environment's proxy variables are then ignored (QGIS settings win).
-  A service on a loopback address is always reached directly: a proxy cannot reach the user's
-  own 127.0.0.1.
+- Proxies: the plugin passes the proxy QGIS would use for the service as a ``requests`` proxies
+  mapping (``{}``: a direct connection); it is used as given and the environment's proxy
+  variables are then ignored (QGIS settings win). Without a mapping (``None``, scripts)
+  ``requests`` follows the environment. A service on a loopback address is always reached
+  directly: a proxy cannot reach the user's own 127.0.0.1.
 - Timeouts: ``timeout_s=(connect, read)`` on every call; a service that does not answer raises
   :class:`ServiceUnavailable` saying so, instead of hanging QGIS.
 - Errors: the service's ``{"error", "fields"}`` answers become :class:`ServiceError` with the HTTP
@@ -113,7 +114,7 @@ class EngineClient:
         if _is_loopback_url(base_url):
             self.session.trust_env = False
             self.session.proxies = {}
-        elif proxies:
+        elif proxies is not None:
             self.session.trust_env = False
             self.session.proxies = dict(proxies)
         self.session.headers["Accept"] = "application/json"
