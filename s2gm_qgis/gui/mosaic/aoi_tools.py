@@ -30,6 +30,13 @@ _AOI_COLOUR = QColor(220, 30, 120)
 _ORDERED_COLOUR = QColor(40, 120, 220)
 
 
+def _remove_from_canvas(*items) -> None:
+    """Take canvas items off their scene for good (plugin unload); twice does no harm."""
+    for item in items:
+        if item.scene() is not None:
+            item.scene().removeItem(item)
+
+
 def _polygon_band(canvas, colour: QColor, fill_alpha: int = 40, width: int = 2) -> QgsRubberBand:
     band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
     band.setStrokeColor(colour)
@@ -77,20 +84,30 @@ class AoiRubberBand:
 
     def remove(self) -> None:
         """Take the rubber bands off the canvas for good (plugin unload)."""
-        for item in (self.band, self.vertices):
-            self.canvas.scene().removeItem(item)
+        _remove_from_canvas(self.band, self.vertices)
 
 
-class RectangleTool(QgsMapTool):
+class _DrawingTool(QgsMapTool):
+    """A map tool drawing its work in progress with a rubber band of its own."""
+
+    def __init__(self, canvas, cursor: Qt.CursorShape, fill_alpha: int = 40):
+        super().__init__(canvas)
+        self.setCursor(cursor)
+        self._band = _polygon_band(canvas, _EDIT_COLOUR, fill_alpha=fill_alpha)
+
+    def remove(self) -> None:
+        """Take the tool's rubber band off the canvas for good (plugin unload)."""
+        _remove_from_canvas(self._band)
+
+
+class RectangleTool(_DrawingTool):
     """Press, drag, release: emits ``drawn`` with the rectangle (canvas CRS)."""
 
     drawn = pyqtSignal(QgsGeometry)
 
     def __init__(self, canvas):
-        super().__init__(canvas)
-        self.setCursor(Qt.CursorShape.CrossCursor)
+        super().__init__(canvas, Qt.CursorShape.CrossCursor)
         self._start: Optional[QgsPointXY] = None
-        self._band = _polygon_band(canvas, _EDIT_COLOUR)
 
     def canvasPressEvent(self, event):  # noqa: N802 (QGIS API)
         if event.button() == Qt.MouseButton.LeftButton:
@@ -121,21 +138,16 @@ class RectangleTool(QgsMapTool):
         self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         super().deactivate()
 
-    def remove(self) -> None:
-        self.canvas().scene().removeItem(self._band)
 
-
-class PolygonTool(QgsMapTool):
+class PolygonTool(_DrawingTool):
     """Left click adds a vertex; right click or double click closes the polygon (3 vertices at
     least); Backspace removes the last vertex; Escape starts again. Emits ``drawn``."""
 
     drawn = pyqtSignal(QgsGeometry)
 
     def __init__(self, canvas):
-        super().__init__(canvas)
-        self.setCursor(Qt.CursorShape.CrossCursor)
+        super().__init__(canvas, Qt.CursorShape.CrossCursor)
         self.points: list[QgsPointXY] = []
-        self._band = _polygon_band(canvas, _EDIT_COLOUR)
 
     def _redraw(self, moving: Optional[QgsPointXY] = None) -> None:
         self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
@@ -186,11 +198,8 @@ class PolygonTool(QgsMapTool):
         self.reset()
         super().deactivate()
 
-    def remove(self) -> None:
-        self.canvas().scene().removeItem(self._band)
 
-
-class VertexTool(QgsMapTool):
+class VertexTool(_DrawingTool):
     """Drag a vertex of the AOI to move it (the AOI is editable until it is ordered).
 
     ``geometry`` and ``crs`` are set by the dock; ``edited`` carries the changed geometry in the
@@ -200,12 +209,10 @@ class VertexTool(QgsMapTool):
     edited = pyqtSignal(QgsGeometry)
 
     def __init__(self, canvas):
-        super().__init__(canvas)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        super().__init__(canvas, Qt.CursorShape.PointingHandCursor, fill_alpha=20)
         self.geometry: Optional[QgsGeometry] = None
         self.crs = None
         self._grabbed: Optional[int] = None
-        self._band = _polygon_band(canvas, _EDIT_COLOUR, fill_alpha=20)
 
     def _to_canvas(self) -> QgsCoordinateTransform:
         return QgsCoordinateTransform(self.crs, self.canvas().mapSettings().destinationCrs(),
@@ -269,7 +276,4 @@ class VertexTool(QgsMapTool):
         self._grabbed = None
         self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         super().deactivate()
-
-    def remove(self) -> None:
-        self.canvas().scene().removeItem(self._band)
 
