@@ -1793,5 +1793,15 @@
         <source>Detector footprints of {band} – {tile}</source>
         <translation>Empreintes des détecteurs de {band} – {tile}</translation>
     </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="83"/>
+        <source>{band} sees this point with detectors {detectors}: delays use detector {detector}</source>
+        <translation>{band} voit ce point avec les détecteurs {detectors} : les décalages utilisent le détecteur {detector}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="89"/>
+        <source>Near a detector seam: {bands} see this point with another detector; their delays assume detector {detector}</source>
+        <translation>Près d&apos;une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
+    </message>
 </context>
 </TS>

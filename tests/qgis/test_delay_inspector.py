@@ -4,6 +4,8 @@ their exports, footprint overlay (issue "Delay inspector in QGIS")."""
 from __future__ import annotations
 
 import csv
+import gc
+import dataclasses
 import io
 import json
 import os
@@ -28,6 +30,7 @@ from s2gm_qgis.gui.delays.recognition import LayerRecognizer, l1c_product_of
 from s2gm_qgis.gui.delays.settings import DelaySettings
 from tests.synthetic import make_l1c
 
+from .conftest import process_deferred_deletes
 from .delay_support import click, dispose, move, pixel_of, show_tile, wait_until
 
 
@@ -63,6 +66,11 @@ def footprints_of(feature, band):
 
 
 def product_files(folder: Path) -> dict[str, int]:
+    """Every file of a product folder, once QGIS has closed its layers' datasets (GDAL writes
+    an ``.aux.xml`` on close)."""
+    QgsProject.instance().removeAllMapLayers()
+    process_deferred_deletes()
+    gc.collect()
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns
             for p in folder.rglob("*") if p.is_file()}
 
@@ -87,6 +95,7 @@ def assert_dock_equals_core(dock, core):
     assert dock.satellite_label.text() == f"{core.satellite}, {core.tile}"
     assert dock.detector_label.text() == F.detector_summary(core)
     assert dock.ephemeris_label.text() == F.ephemeris_text(core)
+    assert dock.message_label.text() == "\n".join(F.readout_notes(core))
     for row, band in enumerate(BANDS):
         cells = [item.text() for item in dock.cells[row]]
         assert cells[0] == band
@@ -131,6 +140,28 @@ def test_open_action_loads_true_colour_and_hover_matches_the_core(feature, n0301
     assert feature.dock.readout.detector == 6
     assert feature.dock.readout.ephemeris.sample_index == 43
     assert "793916.9 m" in feature.dock.ephemeris_label.text()
+
+
+def test_seam_and_overlap_notes_are_the_dock_s_own_words(feature, n0301_zip, qgis_iface):
+    """Near a seam the core warns in English for the command line ("pass detector= /
+    --detector"); the dock says it in words it can translate, from the readout's detectors."""
+    canvas = qgis_iface.mapCanvas()
+    _, inspector = open_and_wait(feature, n0301_zip)
+    show_tile(canvas, inspector.epsg, inspector.product.granule.grids[10].bounds_m)
+    canvas.setMapTool(feature.hover_tool)
+    move(feature.hover_tool, canvas, pixel_of(canvas, 502950, 8845120))
+    readout = feature.dock.readout
+    assert any(w.startswith("near a detector seam") for w in readout.warnings)
+    text = feature.dock.message_label.text()
+    assert text.startswith("Near a detector seam: B01, B03") and "near a detector seam" not in text
+    assert text.endswith("see this point with another detector; their delays assume detector 4")
+    overlap = dataclasses.replace(
+        readout, detectors={**readout.detectors, "B02": (4, 5)},
+        warnings=readout.warnings + ("B02: the point lies where detectors 4 and 5 overlap; delays "
+                                     "use detector 4 (pass detector= / --detector to choose)",))
+    notes = F.readout_notes(overlap)
+    assert notes[0] == "B02 sees this point with detectors 4, 5: delays use detector 4"
+    assert len(notes) == 2 and not any("--detector" in note for note in notes)
 
 
 def test_source_band_ephemeris_and_bands_shown_are_applied_and_remembered(
@@ -271,12 +302,14 @@ def test_band_composite_when_the_product_has_no_tci(feature, tmp_path, qgis_ifac
     metadata = product / "MTD_MSIL1C.xml"
     text = metadata.read_text()
     metadata.write_text("\n".join(l for l in text.splitlines() if "_TCI" not in l))
+    before = product_files(product)
     open_and_wait(feature, product)
     layer = next(iter(QgsProject.instance().mapLayers().values()))
     assert layer.isValid() and layer.bandCount() == 3
     assert layer.source().endswith("_B04B03B02.vrt")
     assert str(tmp_path / "cache") in layer.source()
-    assert not list(product.rglob("*.vrt"))
+    del layer
+    assert product_files(product) == before  # no .vrt, no .aux.xml of statistics
 
 
 def test_an_unreadable_band_image_gives_no_miscoloured_composite(feature, tmp_path, qgis_iface):

@@ -294,9 +294,7 @@ class DelayDock(QgsDockWidget):
         self.point_label.setText(F.point_text(readout))
         self.detector_label.setText(F.detector_summary(readout))
         self.ephemeris_label.setText(F.ephemeris_text(readout))
-        notes = [F.message_text(readout)] if readout.message else []
-        notes += list(readout.warnings)
-        self._set_message("\n".join(notes))
+        self._set_message("\n".join(F.readout_notes(readout)))
         for items, values in zip(self.cells, F.readout_rows(readout)):
             for item, text in zip(items[1:], values[1:]):
                 if item.text() != text:

@@ -66,6 +66,33 @@ def message_text(readout: DelayReadout) -> str:
     return readout.message
 
 
+#: How the core's per-point warnings that ``readout_notes`` words itself begin.
+_SEAM_WARNING = "near a detector seam:"
+_OVERLAP_WARNING = "{band}: the point lies where detectors"
+
+
+def readout_notes(readout: DelayReadout) -> list[str]:
+    """What the dock says under a readout, translated: why there are no delays, detectors
+    overlapping, bands on the other side of a detector seam (both worked out from the readout's
+    detectors); then the core's other warnings (about the product) as it words them."""
+    notes = [message_text(readout)] if readout.message else []
+    chosen, source = readout.detector, readout.source_band
+    if chosen is not None:
+        seen = readout.detectors.get(source, ())
+        if len(seen) > 1:
+            notes.append(tr("{band} sees this point with detectors {detectors}: delays use "
+                            "detector {detector}").format(band=source,
+                                                          detectors=detectors_text(seen),
+                                                          detector=chosen))
+        across = [band for band, dets in readout.detectors.items() if dets and chosen not in dets]
+        if across:
+            notes.append(tr("Near a detector seam: {bands} see this point with another "
+                            "detector; their delays assume detector {detector}").format(
+                                bands=", ".join(across), detector=chosen))
+    worded = (_SEAM_WARNING, _OVERLAP_WARNING.format(band=source))
+    return notes + [w for w in readout.warnings if not w.startswith(worded)]
+
+
 def status_summary(readout: DelayReadout) -> str:
     """One line for the QGIS status bar."""
     if readout.detector is None:

@@ -2,9 +2,10 @@
 
 True colour: the product's TCI image when it has one; otherwise a VRT stacking B04, B03, B02,
 written to the plugin's cache folder (never into the product); for a product lacking those (e.g.
-a cropped one), its first band image in grey. The renderers get explicit
-ranges so that QGIS computes no statistics (GDAL would otherwise store them in an ``.aux.xml``
-next to the user's images).
+a cropped one), its first band image in grey. The renderers get explicit reflectance ranges. QGIS
+still computes statistics for its default renderer when it makes the layer, and GDAL would keep
+them in an ``.aux.xml`` next to the user's images (through a VRT too): the layers are made with
+GDAL's PAM switched off in this thread, so their datasets never write one.
 
 Footprints: a memory layer, one multipolygon per detector, categorised in 12 distinct colours
 (ColorBrewer "Paired", ordered so that neighbouring detectors differ in hue) and labelled with
@@ -13,6 +14,7 @@ the detector number.
 from __future__ import annotations
 
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -115,15 +117,33 @@ def _style_footprints(layer: QgsVectorLayer) -> None:
 
 
 # -- true colour --------------------------------------------------------------------------------
+@contextmanager
+def _no_sidecars():
+    """GDAL's PAM off for datasets opened in this thread meanwhile (it is read at open)."""
+    old = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    try:
+        yield
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", old)
+
+
+def _raster_layer(path: str, name: str) -> QgsRasterLayer:
+    """A GDAL raster layer whose datasets write no ``.aux.xml``; ProductError if unreadable."""
+    with _no_sidecars():
+        layer = QgsRasterLayer(path, name, "gdal")
+    if not layer.isValid():
+        raise ProductError(path, tr("GDAL cannot read this image"))
+    return layer
+
+
 def true_colour_layer(inspector: DelayInspector, ref: ProductRef, cache_folder: str) -> QgsRasterLayer:
     """The product's TCI, or a B04/B03/B02 VRT in ``cache_folder``; ProductError if neither."""
     granule = inspector.product.granule
     name = tr("{product} – true colour").format(product=inspector.product.name)
     tci = granule.images.get(("TCI", 10))
     if tci is not None:
-        layer = QgsRasterLayer(tci, name, "gdal")
-        if not layer.isValid():
-            raise ProductError(tci, tr("GDAL cannot read this image"))
+        layer = _raster_layer(tci, name)
         renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 1, 2, 3)
         layer.setRenderer(renderer)  # 8-bit RGB shown as is: no statistics computed
     else:
@@ -143,10 +163,8 @@ def _single_band(inspector: DelayInspector, missing: list[str]) -> QgsRasterLaye
         raise ProductError(product.path, tr("no TCI image and no {bands} image to show").format(
             bands=", ".join(missing)))
     band, resolution = keys[0]
-    layer = QgsRasterLayer(images[(band, resolution)],
-                           tr("{product} – {band}").format(product=product.name, band=band), "gdal")
-    if not layer.isValid():
-        raise ProductError(images[(band, resolution)], tr("GDAL cannot read this image"))
+    layer = _raster_layer(images[(band, resolution)],
+                          tr("{product} – {band}").format(product=product.name, band=band))
     renderer = QgsSingleBandGrayRenderer(layer.dataProvider(), 1)
     renderer.setContrastEnhancement(_reflectance_stretch(product, band, layer))
     layer.setRenderer(renderer)
@@ -187,9 +205,7 @@ def _band_composite(inspector: DelayInspector, name: str, cache_folder: str) -> 
         vrt.unlink(missing_ok=True)
         raise ProductError(sources[0], tr("GDAL cannot stack B04, B03, B02: {error}").format(
             error=gdal.GetLastErrorMsg()))
-    layer = QgsRasterLayer(str(vrt), name, "gdal")
-    if not layer.isValid():
-        raise ProductError(str(vrt), tr("GDAL cannot read this image"))
+    layer = _raster_layer(str(vrt), name)
     renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 1, 2, 3)
     enhancements = [_reflectance_stretch(product, band, layer) for band in ("B04", "B03", "B02")]
     renderer.setRedContrastEnhancement(enhancements[0])
