@@ -1209,6 +1209,16 @@
         <translation>Téléchargement de la mosaïque S2GM {name}</translation>
     </message>
     <message>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="400"/>
+        <source>QGIS reaches {url} through a SOCKS5 proxy, which the plugin cannot use: set an HTTP proxy, or exclude this address from the proxy, in the QGIS network settings</source>
+        <translation>QGIS atteint {url} par un proxy SOCKS5, que l&apos;extension ne sait pas utiliser : choisissez un proxy HTTP, ou excluez cette adresse du proxy, dans les paramètres réseau de QGIS</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="439"/>
+        <source>Loading S2GM mosaic {name}</source>
+        <translation>Chargement de la mosaïque S2GM {name}</translation>
+    </message>
+    <message>
         <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="411"/>
         <source>engine service: {error}</source>
         <translation>service de calcul : {error}</translation>

@@ -245,7 +245,9 @@ def screenshot(target: Path) -> None:
     from datetime import date
     dock.options.set_start(date(2024, 6, 10))
     dock.order_button.click()
-    if dock.selection is None or not dock.engine.store.orders():
+    wait_for(lambda: dock.aoi_ordered or dock.problem_label.isVisible(), 60,
+             "the order to be placed")
+    if dock.selection is None or not dock.aoi_ordered:
         raise SystemExit(f"the dock did not place the order: {dock.aoi_message_label.text()} "
                          f"{dock.problem_label.text()}")
     order_id = dock.engine.store.orders()[0].id

@@ -39,29 +39,33 @@ from ..core.mosaic.periods import PERIOD_TYPES
 from ..gui.i18n import tr
 from ..gui.mosaic import aoi as aoi_sources
 from ..gui.mosaic.options import DEFAULT_PRESET, PRESETS, layer_label
-from ..gui.mosaic.results import TRUE_COLOUR_KEY, gdal_source, style_layer, true_colour_vrt
+from ..gui.mosaic.results import (
+    TRUE_COLOUR_KEY, gdal_source, style_layer, style_statistics, true_colour_vrt,
+)
 
 
 class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
-    """Applies the dock's style to a mosaic layer once Processing has loaded it."""
+    """Applies the dock's style to a mosaic layer once Processing has loaded it (on the GUI
+    thread), with the value range the algorithm read from the pixels on its own thread."""
 
     #: Processing keeps only a pointer to post-processors: they must outlive the algorithm.
     _alive: list["StyleOnLoad"] = []
 
-    def __init__(self, layer_name: str, source_products):
+    def __init__(self, layer_name: str, source_products, value_range):
         super().__init__()
         self.layer_name = layer_name
         self.source_products = list(source_products)
+        self.value_range = value_range
 
     @classmethod
-    def create(cls, layer_name: str, source_products) -> "StyleOnLoad":
-        processor = cls(layer_name, source_products)
+    def create(cls, layer_name: str, source_products, value_range) -> "StyleOnLoad":
+        processor = cls(layer_name, source_products, value_range)
         cls._alive = cls._alive[-63:] + [processor]
         return processor
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
         if isinstance(layer, QgsRasterLayer) and layer.isValid():
-            style_layer(layer, self.layer_name, self.source_products)
+            style_layer(layer, self.layer_name, self.source_products, self.value_range)
 
 
 class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
@@ -238,9 +242,12 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             products = [dict(p, sensing_time_utc=str(p["sensing_time_utc"]))
                         for p in result.source_products]
             for key, source, title in loaded:
+                # The statistics of the style read pixels: here, not on the GUI thread.
+                value_range = style_statistics(QgsRasterLayer(source, title, "gdal"), key,
+                                               products)
                 details = QgsProcessingContext.LayerDetails(title, context.project(),
                                                             self.OUTPUT_LAYERS)
-                details.setPostProcessor(StyleOnLoad.create(key, products))
+                details.setPostProcessor(StyleOnLoad.create(key, products, value_range))
                 context.addLayerToLoadOnCompletion(source, details)
         return {self.OUTPUT: str(out_dir), self.MOSAIC_FOLDER: str(result.output_dir),
                 self.OUTPUT_LAYERS: [source for _key, source, _title in loaded]}

@@ -21,7 +21,9 @@ from qgis.PyQt.QtWidgets import QApplication
 from s2gm_qgis.gui.mosaic import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic.options import BASIC
 
-from .test_mosaic_dock import ULX, ULY, dock_factory, pixel, show_tile  # noqa: F401 (fixture)
+from .test_mosaic_dock import (  # noqa: F401 (dock_factory is a fixture)
+    ULX, ULY, dock_factory, pixel, show_tile, wait_for, wait_for_placed,
+)
 
 
 def mouse(canvas, kind, x, y, buttons) -> None:
@@ -164,10 +166,13 @@ def test_large_aoi_needs_confirmation_and_errors_name_the_field(dock_factory, tm
     dock.options.name_edit.setText("big")
     dock.order_button.click()
     assert asked and asked[0][0] > 30_000 and asked[0][1] == 1000
-    assert dock.engine.store.orders() == []  # refused: nothing placed
+    assert not dock.aoi_ordered  # refused: nothing placed
+    wait_for(lambda: dock.engine.store is not None, 30, "the order store to open")
+    assert dock.engine.store.orders() == []
 
     dock.confirm_large_aoi = lambda area, limit: True
     dock.order_button.click()
+    wait_for_placed(dock)
     assert [o.name for o in dock.engine.store.orders()] == ["big"]
 
 

@@ -105,6 +105,13 @@ def wait_for(condition, timeout_s: float = 180.0, what: str = "condition") -> No
         time.sleep(0.02)
 
 
+def wait_for_placed(dock) -> None:
+    """Wait until the engine has placed the order the dock handed it (off the GUI thread)."""
+    wait_for(lambda: dock.aoi_ordered or dock.problem_label.isVisible(), 30,
+             "the order to be placed")
+    assert dock.aoi_ordered and not dock.problem_label.isVisible(), dock.problem_label.text()
+
+
 def set_june_order(dock, name: str, *, resolution_m: int = 20) -> None:
     options = dock.options
     options.set_mode(ADVANCED)
@@ -191,8 +198,7 @@ def test_polygon_drawn_with_the_mouse_is_ordered_and_loaded(dock_factory, qgis_c
 
     set_june_order(dock, "e2e-embedded")
     dock.order_button.click()
-    assert not dock.problem_label.isVisible(), dock.problem_label.text()
-    assert dock.aoi_ordered
+    wait_for_placed(dock)
     orders = dock.engine.store.orders()
     assert [o.name for o in orders] == ["e2e-embedded"]
     order_id = orders[0].id

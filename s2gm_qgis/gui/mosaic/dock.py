@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from qgis.core import Qgis, QgsMapLayerProxyModel, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsSettings
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsProjectionSelectionWidget
 from qgis.PyQt.QtCore import QTimer, QUrl, Qt
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
@@ -45,7 +45,7 @@ from .aoi_tools import AoiRubberBand, PolygonTool, RectangleTool, VertexTool
 from .engines import EmbeddedEngine, OrdersEngine, ServiceEngine, qgis_proxies
 from .options import OptionsWidget
 from .orders_model import ORDER_ROLE, OrdersModel, ProgressDelegate
-from .results import load_result
+from .results import LoadResultTask, remove_order_group
 
 DOCK_OBJECT_NAME = "s2gm_qgis_mosaic_dock"
 SETTINGS_OPTIONS = "s2gm_qgis/mosaic/options"
@@ -108,6 +108,8 @@ class MosaicDock(QgsDockWidget):
         #: Asked before ordering an AOI larger than the limit; returns True to go on.
         self.confirm_large_aoi: Callable[[float, float], bool] = self._ask_large_aoi
         self.loaded_groups: dict[str, Any] = {}
+        #: Results being prepared for the map, by order id.
+        self.load_tasks: dict[str, LoadResultTask] = {}
         self._first_refresh = True
 
         self.rubber_band = AoiRubberBand(self.canvas)
@@ -294,7 +296,8 @@ class MosaicDock(QgsDockWidget):
         try:
             if prefs.engine == "service":
                 engine = ServiceEngine(prefs.service_url, service_token(prefs.auth_config_id),
-                                       prefs.results_folder, proxies=qgis_proxies(), parent=self)
+                                       prefs.results_folder,
+                                       proxies=qgis_proxies(prefs.service_url), parent=self)
                 self.engine_label.setText(tr("Orders go to the engine service at {url}.").format(
                     url=prefs.service_url))
                 self.timer.setInterval(POLL_SERVICE_MS)
@@ -307,17 +310,14 @@ class MosaicDock(QgsDockWidget):
                     "Orders run in QGIS on the archive: {folders}. Results: {results}.").format(
                         folders=folders, results=prefs.results_folder))
                 self.timer.setInterval(POLL_EMBEDDED_MS)
-        except (S2GMError, OSError) as exc:
+        except S2GMError as exc:
             self._set_status(tr("The mosaic engine cannot start: {error}").format(error=exc))
             return
         engine.orders_changed.connect(self._on_orders)
         engine.status_changed.connect(self._set_status)
         self.engine = engine
         self._set_status("")
-        try:
-            engine.start()
-        except (S2GMError, OSError) as exc:
-            self._set_status(str(exc))
+        engine.start()
         self.timer.start()
 
     def stop_engine(self) -> None:
@@ -567,6 +567,7 @@ class MosaicDock(QgsDockWidget):
         order = self.selected_order()
         if order and self.engine:
             self.autoload.add(order["id"])
+            self._unload(order["id"])  # its files are removed before the new attempt
             self.engine.retry(order["id"], self._failed(tr("Retry")))
 
     def delete_selected(self, *, confirm: bool = True) -> None:
@@ -580,7 +581,16 @@ class MosaicDock(QgsDockWidget):
                 QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
             return
         self.autoload.discard(order["id"])
+        self._unload(order["id"])
         self.engine.delete(order["id"], self._failed(tr("Delete")))
+
+    def _unload(self, order_id: str) -> None:
+        """Stop loading, and take out of the project, the result of an order whose files go."""
+        task = self.load_tasks.pop(order_id, None)
+        if task is not None:
+            task.cancel()
+        self.loaded_groups.pop(order_id, None)
+        remove_order_group(order_id)
 
     def zoom_to_selected(self) -> None:
         order = self.selected_order()
@@ -612,21 +622,31 @@ class MosaicDock(QgsDockWidget):
             self.load_order(order)
 
     def load_order(self, order: Mapping[str, Any]) -> None:
-        """Fetch (service) and load a finished order's result as a layer group."""
+        """Fetch (service) and load a finished order's result as a layer group; the layers
+        are opened and styled in a task."""
         if self.engine is None:
             return
         order = dict(order)
+        order_id = order["id"]
 
-        def ready(folder: Path) -> None:
-            try:
-                group = load_result(order, folder)
-            except S2GMError as exc:
-                push_message(self.iface, tr("Mosaic {name} cannot be loaded: {error}").format(
-                    name=order["name"], error=exc), Qgis.MessageLevel.Critical)
-                return
-            self.loaded_groups[order["id"]] = group
+        def loaded(group) -> None:
+            self.load_tasks.pop(order_id, None)
+            self.loaded_groups[order_id] = group
             push_message(self.iface, tr("Mosaic {name} loaded").format(name=order["name"]),
                          Qgis.MessageLevel.Success)
+
+        def failed(error: S2GMError) -> None:
+            self.load_tasks.pop(order_id, None)
+            push_message(self.iface, tr("Mosaic {name} cannot be loaded: {error}").format(
+                name=order["name"], error=error), Qgis.MessageLevel.Critical)
+
+        def ready(folder: Path) -> None:
+            if order_id in self.load_tasks:
+                return  # already being loaded
+            task = LoadResultTask(order, folder, loaded, failed)
+            task.taskTerminated.connect(lambda: self.load_tasks.pop(order_id, None))
+            self.load_tasks[order_id] = task
+            QgsApplication.taskManager().addTask(task)
 
         self.engine.fetch_result(order, ready, self._failed(tr("Load result")))
 
@@ -654,8 +674,12 @@ class MosaicDock(QgsDockWidget):
     # ------------------------------------------------------------------ teardown
 
     def teardown(self) -> None:
-        """Stop the engine and take the tools and rubber bands off the canvas (unload)."""
+        """Stop the engine and the loading of results, and take the tools and rubber bands off
+        the canvas (unload)."""
         self.stop_engine()
+        for task in self.load_tasks.values():
+            task.cancel()
+        self.load_tasks.clear()
         for tool in (self.rectangle_tool, self.polygon_tool, self.vertex_tool):
             if self.canvas.mapTool() is tool:
                 self.canvas.unsetMapTool(tool)

@@ -2,10 +2,12 @@
 service (HTTP, ``EngineClient``). Both give the dock the same interface and the same order
 dicts (``OrderRecord.to_json_dict()``, which is also what the service answers).
 
-Nothing here blocks the GUI thread: the embedded engine computes in a QgsTask and only reads the
-store (SQLite WAL: readers never wait for the writer) on the GUI thread; the service engine calls
-the service on one background thread with short timeouts and hands the answers back to the GUI
-thread through a queued signal; result files are downloaded in a QgsTask.
+Nothing here blocks the GUI thread. Each engine has one background thread for everything that
+may wait: every order store access (SQLite writes can wait up to the store's busy timeout for
+another QGIS session or a running order; reads parse every listed order), removing result
+folders, and every call to the service (network timeouts); outcomes come back to the GUI thread
+through a queued signal, in the order the calls were made. Orders compute in QgsTasks, and
+service results are downloaded in QgsTasks.
 """
 from __future__ import annotations
 
@@ -15,17 +17,16 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
+from urllib.parse import quote
 
-from qgis.core import QgsApplication, QgsNetworkAccessManager, QgsSettings, QgsTask
-from qgis.PyQt.QtCore import QObject, pyqtSignal
+from qgis.core import QgsApplication, QgsNetworkAccessManager, QgsTask
+from qgis.PyQt.QtCore import QObject, QUrl, pyqtSignal
 
 from ...core.errors import S2GMError, ValidationError
 from ...core.mosaic.order import MosaicOrder
 from ...core.orders.datadir import remove_order_output, results_dir
 from ...core.orders.runner import execute_order
-from ...core.orders.store import (
-    PROCESSING, QUEUED, TERMINAL_STATES, OrderStateError, OrderStore,
-)
+from ...core.orders.store import QUEUED, OrderStateError, OrderStore
 from ..i18n import tr
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,39 @@ OrderDict = dict[str, Any]
 Callback = Optional[Callable[[Any], None]]
 
 
+class _GuiThreadBridge(QObject):
+    """Carries the outcome of a background call to the GUI thread (queued signal). One for the
+    whole session, made on the GUI thread and never deleted: an outcome may still be on its
+    way when the engine that asked for it is gone."""
+
+    delivered = pyqtSignal(object, object)  # callback, value
+
+    def __init__(self):
+        super().__init__()
+        self.delivered.connect(self._deliver)
+
+    @staticmethod
+    def _deliver(callback, value) -> None:
+        callback(value)
+
+
+_bridge: Optional[_GuiThreadBridge] = None
+
+
+def gui_thread_bridge() -> _GuiThreadBridge:
+    """The session's bridge (made on first use, which must be on the GUI thread)."""
+    global _bridge
+    if _bridge is None:
+        _bridge = _GuiThreadBridge()
+    return _bridge
+
+
 class OrdersEngine(QObject):
-    """What the dock talks to. Subclasses: :class:`EmbeddedEngine`, :class:`ServiceEngine`."""
+    """What the dock talks to. Subclasses: :class:`EmbeddedEngine`, :class:`ServiceEngine`.
+
+    Calls that may wait run one after another on the engine's background thread
+    (:meth:`_call`); their callbacks run on the GUI thread, never after :meth:`stop`.
+    """
 
     #: The current orders (list of order dicts, newest first).
     orders_changed = pyqtSignal(list)
@@ -55,14 +87,86 @@ class OrdersEngine(QObject):
 
     kind = ""
 
+    def __init__(self, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1,
+                                        thread_name_prefix=f"s2gm-{self.kind}-engine")
+        self._bridge = gui_thread_bridge()
+        self._closed = False
+        self._refreshing = False
+
+    def _call(self, fn: Callable[[], Any], on_done: Callback = None,
+              on_failed: Callback = None) -> None:
+        """Run ``fn`` on the background thread; hand its value or S2GMError to the GUI thread."""
+        def work():
+            if self._closed:
+                return
+            try:
+                value = fn()
+            except S2GMError as exc:
+                outcome, callback = exc, on_failed
+            except Exception as exc:  # noqa: BLE001 (a bug must reach the user, not vanish)
+                log.error("%s engine call failed:\n%s", self.kind, traceback.format_exc())
+                outcome, callback = S2GMError(f"{type(exc).__name__}: {exc}"), on_failed
+            else:
+                outcome, callback = value, on_done
+            if callback is not None and not self._closed:
+                self._bridge.delivered.emit(self._unless_stopped(callback), outcome)
+        if not self._closed:
+            self._pool.submit(work)
+
+    def _unless_stopped(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``callback``, skipped if the engine stopped while its outcome was on the way."""
+        return lambda value: None if self._closed else callback(value)
+
+    def _change(self, fn: Callable[[], Any], on_failed: Callback) -> None:
+        """A change of an order in the background, then a refresh of the list."""
+        self._call(fn, lambda _value: self.refresh(), on_failed)
+
     def start(self) -> None:
         """Begin work (recover, run what waits)."""
+        self.refresh()
 
     def stop(self) -> None:
-        """Stop what runs on behalf of this QGIS session (plugin unload)."""
+        """Stop what runs on behalf of this QGIS session (plugin unload, engine change). The
+        call under way ends on the background thread, which then releases the engine's
+        resources and exits; calls still waiting are dropped; no callback runs any more."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pool.submit(self._release)
+        self._pool.shutdown(wait=False)
+
+    def _release(self) -> None:
+        """Free what the background thread uses (runs on it, last)."""
 
     def refresh(self) -> None:
+        """List the orders in the background; ``orders_changed`` (or ``status_changed``) on the
+        GUI thread. A refresh still under way makes this one unnecessary."""
+        if self._refreshing or self._closed:
+            return
+        self._refreshing = True
+
+        def done(value):
+            self._refreshing = False
+            self.status_changed.emit("")
+            self._listed(value)
+
+        def failed(exc):
+            self._refreshing = False
+            self.status_changed.emit(self._problem_text(exc))
+
+        self._call(self._list_orders, done, failed)
+
+    def _list_orders(self) -> Any:
+        """The orders (background thread); what :meth:`_listed` gets."""
         raise NotImplementedError
+
+    def _listed(self, value: Any) -> None:
+        self.orders_changed.emit(list(value))
+
+    def _problem_text(self, error: S2GMError) -> str:
+        return str(error)
 
     def place(self, spec: Mapping[str, Any], on_placed: Callback = None,
               on_failed: Callback = None) -> None:
@@ -123,7 +227,7 @@ class MosaicOrderTask(QgsTask):
             )
         except OrderStateError:
             return True  # another QGIS session (sharing the results folder) took it first
-        except Exception as exc:  # the store is unreadable: report, the order stays for later
+        except Exception as exc:  # the store is unusable: report; recovery will see the order
             self.error = f"{type(exc).__name__}: {exc}"
             log.error("order %s could not run:\n%s", self.order_id, traceback.format_exc())
             return False
@@ -135,7 +239,10 @@ class EmbeddedEngine(OrdersEngine):
     """Orders run in this QGIS, one at a time, in QgsTasks, on the archive folders of the
     preferences. The store (``<results folder>/orders.sqlite``) and the results
     (``<results folder>/<order id>/``) live together, so orders survive a QGIS restart and a
-    change of results folder shows that folder's orders."""
+    change of results folder shows that folder's orders.
+
+    The store is opened (created, migrated) on the background thread at the first call; the
+    orders list's poll also starts the oldest queued order when none runs."""
 
     kind = "embedded"
 
@@ -146,80 +253,91 @@ class EmbeddedEngine(OrdersEngine):
                  archive_folders: Sequence[str], parent: Optional[QObject] = None):
         super().__init__(parent)
         self.results_root = Path(results_folder)
-        self.results_root.mkdir(parents=True, exist_ok=True)
         self.catalogue_path = Path(cache_folder) / "catalogue.sqlite"
-        self.catalogue_path.parent.mkdir(parents=True, exist_ok=True)
         self.archive_folders = tuple(archive_folders)
-        self.store = OrderStore(self.results_root / STORE_FILE)
+        #: The order store, once the background thread has opened it.
+        self.store: Optional[OrderStore] = None
         self.task: Optional[MosaicOrderTask] = None
-        self._stopped = False
+
+    def _store(self) -> OrderStore:  # background thread
+        if self.store is None:
+            self.results_root.mkdir(parents=True, exist_ok=True)
+            self.catalogue_path.parent.mkdir(parents=True, exist_ok=True)
+            self.store = OrderStore(self.results_root / STORE_FILE)
+        return self.store
 
     def start(self) -> None:
-        self._stopped = False
-        for recovery in self.store.recover_interrupted(
-                MAX_ATTEMPTS, on_recover=lambda oid: remove_order_output(self.results_root, oid)):
-            log.warning("order %s: %s", recovery.order_id, recovery.message)
-        self._pump()
-        self.refresh()
+        def recover():
+            return self._store().recover_interrupted(
+                MAX_ATTEMPTS,
+                on_recover=lambda oid: remove_order_output(self.results_root, oid))
 
-    def stop(self, wait_ms: int = 15000) -> None:
-        """Stop the running task; its order goes back to the queue for the next session."""
-        self._stopped = True
-        task = self.task
+        def recovered(recoveries):
+            for recovery in recoveries:
+                log.warning("order %s: %s", recovery.order_id, recovery.message)
+            self.refresh()
+
+        self._call(recover, recovered, lambda exc: self.status_changed.emit(str(exc)))
+
+    def stop(self) -> None:
+        """Stop the running task (its order goes back to the queue for the next session, at the
+        engine's next cancel check) without waiting for it."""
+        super().stop()
+        task, self.task = self.task, None
         if task is not None:
             task.shutdown.set()
             task.cancel()
-            task.waitForFinished(wait_ms)
 
-    def refresh(self) -> None:
-        try:
-            orders = [r.to_json_dict() for r in self.store.orders(limit=ORDER_LIMIT)]
-        except S2GMError as exc:
-            self.status_changed.emit(str(exc))
-            return
+    def _release(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def _list_orders(self):
+        store = self._store()
+        queued = store.orders(state=QUEUED)
+        return ([r.to_json_dict() for r in store.orders(limit=ORDER_LIMIT)],
+                queued[-1] if queued else None)  # newest first: the last one waited longest
+
+    def _listed(self, value) -> None:
+        orders, next_queued = value
         self.orders_changed.emit(orders)
+        if next_queued is not None and self.task is None:
+            self._run(next_queued)
 
     def place(self, spec, on_placed=None, on_failed=None) -> None:
-        try:
-            if not self.archive_folders:
-                raise S2GMError(tr("no Sentinel-2 archive folder is set: add one in the S2GM "
-                                   "settings"))
-            order = MosaicOrder.from_dict(dict(spec))
-            record = self.store.create(order.to_dict(), order.name, queue=True)
-        except S2GMError as exc:
+        if not self.archive_folders:
             if on_failed:
-                on_failed(exc)
+                on_failed(S2GMError(tr("no Sentinel-2 archive folder is set: add one in the "
+                                       "S2GM settings")))
             return
-        self._pump()
-        self.refresh()
-        if on_placed:
-            on_placed(record.to_json_dict())
+
+        def create():
+            order = MosaicOrder.from_dict(dict(spec))
+            return self._store().create(order.to_dict(), order.name, queue=True).to_json_dict()
+
+        def placed(order):
+            self.refresh()
+            if on_placed:
+                on_placed(order)
+
+        self._call(create, placed, on_failed)
 
     def cancel(self, order_id, on_failed=None) -> None:
-        self._change(lambda: self.store.request_cancel(order_id), on_failed)
         if self.task is not None and self.task.order_id == order_id:
             self.task.cancel()
+        self._change(lambda: self._store().request_cancel(order_id), on_failed)
 
     def retry(self, order_id, on_failed=None) -> None:
         def retry():
-            self.store.retry(order_id)
+            self._store().retry(order_id)
             remove_order_output(self.results_root, order_id)
         self._change(retry, on_failed)
-        self._pump()
 
     def delete(self, order_id, on_failed=None) -> None:
         def delete():
-            self.store.delete(order_id)
+            self._store().delete(order_id)
             remove_order_output(self.results_root, order_id)
         self._change(delete, on_failed)
-
-    def _change(self, action, on_failed) -> None:
-        try:
-            action()
-        except (S2GMError, OSError) as exc:
-            if on_failed:
-                on_failed(exc if isinstance(exc, S2GMError) else S2GMError(str(exc)))
-        self.refresh()
 
     def local_folder(self, order) -> Path:
         return results_dir(self.results_root, order["id"])
@@ -232,18 +350,8 @@ class EmbeddedEngine(OrdersEngine):
             on_failed(S2GMError(tr("{folder}: the results folder is gone").format(
                 folder=folder)))
 
-    def _pump(self) -> None:
-        """Start the oldest queued order when nothing runs."""
-        if self._stopped or self.task is not None:
-            return
-        try:
-            queued = self.store.orders(state=QUEUED)
-        except S2GMError as exc:
-            self.status_changed.emit(str(exc))
-            return
-        if not queued:
-            return
-        record = queued[-1]  # newest first: the last one waited longest
+    def _run(self, record) -> None:
+        """Start a task for a queued order (GUI thread)."""
         task = MosaicOrderTask(self.store, record.id, record.name,
                                archives=self.archive_folders, results_root=self.results_root,
                                catalogue_path=self.catalogue_path)
@@ -253,6 +361,8 @@ class EmbeddedEngine(OrdersEngine):
         QgsApplication.taskManager().addTask(task)
 
     def _task_done(self, task: MosaicOrderTask) -> None:
+        if self._closed:
+            return
         if self.task is task:
             self.task = None
         if task.error:
@@ -261,52 +371,44 @@ class EmbeddedEngine(OrdersEngine):
         self.refresh()
         if task.final_state is not None:
             self.task_ended.emit(task.order_id, task.final_state)
-        self._pump()
-
-    @property
-    def running_ids(self) -> list[str]:
-        return [self.task.order_id] if self.task is not None else []
 
 
 # ------------------------------------------------------------------------------------- service
 
-def qgis_proxies() -> Optional[dict[str, str]]:
-    """The QGIS proxy settings (Settings > Options > Network) for ``requests``, or None when
-    QGIS uses no proxy of its own (then the system's settings apply).
+def qgis_proxies(url: str) -> dict[str, str]:
+    """The proxy QGIS itself would use for ``url``, as a ``requests`` proxies mapping: ``{}``
+    for a direct connection.
 
-    QgsNetworkAccessManager holds the proxy QGIS applies (an explicit one from "proxy/..." keys);
-    only HTTP proxies are passed (SOCKS needs an extra Python package requests does not ship).
+    Asks the QGIS network access manager's proxy factory, so that everything of Settings >
+    Options > Network counts: the proxy type (HTTP, HTTP caching, system default), host, port
+    and credentials (from the settings or an authentication configuration), and the URLs that
+    bypass the proxy. Raises S2GMError for a SOCKS5 proxy, which ``requests`` cannot use
+    without an extra package QGIS does not ship.
     """
-    from qgis.PyQt.QtNetwork import QNetworkProxy
+    from qgis.PyQt.QtNetwork import QNetworkProxy, QNetworkProxyFactory, QNetworkProxyQuery
 
-    settings = QgsSettings()
-    if not str(settings.value("proxy/proxyEnabled", False)).lower() in ("true", "1"):
-        return None
-    proxy = QgsNetworkAccessManager.instance().fallbackProxy()
-    if proxy.type() not in (QNetworkProxy.ProxyType.HttpProxy,
-                            QNetworkProxy.ProxyType.HttpCachingProxy) or not proxy.hostName():
-        host = str(settings.value("proxy/proxyHost", "") or "")
-        port = str(settings.value("proxy/proxyPort", "") or "")
-        user = str(settings.value("proxy/proxyUser", "") or "")
-        password = str(settings.value("proxy/proxyPassword", "") or "")
-    else:
-        host, port = proxy.hostName(), str(proxy.port())
-        user, password = proxy.user(), proxy.password()
-    if not host:
-        return None
-    credentials = f"{user}:{password}@" if user else ""
-    url = f"http://{credentials}{host}" + (f":{port}" if port and port != "0" else "")
-    return {"http": url, "https": url}
-
-
-class _GuiThreadBridge(QObject):
-    """Carries the outcome of a background call to the GUI thread (queued signal)."""
-
-    delivered = pyqtSignal(object, object)  # callback, value
-
-    def __init__(self):
-        super().__init__()
-        self.delivered.connect(lambda callback, value: callback(value))
+    # What QGIS matches its bypass lists against: the URL of a request to the service.
+    query = QNetworkProxyQuery(QUrl(url.rstrip("/") + "/"))
+    factory = QgsNetworkAccessManager.instance().proxyFactory()
+    found = factory.queryProxy(query) if factory is not None else []
+    proxy = found[0] if found else QNetworkProxy(QNetworkProxy.ProxyType.DefaultProxy)
+    if proxy.type() == QNetworkProxy.ProxyType.DefaultProxy:  # Qt's application-wide choice
+        found = QNetworkProxyFactory.proxyForQuery(query)
+        proxy = found[0] if found else QNetworkProxy(QNetworkProxy.ProxyType.NoProxy)
+    kind = proxy.type()
+    if kind == QNetworkProxy.ProxyType.Socks5Proxy:
+        raise S2GMError(tr("QGIS reaches {url} through a SOCKS5 proxy, which the plugin cannot "
+                           "use: set an HTTP proxy, or exclude this address from the proxy, in "
+                           "the QGIS network settings").format(url=url))
+    if kind not in (QNetworkProxy.ProxyType.HttpProxy,
+                    QNetworkProxy.ProxyType.HttpCachingProxy) or not proxy.hostName():
+        return {}
+    credentials = ""
+    if proxy.user():
+        credentials = f"{quote(proxy.user(), safe='')}:{quote(proxy.password(), safe='')}@"
+    port = f":{proxy.port()}" if proxy.port() > 0 else ""
+    proxy_url = f"http://{credentials}{proxy.hostName()}{port}"
+    return {"http": proxy_url, "https": proxy_url}
 
 
 class DownloadTask(QgsTask):
@@ -340,12 +442,16 @@ class DownloadTask(QgsTask):
         except S2GMError as exc:
             self.error = exc
             return False
+        except OSError as exc:  # the downloads folder cannot be written
+            self.error = S2GMError(f"{self.folder}: {exc.strerror or exc}")
+            return False
         return True
 
 
 class ServiceEngine(OrdersEngine):
-    """Orders sent to an engine service. Calls run one after another on a background thread;
-    results are downloaded into ``<results folder>/service/<order id>/``."""
+    """Orders sent to an engine service, called on the engine's background thread; results
+    are downloaded into ``<results folder>/service/<order id>/`` (removed with the order, and
+    when it is retried)."""
 
     kind = "service"
 
@@ -358,10 +464,6 @@ class ServiceEngine(OrdersEngine):
         self._client_args = dict(token=token, proxies=proxies)
         self.client = EngineClient(url, timeout_s=SERVICE_TIMEOUT_S, **self._client_args)
         self.downloads_root = Path(results_folder) / SERVICE_DOWNLOADS
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s2gm-service")
-        self._bridge = _GuiThreadBridge()
-        self._refreshing = False
-        self._closed = False
         self.tasks: dict[str, DownloadTask] = {}
 
     def _client_factory(self):
@@ -369,48 +471,19 @@ class ServiceEngine(OrdersEngine):
 
         return EngineClient(self.url, timeout_s=(3.05, 60.0), **self._client_args)
 
-    def _call(self, fn: Callable[[], Any], on_done: Callback, on_failed: Callback) -> None:
-        """Run ``fn`` on the background thread; hand its value or S2GMError to the GUI thread."""
-        def work():
-            try:
-                value = fn()
-            except S2GMError as exc:
-                if on_failed is not None and not self._closed:
-                    self._bridge.delivered.emit(on_failed, exc)
-                return
-            except Exception as exc:  # noqa: BLE001 (a bug must reach the user, not vanish)
-                log.error("engine service call failed:\n%s", traceback.format_exc())
-                if on_failed is not None and not self._closed:
-                    self._bridge.delivered.emit(on_failed, S2GMError(f"{type(exc).__name__}: "
-                                                                     f"{exc}"))
-                return
-            if on_done is not None and not self._closed:
-                self._bridge.delivered.emit(on_done, value)
-        if not self._closed:
-            self._pool.submit(work)
-
     def stop(self) -> None:
-        self._closed = True
+        super().stop()
         for task in list(self.tasks.values()):
             task.cancel()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _release(self) -> None:
         self.client.close()
 
-    def refresh(self) -> None:
-        if self._refreshing:
-            return  # the previous poll has not come back yet: do not pile calls up
-        self._refreshing = True
+    def _list_orders(self):
+        return self.client.list_orders(limit=ORDER_LIMIT)
 
-        def done(orders):
-            self._refreshing = False
-            self.status_changed.emit("")
-            self.orders_changed.emit(list(orders))
-
-        def failed(exc):
-            self._refreshing = False
-            self.status_changed.emit(tr("engine service: {error}").format(error=exc))
-
-        self._call(lambda: self.client.list_orders(limit=ORDER_LIMIT), done, failed)
+    def _problem_text(self, error: S2GMError) -> str:
+        return tr("engine service: {error}").format(error=error)
 
     def place(self, spec, on_placed=None, on_failed=None) -> None:
         from ...core.orders.client import ServiceError
@@ -430,17 +503,20 @@ class ServiceEngine(OrdersEngine):
 
         self._call(create, placed, on_failed)
 
-    def _simple(self, fn, on_failed) -> None:
-        self._call(fn, lambda _value: self.refresh(), on_failed)
-
     def cancel(self, order_id, on_failed=None) -> None:
-        self._simple(lambda: self.client.cancel(order_id), on_failed)
+        self._change(lambda: self.client.cancel(order_id), on_failed)
 
     def retry(self, order_id, on_failed=None) -> None:
-        self._simple(lambda: self.client.retry(order_id), on_failed)
+        def retry():
+            self.client.retry(order_id)
+            remove_order_output(self.downloads_root, order_id)  # the old result's download
+        self._change(retry, on_failed)
 
     def delete(self, order_id, on_failed=None) -> None:
-        self._simple(lambda: self.client.delete(order_id), on_failed)
+        def delete():
+            self.client.delete(order_id)
+            remove_order_output(self.downloads_root, order_id)
+        self._change(delete, on_failed)
 
     def local_folder(self, order) -> Path:
         return self.downloads_root / order["id"]
@@ -454,6 +530,8 @@ class ServiceEngine(OrdersEngine):
 
         def ended():
             self.tasks.pop(order_id, None)
+            if self._closed:
+                return
             if task.error is None and not task.isCanceled():
                 on_ready(folder)
             elif on_failed:
@@ -463,11 +541,3 @@ class ServiceEngine(OrdersEngine):
         task.taskTerminated.connect(ended)
         self.tasks[order_id] = task
         QgsApplication.taskManager().addTask(task)
-
-
-def is_terminal(order: Mapping[str, Any]) -> bool:
-    return order.get("state") in TERMINAL_STATES
-
-
-def is_processing(order: Mapping[str, Any]) -> bool:
-    return order.get("state") == PROCESSING

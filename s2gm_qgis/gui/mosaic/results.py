@@ -12,15 +12,22 @@ Styles:
 * valid_obs: a Viridis ramp, one class per count; source_index: one colour per source product
   from a Spectral ramp, labelled with its sensing date, spacecraft and tile;
 * the other quality layers: continuous ramps from their statistics (probabilities 0-100 %).
+
+Loading reads pixels (the statistics of the styles) and writes the true-colour VRT: the dock does
+it in a :class:`LoadResultTask`, whose :func:`prepare_result` opens and styles the layers on a
+worker thread and hands them to the GUI thread, which only adds them to the project
+(:func:`add_result`).
 """
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 from osgeo import gdal
 from qgis.core import (
+    QgsApplication,
+    QgsColorRamp,
     QgsColorRampShader,
     QgsContrastEnhancement,
     QgsGradientColorRamp,
@@ -33,6 +40,7 @@ from qgis.core import (
     QgsRasterShader,
     QgsSingleBandPseudoColorRenderer,
     QgsStyle,
+    QgsTask,
 )
 from qgis.PyQt.QtGui import QColor
 
@@ -41,6 +49,8 @@ from ...core.mosaic.layers import LAYERS, REFLECTANCE, TRUE_COLOUR
 from ..i18n import tr
 from .options import layer_label
 
+#: Quality layers in percent, stretched over 0-100 whatever their values.
+CONFIDENCE_LAYERS = ("quality_cloud_confidence", "quality_snow_confidence")
 #: Custom property of a layer group holding the id of the order it shows.
 ORDER_PROPERTY = "s2gm_qgis/order_id"
 #: Custom property of a layer holding the mosaic layer name it shows.
@@ -59,6 +69,13 @@ STRETCH_MAX_RANGE = (0.12, 0.5)
 STRETCH_FALLBACK_MAX = 0.3
 #: valid_obs counts up to this get one exact class each; above, an interpolated ramp.
 EXACT_COUNT_CLASSES = 16
+#: Colour ramps of the QGIS default style the styles use (with a fallback gradient each).
+RAMPS: Mapping[str, tuple[str, str]] = {
+    "Viridis": ("#440154", "#fde725"), "Spectral": ("#d7191c", "#2b83ba"),
+    "Blues": ("#f7fbff", "#08306b"), "Magma": ("#000004", "#fcfdbf"),
+}
+#: Value range a style stretches over: (low, high).
+ValueRange = tuple[float, float]
 
 
 def scl_labels() -> dict[int, str]:
@@ -72,12 +89,24 @@ def scl_labels() -> dict[int, str]:
 
 # ----------------------------------------------------------------------------------- ramps
 
-def _ramp(name: str, fallback: tuple[str, str]) -> QgsGradientColorRamp:
-    """A ramp of the QGIS default style, or a two-colour gradient when the style lacks it."""
-    ramp = QgsStyle.defaultStyle().colorRamp(name)
-    if ramp is None:
-        ramp = QgsGradientColorRamp(QColor(fallback[0]), QColor(fallback[1]))
-    return ramp
+_ramps: dict[str, QgsColorRamp] = {}
+
+
+def load_ramps() -> None:
+    """Read the ramps of :data:`RAMPS` from the QGIS default style, once, on the GUI thread
+    (the style and its database belong to it); styles made on worker threads use copies."""
+    if _ramps:
+        return
+    style = QgsStyle.defaultStyle()
+    for name, (first, last) in RAMPS.items():
+        ramp = style.colorRamp(name) if style is not None else None
+        _ramps[name] = ramp or QgsGradientColorRamp(QColor(first), QColor(last))
+
+
+def _ramp(name: str) -> QgsColorRamp:
+    """A copy of ramp ``name`` of :data:`RAMPS`."""
+    load_ramps()
+    return _ramps[name].clone()
 
 
 def _colour_at(ramp, fraction: float) -> QColor:
@@ -105,9 +134,9 @@ def reflectance_stretch_max(layer: QgsRasterLayer, bands: Iterable[int] = (1, 2,
     return min(STRETCH_MAX_RANGE[1], max(STRETCH_MAX_RANGE[0], max(highs)))
 
 
-def style_true_colour(layer: QgsRasterLayer) -> None:
+def style_true_colour(layer: QgsRasterLayer, top: float) -> None:
+    """Red, green and blue stretched together from reflectance 0 to ``top``."""
     renderer = QgsMultiBandColorRenderer(layer.dataProvider(), 1, 2, 3)
-    top = reflectance_stretch_max(layer)
     for band, setter in ((1, renderer.setRedContrastEnhancement),
                          (2, renderer.setGreenContrastEnhancement),
                          (3, renderer.setBlueContrastEnhancement)):
@@ -128,9 +157,10 @@ def style_scene_classification(layer: QgsRasterLayer) -> None:
     layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes))
 
 
-def style_valid_obs(layer: QgsRasterLayer) -> None:
-    top = max(1, int(round(_band_max(layer, 1) or 1)))
-    ramp = _ramp("Viridis", ("#440154", "#fde725"))
+def style_valid_obs(layer: QgsRasterLayer, largest: float) -> None:
+    """A class per count 0..``largest`` (an interpolated ramp above EXACT_COUNT_CLASSES)."""
+    top = max(1, int(round(largest or 1)))
+    ramp = _ramp("Viridis")
     if top <= EXACT_COUNT_CLASSES:
         items = [QgsColorRampShader.ColorRampItem(n, _colour_at(ramp, n / top), str(n))
                  for n in range(0, top + 1)]
@@ -142,10 +172,12 @@ def style_valid_obs(layer: QgsRasterLayer) -> None:
     _pseudocolour(layer, items, kind, 0, top, ramp)
 
 
-def style_source_index(layer: QgsRasterLayer, source_products: Iterable[Mapping[str, Any]]
-                       ) -> None:
+def style_source_index(layer: QgsRasterLayer, source_products: Iterable[Mapping[str, Any]],
+                       largest: Optional[float] = None) -> None:
+    """A class per source product, labelled; without product metadata, a class per index
+    0..``largest``."""
     products = sorted(source_products, key=lambda p: int(p.get("index", 0)))
-    ramp = _ramp("Spectral", ("#d7191c", "#2b83ba"))
+    ramp = _ramp("Spectral")
     classes = []
     count = max(1, len(products) - 1)
     for rank, product in enumerate(products):
@@ -155,24 +187,21 @@ def style_source_index(layer: QgsRasterLayer, source_products: Iterable[Mapping[
         classes.append(QgsPalettedRasterRenderer.Class(
             int(product.get("index", rank)), _colour_at(ramp, rank / count), label))
     if not classes:  # no metadata: a class per value present, still a legend
-        top = max(0, int(_band_max(layer, 1) or 0))
+        top = max(0, int(largest or 0))
         classes = [QgsPalettedRasterRenderer.Class(i, _colour_at(ramp, i / max(1, top)), str(i))
                    for i in range(top + 1)]
     layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes))
 
 
-def style_continuous(layer: QgsRasterLayer, name: str) -> None:
-    """Probabilities 0-100 %, AOT, angles, medoid spread: a ramp over the layer's range."""
-    if name in ("quality_cloud_confidence", "quality_snow_confidence"):
-        low, high, ramp = 0.0, 100.0, _ramp("Blues", ("#f7fbff", "#08306b"))
+def style_continuous(layer: QgsRasterLayer, name: str, value_range: ValueRange) -> None:
+    """Probabilities 0-100 %, AOT, angles, medoid spread: a ramp over ``value_range``."""
+    low, high = value_range
+    if not high > low:
+        high = low + 1.0
+    if name in CONFIDENCE_LAYERS:
+        ramp = _ramp("Blues")
     else:
-        stats = layer.dataProvider().bandStatistics(
-            1, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
-        low, high = stats.minimumValue, stats.maximumValue
-        if not high > low:
-            high = low + 1.0
-        ramp = _ramp("Magma" if name in ("quality_aot", "medoid_mos") else "Viridis",
-                     ("#000004", "#fcfdbf"))
+        ramp = _ramp("Magma" if name in ("quality_aot", "medoid_mos") else "Viridis")
     units = LAYERS[name].units
     suffix = "" if units == "1" else (" %" if units == "%" else "°")
     items = [QgsColorRampShader.ColorRampItem(low + (high - low) * k / 4, _colour_at(ramp, k / 4),
@@ -194,19 +223,43 @@ def _pseudocolour(layer, items, kind, low, high, ramp) -> None:
     layer.setRenderer(renderer)
 
 
-def style_layer(layer: QgsRasterLayer, name: str,
-                source_products: Iterable[Mapping[str, Any]] = ()) -> None:
-    """Apply the style of mosaic layer ``name`` (or ``TRUE_COLOUR_KEY``) to ``layer``."""
+def style_statistics(layer: QgsRasterLayer, name: str,
+                     source_products: Iterable[Mapping[str, Any]] = ()) -> Optional[ValueRange]:
+    """The value range the style of ``name`` stretches over, read from the layer's pixels (a
+    whole-file read for counts and ramps: call it off the GUI thread); None when the style
+    needs none."""
     if name == TRUE_COLOUR_KEY:
-        style_true_colour(layer)
+        return 0.0, reflectance_stretch_max(layer)
+    if name == "valid_obs" or (name == "source_index" and not list(source_products)):
+        return 0.0, _band_max(layer, 1) or 0.0
+    if name in CONFIDENCE_LAYERS:
+        return 0.0, 100.0
+    if name in LAYERS and LAYERS[name].kind != REFLECTANCE and name not in (
+            "quality_scene_classification", "source_index"):
+        stats = layer.dataProvider().bandStatistics(
+            1, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
+        return stats.minimumValue, stats.maximumValue
+    return None
+
+
+def style_layer(layer: QgsRasterLayer, name: str,
+                source_products: Iterable[Mapping[str, Any]] = (),
+                value_range: Optional[ValueRange] = None) -> None:
+    """Apply the style of mosaic layer ``name`` (or ``TRUE_COLOUR_KEY``) to ``layer``, with
+    the ``value_range`` of :func:`style_statistics` (computed here when not given)."""
+    source_products = list(source_products)
+    if value_range is None:
+        value_range = style_statistics(layer, name, source_products)
+    if name == TRUE_COLOUR_KEY:
+        style_true_colour(layer, value_range[1])
     elif name == "quality_scene_classification":
         style_scene_classification(layer)
     elif name == "valid_obs":
-        style_valid_obs(layer)
+        style_valid_obs(layer, value_range[1])
     elif name == "source_index":
-        style_source_index(layer, source_products)
-    elif name in LAYERS and LAYERS[name].kind != REFLECTANCE:
-        style_continuous(layer, name)
+        style_source_index(layer, source_products, value_range[1] if value_range else None)
+    elif value_range is not None:
+        style_continuous(layer, name, value_range)
     layer.setCustomProperty(LAYER_PROPERTY, name)
     layer.triggerRepaint()
 
@@ -265,50 +318,47 @@ def find_order_group(order_id: str, project: Optional[QgsProject] = None
     return None
 
 
-def load_result(order: Mapping[str, Any], folder: Path,
-                project: Optional[QgsProject] = None) -> QgsLayerTreeGroup:
-    """Add the order's result (files relative to ``folder``) to ``project`` as a layer group
-    named after the order; a group already showing this order is replaced. Returns the group.
-    Raises S2GMError when the order has no result or a file cannot be opened."""
-    project = project or QgsProject.instance()
+@dataclass
+class PreparedLayer:
+    """A styled layer of a result, waiting to be added to the project on the GUI thread;
+    ``subgroup`` names the sub-group it goes in ("" for the order's group)."""
+
+    layer: QgsRasterLayer
+    key: str
+    visible: bool
+    subgroup: str = ""
+
+
+def prepare_result(order: Mapping[str, Any], folder: Path,
+                   is_canceled: Callable[[], bool] = lambda: False) -> list[PreparedLayer]:
+    """Open and style the layers of the order's result (files relative to ``folder``): the
+    true colour first (a VRT written beside the band files), the quality layers, then the
+    reflectance bands. Reads pixels for the styles: any thread but the GUI's. Raises S2GMError
+    when the order has no result or a file cannot be opened; stops early (returning what it
+    has) when ``is_canceled()``."""
     result = order.get("result") or {}
     files = result.get("files") or {}
-    if not files:
-        raise S2GMError(tr("order {name} has no result files").format(name=order.get("name")))
     paths = {name: [folder / p for p in ([ps] if isinstance(ps, str) else list(ps))]
              for name, ps in files.items() if name in LAYERS}
+    if not paths:
+        raise S2GMError(tr("order {name} has no result files").format(name=order.get("name")))
     products = result.get("source_products") or []
+    prepared: list[PreparedLayer] = []
 
-    root = project.layerTreeRoot()
-    old = find_order_group(order["id"], project)
-    index = root.children().index(old) if old is not None and old.parent() is root else 0
-    if old is not None:
-        old.parent().removeChildNode(old)
-    group = root.insertGroup(index, order_group_name(order))
-    group.setCustomProperty(ORDER_PROPERTY, order["id"])
-
-    loaded: list[QgsRasterLayer] = []
-    n_grids = max(len(p) for p in paths.values())
-
-    def add(source: str, name: str, title: str, visible: bool, parent=group) -> QgsRasterLayer:
+    def add(source: str, name: str, title: str, visible: bool, subgroup: str = "") -> None:
         layer = QgsRasterLayer(source, title, "gdal")
         if not layer.isValid():
             raise S2GMError(tr("{source}: QGIS cannot open this result file").format(
                 source=source))
         style_layer(layer, name, products)
-        project.addMapLayer(layer, False)
-        node = parent.addLayer(layer)
-        node.setItemVisibilityChecked(visible)
-        node.setExpanded(name in ("quality_scene_classification", "source_index", "valid_obs"))
-        loaded.append(layer)
-        return layer
+        prepared.append(PreparedLayer(layer, name, visible, subgroup))
 
     has_rgb = all(b in paths for b in TRUE_COLOUR)
     order_of_layers = (["quality_scene_classification", "valid_obs", "source_index"]
                        + [n for n in LAYERS if LAYERS[n].kind != REFLECTANCE
                           and n not in ("quality_scene_classification", "valid_obs",
                                         "source_index")])
-    for grid in range(n_grids):
+    for grid in range(max(len(p) for p in paths.values())):
         suffix = _grid_label(paths, grid)
         if has_rgb:
             sources = [gdal_source(paths[b][grid], b) for b in TRUE_COLOUR]
@@ -316,22 +366,102 @@ def load_result(order: Mapping[str, Any], folder: Path,
             add(str(true_colour_vrt(sources, vrt)), TRUE_COLOUR_KEY,
                 tr("True colour (B04, B03, B02)") + suffix, True)
         for name in order_of_layers:
+            if is_canceled():
+                return prepared
             if name in paths and grid < len(paths[name]):
                 add(gdal_source(paths[name][grid], name), name, layer_label(name) + suffix,
-                    visible=not has_rgb and not loaded)
-        bands = [n for n in LAYERS if LAYERS[n].kind == REFLECTANCE and n in paths]
-        if bands:
-            subgroup = group.addGroup(tr("Reflectance bands") + suffix)
-            subgroup.setExpanded(False)
-            for name in bands:
-                add(gdal_source(paths[name][grid], name), name, name + suffix,
-                    visible=not has_rgb and not loaded, parent=subgroup)
-            subgroup.setItemVisibilityChecked(not has_rgb)
+                    visible=not has_rgb and not prepared)
+        subgroup = tr("Reflectance bands") + suffix
+        for name in (n for n in LAYERS if LAYERS[n].kind == REFLECTANCE and n in paths):
+            if is_canceled():
+                return prepared
+            add(gdal_source(paths[name][grid], name), name, name + suffix,
+                visible=not has_rgb and not prepared, subgroup=subgroup)
+    return prepared
+
+
+def add_result(order: Mapping[str, Any], prepared: list[PreparedLayer],
+               project: Optional[QgsProject] = None) -> QgsLayerTreeGroup:
+    """Add prepared layers to ``project`` (GUI thread) as a layer group named after the order,
+    replacing a group already showing this order; quality legends expanded, the reflectance
+    bands in a collapsed sub-group. Returns the group."""
+    project = project or QgsProject.instance()
+    root = project.layerTreeRoot()
+    old = find_order_group(order["id"], project)
+    index = root.children().index(old) if old is not None and old.parent() is root else 0
+    if old is not None:
+        old.parent().removeChildNode(old)
+    group = root.insertGroup(index, order_group_name(order))
+    group.setCustomProperty(ORDER_PROPERTY, order["id"])
+    has_rgb = any(item.key == TRUE_COLOUR_KEY for item in prepared)
+    subgroups: dict[str, QgsLayerTreeGroup] = {}
+    for item in prepared:
+        parent = group
+        if item.subgroup:
+            parent = subgroups.get(item.subgroup)
+            if parent is None:
+                parent = subgroups[item.subgroup] = group.addGroup(item.subgroup)
+                parent.setExpanded(False)
+                parent.setItemVisibilityChecked(not has_rgb)
+        project.addMapLayer(item.layer, False)
+        node = parent.addLayer(item.layer)
+        node.setItemVisibilityChecked(item.visible)
+        node.setExpanded(item.key in ("quality_scene_classification", "source_index",
+                                      "valid_obs"))
     group.setExpanded(True)
     return group
 
 
-def read_result_metadata(path: Path) -> dict:
-    """The metadata JSON of a mosaic (used when loading a folder without an order record)."""
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+def load_result(order: Mapping[str, Any], folder: Path,
+                project: Optional[QgsProject] = None) -> QgsLayerTreeGroup:
+    """:func:`prepare_result` then :func:`add_result`, on the calling thread (scripts, the
+    demo); the dock uses :class:`LoadResultTask`."""
+    return add_result(order, prepare_result(order, folder), project)
+
+
+def remove_order_group(order_id: str, project: Optional[QgsProject] = None) -> None:
+    """Take the layer group of an order out of the project (its files are about to go)."""
+    project = project or QgsProject.instance()
+    group = find_order_group(order_id, project)
+    if group is not None:
+        layer_ids = [node.layerId() for node in group.findLayers()]
+        group.parent().removeChildNode(group)
+        project.removeMapLayers(layer_ids)
+
+
+class LoadResultTask(QgsTask):
+    """Prepares a result's layers on a worker thread (:func:`prepare_result`), then adds them
+    on the GUI thread and calls ``on_loaded(group)``, or ``on_failed(S2GMError)``."""
+
+    def __init__(self, order: Mapping[str, Any], folder: Path,
+                 on_loaded: Callable[[QgsLayerTreeGroup], None],
+                 on_failed: Callable[[S2GMError], None]):
+        super().__init__(tr("Loading S2GM mosaic {name}").format(name=order.get("name")),
+                         QgsTask.Flag.CanCancel)
+        load_ramps()
+        self.order = dict(order)
+        self.folder = Path(folder)
+        self.on_loaded = on_loaded
+        self.on_failed = on_failed
+        self.prepared: list[PreparedLayer] = []
+        self.error: Optional[S2GMError] = None
+
+    def run(self) -> bool:  # worker thread
+        try:
+            self.prepared = prepare_result(self.order, self.folder, self.isCanceled)
+        except Exception as exc:  # noqa: BLE001 (GDAL or QGIS errors reach the user too)
+            self.error = exc if isinstance(exc, S2GMError) else S2GMError(
+                f"{type(exc).__name__}: {exc}")
+            self.prepared = []
+            return False
+        gui_thread = QgsApplication.instance().thread()
+        for item in self.prepared:
+            item.layer.moveToThread(gui_thread)  # layers join a project on the GUI thread
+        return not self.isCanceled()
+
+    def finished(self, ok: bool) -> None:  # GUI thread
+        prepared, self.prepared = self.prepared, []
+        if ok:
+            self.on_loaded(add_result(self.order, prepared))
+        elif self.error is not None:
+            self.on_failed(self.error)

@@ -1,0 +1,212 @@
+"""The dock's engines in real QGIS: nothing that may wait runs on the GUI thread (store reads and
+writes, result folders removed, the pixel statistics of the result styles), unloading leaves no
+thread, task, tool or rubber band behind and re-queues the running order, and the proxy QGIS
+would use for the service is the one the client uses."""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsNetworkAccessManager
+from qgis.PyQt.QtNetwork import QNetworkProxy
+
+from s2gm_qgis.core.errors import S2GMError
+from s2gm_qgis.core.orders import runner as runner_module
+from s2gm_qgis.core.orders.datadir import results_dir, staging_dir
+from s2gm_qgis.core.orders.store import OrderStore
+from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.gui.mosaic import engines as engines_module
+from s2gm_qgis.gui.mosaic import results as results_module
+from s2gm_qgis.gui.mosaic.engines import qgis_proxies
+from s2gm_qgis.gui.mosaic.results import find_order_group
+
+from tests.unit.test_orders_support import scripted_engine, spec
+
+from .test_mosaic_dock import (  # noqa: F401 (fixtures)
+    UTM32N, dock_factory, polygon_inside_tile, set_june_order, synthetic_archive, wait_for,
+    wait_for_placed,
+)
+
+
+def _row(dock, order_id):
+    row = dock.orders_model.row_of(order_id)
+    return dock.orders_model.order(row) if row >= 0 else None
+
+
+def _state(dock, order_id):
+    order = _row(dock, order_id)
+    return order["state"] if order else None
+
+
+@pytest.fixture
+def gui_thread_calls(monkeypatch):
+    """Records what ran on the GUI thread of: every OrderStore method, the removal of result
+    folders, and the pixel statistics of the result styles."""
+    calls = []
+
+    def watch(owner, name):
+        real = getattr(owner, name)
+
+        def watched(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                calls.append(f"{getattr(owner, '__name__', owner)}.{name}")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, watched)
+
+    for name, value in list(vars(OrderStore).items()):
+        if callable(value) and (not name.startswith("_") or name == "__init__"):
+            watch(OrderStore, name)
+    watch(engines_module, "remove_order_output")
+    watch(results_module, "reflectance_stretch_max")
+    watch(results_module, "_band_max")
+    return calls
+
+
+def test_orders_and_results_never_wait_on_the_gui_thread(dock_factory, synthetic_archive,
+                                                        gui_thread_calls, tmp_path):
+    dock = dock_factory(archive_folders=(str(synthetic_archive),))
+    corners = polygon_inside_tile()
+    wkt = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in corners + corners[:1]) + "))"
+    dock.set_aoi(aoi_sources.aoi_from_wkt_text(wkt, QgsCoordinateReferenceSystem(UTM32N)))
+    set_june_order(dock, "threads", resolution_m=60)
+    dock.order_button.click()
+    wait_for_placed(dock)
+    wait_for(lambda: dock.orders_model.rowCount() == 1, 30, "the order to be listed")
+    order_id = dock.orders_model.order(0)["id"]
+    wait_for(lambda: find_order_group(order_id) is not None, 180, "the result to be loaded")
+    assert _state(dock, order_id) == "finished"
+
+    # Retry: the loaded result goes at once (its files go), and comes back when finished.
+    dock.select_order(order_id)
+    dock.retry_selected()
+    assert find_order_group(order_id) is None
+    wait_for(lambda: find_order_group(order_id) is not None, 180, "the retried result")
+
+    # Delete: the layer group, the order and its files go.
+    dock.select_order(order_id)
+    dock.delete_selected(confirm=False)
+    assert find_order_group(order_id) is None
+    wait_for(lambda: dock.orders_model.rowCount() == 0, 30, "the order to be deleted")
+    assert not results_dir(tmp_path / "results", order_id).exists()
+    dock.teardown()
+    assert gui_thread_calls == []
+
+
+def test_unload_stops_the_running_order_and_leaves_nothing_behind(dock_factory, qgis_canvas,
+                                                                  monkeypatch, tmp_path):
+    monkeypatch.setattr(runner_module, "run_mosaic_engine", scripted_engine)
+    dock = dock_factory(archive_folders=(str(tmp_path),))
+    dock.set_aoi(aoi_sources.aoi_from_wkt_text(
+        "POLYGON((9 45, 9.05 45, 9.05 45.05, 9 45.05, 9 45))", aoi_sources.wgs84()))
+    dock.polygon_button.click()
+    placed = []
+    dock.engine.place(spec("slow-100"), placed.append)  # ten seconds of work
+    wait_for(lambda: placed, 30, "the order to be placed")
+    order_id = placed[0]["id"]
+    wait_for(lambda: _state(dock, order_id) == "processing", 30, "the order to start")
+    task = dock.engine.task
+    threads = [t for t in threading.enumerate() if t.name.startswith("s2gm-embedded-engine")]
+    assert threads
+
+    dock.teardown()
+    assert not dock.timer.isActive() and dock.engine is None
+    assert qgis_canvas.mapTool() not in (dock.rectangle_tool, dock.polygon_tool,
+                                         dock.vertex_tool)
+    items = qgis_canvas.scene().items()
+    for band in (dock.rubber_band.band, dock.rubber_band.vertices, dock.highlight.band,
+                 dock.polygon_tool._band, dock.rectangle_tool._band, dock.vertex_tool._band):
+        assert band not in items
+    wait_for(lambda: not any(t.is_alive() for t in threads), 10, "the engine thread to end")
+    wait_for(lambda: QgsApplication.taskManager().task(
+        QgsApplication.taskManager().taskId(task)) is None, 30, "the order's task to end")
+    store = OrderStore(tmp_path / "results" / "orders.sqlite")
+    record = store.get(order_id)
+    assert record.state == "queued", record.messages  # resumed by the next session
+    assert "re-queued" in record.messages[-1].text
+    assert not staging_dir(tmp_path / "results", order_id).exists()
+    store.close()
+
+
+class _FakeProxy(BaseHTTPRequestHandler):
+    """An HTTP proxy that answers for the engine service it stands in front of."""
+
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self):  # noqa: N802 (stdlib name)
+        self.seen.append((self.path, self.headers.get("Proxy-Authorization", "")))
+        body = json.dumps({"orders": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def qgis_proxy():
+    """A proxy on 127.0.0.1 set in QGIS's network settings (with credentials); yields a
+    function that sets the proxy type and the URLs that bypass it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeProxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    manager = QgsNetworkAccessManager.instance()
+    saved = (manager.fallbackProxy(), manager.excludeList(), manager.noProxyList())
+    _FakeProxy.seen = []
+
+    def configure(kind=QNetworkProxy.ProxyType.HttpProxy, excluded=(), no_proxy=()):
+        proxy = QNetworkProxy(kind, "127.0.0.1", server.server_address[1], "us er", "p@ss:w")
+        manager.setFallbackProxyAndExcludes(proxy, list(excluded), list(no_proxy))
+        return server.server_address[1]
+
+    yield configure
+    manager.setFallbackProxyAndExcludes(*saved)
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_service_is_reached_through_the_qgis_proxy(dock_factory, qgis_proxy):
+    port = qgis_proxy()
+    url = "http://engine.invalid:8765"
+    proxy_url = f"http://us%20er:p%40ss%3Aw@127.0.0.1:{port}"
+    assert qgis_proxies(url) == {"http": proxy_url, "https": proxy_url}
+
+    dock = dock_factory(engine="service", service_url=url)
+    wait_for(lambda: _FakeProxy.seen, 30, "the orders list to go through the proxy")
+    path, authorization = _FakeProxy.seen[0]
+    assert path == f"{url}/orders?limit=200"
+    assert authorization == "Basic " + base64.b64encode(b"us er:p@ss:w").decode()
+    wait_for(lambda: not dock._first_refresh, 30, "the answer to reach the dock")
+    assert not dock.status_label.isVisible(), dock.status_label.text()
+
+    # Addresses QGIS does not send through its proxy are reached directly.
+    qgis_proxy(excluded=["http://engine.invalid"])
+    assert qgis_proxies(url) == {}
+    qgis_proxy(no_proxy=["http://engine.invalid:8765/"])
+    assert qgis_proxies(url) == {}
+    qgis_proxy(kind=QNetworkProxy.ProxyType.NoProxy)
+    assert qgis_proxies(url) == {}
+
+    # A SOCKS proxy cannot be used by requests: said, not ignored.
+    qgis_proxy(kind=QNetworkProxy.ProxyType.Socks5Proxy)
+    with pytest.raises(S2GMError, match="SOCKS5"):
+        qgis_proxies(url)
+    dock.set_preferences(dock.preferences)
+    assert dock.engine is None and "SOCKS5" in dock.status_label.text()
+
+
+def test_a_store_that_cannot_be_opened_is_reported_not_raised(dock_factory, tmp_path):
+    blocker = tmp_path / "results"
+    blocker.write_text("a file where the results folder should be")
+    dock = dock_factory(archive_folders=(str(tmp_path),))
+    wait_for(lambda: dock.status_label.isVisible(), 30, "the problem to be shown")
+    assert "results" in dock.status_label.text()
+    assert isinstance(dock.engine.store, type(None))
+    Path(blocker).unlink()
