@@ -137,6 +137,7 @@ def engine_child(archive: str, out: str, size: int) -> dict:
     import tracemalloc
 
     from s2gm_qgis.core.mosaic.engine import run_mosaic
+    from s2gm_qgis.core.mosaic.grid import OutputGrid
     from s2gm_qgis.core.mosaic.order import MosaicOrder
     from s2gm_qgis.core.safe import open_product
 
@@ -144,16 +145,19 @@ def engine_child(archive: str, out: str, size: int) -> dict:
     grid = product.granule.grids[20]
     ring = product.granule.footprint_lonlat or product.footprint_lonlat
     lons, lats = [p[0] for p in ring], [p[1] for p in ring]
-    # The tile's lon/lat box: the 20 m UTM grid planned over it covers the whole tile.
     order = MosaicOrder.create(
         name="bench", aoi=f"{min(lons)},{min(lats)},{max(lons)},{max(lats)}", period="month",
         start="2024-06-01", resolution_m=20, format="cog")
+    # The tile's own 20 m grid (5490 x 5490): 32TQM straddles the zone 32/33 boundary, where an
+    # AOI-planned UTM output would be split per zone and MGRS square.
+    tile_grid = OutputGrid(f"T{product.granule.tile_id}", product.granule.epsg,
+                           grid.geotransform, grid.ncols, grid.nrows, 20)
     from s2gm_qgis.cli.mosaic import limit_gdal_cache
 
     limit_gdal_cache()  # as the command line runs it
     tracemalloc.start()
     start = time.perf_counter()
-    result = run_mosaic(order, [archive], out, workers=WORKERS)
+    result = run_mosaic(order, [archive], out, workers=WORKERS, grids=[tile_grid])
     elapsed = time.perf_counter() - start
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -445,3 +445,16 @@ def test_zipped_products_are_read_in_place(sources, tmp_path):
     assert listing(folder) == before
     assert len(result.source_products) == 2
     assert result.counts["stc"] > 0
+
+
+def test_explicit_output_grid_replaces_the_planned_ones(archive, sources, tmp_path):
+    from s2gm_qgis.core.mosaic.engine import run_mosaic
+
+    grid = tile_grid(sources[0], 60)  # the products' own 60 m grid, no AOI mask
+    result = run_mosaic(order_of(sources, resolution_m=60, bands="B02,valid_obs"), [archive[0]],
+                        tmp_path / "out", grids=[grid])
+    assert [g.name for g in result.grids] == ["T"]
+    dataset = gdal.Open(str(result.files["B02"][0]))
+    assert (dataset.RasterXSize, dataset.RasterYSize) == (20, 20)
+    assert dataset.GetGeoTransform() == grid.geotransform
+    assert result.counts["pixels_with_data"] + result.counts["none"] == 400

@@ -377,6 +377,7 @@ def run_mosaic(
     progress: Optional[ProgressCallback] = None,
     cancel: CancelFlag = None,
     workers: Optional[int] = None,
+    grids: Optional[Sequence[OutputGrid]] = None,
 ) -> MosaicResult:
     """Composite ``order`` from the L2A products in ``archives`` into ``out_dir``.
 
@@ -385,7 +386,8 @@ def run_mosaic(
     ``progress(fraction, message)`` is called from worker threads; ``cancel`` is a callable
     returning True or a ``threading.Event``: the run stops at the next block, removes what it
     staged and raises CancelledError. Raises NoProductsError when no usable L2A product covers
-    the AOI in the period.
+    the AOI in the period. ``grids`` replaces the planned output grids (e.g. a Sentinel-2 tile's
+    own 20 m grid, to composite tile by tile); their ``aoi_wkt`` masks them as usual.
     """
     started = time.perf_counter()
     cancelled = _cancel_check(cancel)
@@ -414,7 +416,7 @@ def run_mosaic(
             reasons = "; ".join(f"{p}: {r}" for p, r in skipped[:5])
             raise NoProductsError(f"no usable L2A product for the AOI between {period.start} and"
                                   f" {period.end}: {reasons}")
-        grids = plan_output_grids(order)
+        grids = list(grids) if grids else plan_output_grids(order)
         per_grid = {g.name: [s for s in sources if _granule_reaches(s, g)] for g in grids}
         if not any(per_grid.values()):
             raise NoProductsError(
