@@ -1109,6 +1109,11 @@
         <translation>{area} km² ({source})</translation>
     </message>
     <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="404"/>
+        <source>{area} km² (drawing)</source>
+        <translation>{area} km² (en cours de tracé)</translation>
+    </message>
+    <message>
         <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="392"/>
         <source>The geometry was invalid (e.g. self-intersecting) and was repaired</source>
         <translation>La géométrie était invalide (par exemple auto-intersectée) et a été réparée</translation>

@@ -59,8 +59,16 @@ def test_rectangle_dragged_then_a_corner_moved_until_ordered(dock_factory, qgis_
     dock = dock_factory()
     show_tile(qgis_canvas)
     dock.rectangle_button.click()
-    drag(qgis_canvas, (ULX, ULY), (ULX + 1000, ULY - 1000))
+    # The area shows live while the mouse drags (geodesic, ~1 km² in UTM near its meridian).
+    mouse(qgis_canvas, QEvent.Type.MouseButtonPress, ULX, ULY, Qt.MouseButton.LeftButton)
+    mouse(qgis_canvas, QEvent.Type.MouseMove, ULX + 500, ULY - 1000, Qt.MouseButton.LeftButton)
+    assert dock.area_label.text() == "0.5 km² (drawing)"
+    mouse(qgis_canvas, QEvent.Type.MouseMove, ULX + 1000, ULY - 1000, Qt.MouseButton.LeftButton)
+    assert dock.area_label.text() == "1.0 km² (drawing)"
+    mouse(qgis_canvas, QEvent.Type.MouseButtonRelease, ULX + 1000, ULY - 1000,
+          Qt.MouseButton.NoButton)
     assert dock.selection is not None and dock.selection.source == "drawn rectangle"
+    assert dock.area_label.text() == "1.0 km² (drawn rectangle)"
     assert dock.selection.area_km2 == pytest.approx(1.0, rel=0.03)  # UTM scale near 1
     before = dock.selection.area_km2
 

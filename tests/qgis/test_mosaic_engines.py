@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +26,8 @@ from s2gm_qgis.gui.mosaic import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic import engines as engines_module
 from s2gm_qgis.gui.mosaic import results as results_module
 from s2gm_qgis.gui.mosaic.engines import qgis_proxies
-from s2gm_qgis.gui.mosaic.results import find_order_group
+from s2gm_qgis.gui.mosaic import dock as dock_module
+from s2gm_qgis.gui.mosaic.results import find_order_group, remove_order_group
 
 from tests.unit.test_orders_support import scripted_engine, spec
 
@@ -68,7 +73,7 @@ def gui_thread_calls(monkeypatch):
 
 
 def test_orders_and_results_never_wait_on_the_gui_thread(dock_factory, synthetic_archive,
-                                                        gui_thread_calls, tmp_path):
+                                                        gui_thread_calls, monkeypatch, tmp_path):
     dock = dock_factory(archive_folders=(str(synthetic_archive),))
     corners = polygon_inside_tile()
     wkt = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in corners + corners[:1]) + "))"
@@ -86,6 +91,18 @@ def test_orders_and_results_never_wait_on_the_gui_thread(dock_factory, synthetic
     dock.retry_selected()
     assert find_order_group(order_id) is None
     wait_for(lambda: find_order_group(order_id) is not None, 180, "the retried result")
+
+    # Load result and Open folder, from the list.
+    opened = []
+    monkeypatch.setattr(dock_module.QDesktopServices, "openUrl", opened.append)
+    remove_order_group(order_id)
+    dock.select_order(order_id)
+    assert dock.load_button.isEnabled() and dock.folder_button.isEnabled()
+    dock.load_button.click()
+    wait_for(lambda: find_order_group(order_id) is not None, 60, "the result to be reloaded")
+    dock.folder_button.click()
+    assert [Path(url.toLocalFile()) for url in opened] == [
+        results_dir(tmp_path / "results", order_id)]
 
     # Delete: the layer group, the order and its files go.
     dock.select_order(order_id)
@@ -130,6 +147,50 @@ def test_unload_stops_the_running_order_and_leaves_nothing_behind(dock_factory, 
     assert "re-queued" in record.messages[-1].text
     assert not staging_dir(tmp_path / "results", order_id).exists()
     store.close()
+
+
+def test_cancel_and_zoom_from_the_orders_list(dock_factory, qgis_canvas, monkeypatch,
+                                             tmp_path):
+    monkeypatch.setattr(runner_module, "run_mosaic_engine", scripted_engine)
+    dock = dock_factory(archive_folders=(str(tmp_path),))
+    placed = []
+    dock.engine.place(spec("slow-100"), placed.append)
+    wait_for(lambda: placed, 30, "the order to be placed")
+    order_id = placed[0]["id"]
+    wait_for(lambda: _state(dock, order_id) == "processing", 30, "the order to start")
+    dock.select_order(order_id)
+    assert dock.cancel_button.isEnabled() and not dock.delete_button.isEnabled()
+    dock.cancel_button.click()
+    wait_for(lambda: _state(dock, order_id) == "cancelled", 30, "the order to stop")
+    assert "partial output removed" in _row(dock, order_id)["messages"][-1]["text"]
+    assert not results_dir(tmp_path / "results", order_id).exists()
+    assert not staging_dir(tmp_path / "results", order_id).exists()
+    assert dock.retry_button.isEnabled() and not dock.load_button.isEnabled()
+
+    # Zoom to AOI: the map (in Web Mercator here) shows the order's AOI, highlighted.
+    qgis_canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    dock.zoom_button.click()
+    shown = dock.highlight.band.asGeometry().boundingBox()
+    assert qgis_canvas.extent().contains(shown) and shown.width() > 5000  # ~5.6 km
+    assert 1_000_000 < shown.xMinimum() < 1_002_000  # 9 degrees east
+
+
+def test_an_order_left_processing_by_a_crashed_qgis_is_resumed(dock_factory, monkeypatch,
+                                                              tmp_path):
+    monkeypatch.setattr(runner_module, "run_mosaic_engine", scripted_engine)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no process has any more: the QGIS that crashed
+    store = OrderStore(tmp_path / "results" / "orders.sqlite")
+    order = store.create(spec("fast"), "fast", queue=True)
+    store.claim(order.id, f"{socket.gethostname()}:{dead.pid}:0123456789abcdef")
+    staging_dir(tmp_path / "results", order.id).mkdir(parents=True)  # its partial output
+    store.close()
+
+    dock = dock_factory(archive_folders=(str(tmp_path),))
+    wait_for(lambda: _state(dock, order.id) == "finished", 60, "the order to be resumed")
+    texts = [m["text"] for m in _row(dock, order.id)["messages"]]
+    assert any("re-queued to resume" in t for t in texts), texts
+    assert _row(dock, order.id)["attempts"] == 2
 
 
 class _FakeProxy(BaseHTTPRequestHandler):

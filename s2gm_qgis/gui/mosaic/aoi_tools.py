@@ -90,10 +90,22 @@ class AoiRubberBand:
 class _DrawingTool(QgsMapTool):
     """A map tool drawing its work in progress with a rubber band of its own."""
 
+    #: The polygon being drawn (canvas CRS) as the mouse moves, so its area can be shown live;
+    #: an empty geometry when there is none (drawing done, abandoned, or fewer than 3 corners).
+    changing = pyqtSignal(QgsGeometry)
+
     def __init__(self, canvas, cursor: Qt.CursorShape, fill_alpha: int = 40):
         super().__init__(canvas)
         self.setCursor(cursor)
         self._band = _polygon_band(canvas, _EDIT_COLOUR, fill_alpha=fill_alpha)
+
+    def _draw(self, geometry: QgsGeometry) -> None:
+        self._band.setToGeometry(geometry, None)
+        self.changing.emit(geometry)
+
+    def _clear(self) -> None:
+        self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+        self.changing.emit(QgsGeometry())
 
     def remove(self) -> None:
         """Take the tool's rubber band off the canvas for good (plugin unload)."""
@@ -112,30 +124,29 @@ class RectangleTool(_DrawingTool):
     def canvasPressEvent(self, event):  # noqa: N802 (QGIS API)
         if event.button() == Qt.MouseButton.LeftButton:
             self._start = event.mapPoint()
-            self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+            self._clear()
 
     def canvasMoveEvent(self, event):  # noqa: N802
         if self._start is not None:
-            self._band.setToGeometry(
-                QgsGeometry.fromRect(QgsRectangle(self._start, event.mapPoint())), None)
+            self._draw(QgsGeometry.fromRect(QgsRectangle(self._start, event.mapPoint())))
 
     def canvasReleaseEvent(self, event):  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton or self._start is None:
             return
         rectangle = QgsRectangle(self._start, event.mapPoint())
         self._start = None
-        self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+        self._clear()
         if rectangle.width() > 0 and rectangle.height() > 0:
             self.drawn.emit(QgsGeometry.fromRect(rectangle))
 
     def keyPressEvent(self, event):  # noqa: N802
         if event.key() == Qt.Key.Key_Escape:
             self._start = None
-            self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+            self._clear()
 
     def deactivate(self):
         self._start = None
-        self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+        self._clear()
         super().deactivate()
 
 
@@ -150,8 +161,12 @@ class PolygonTool(_DrawingTool):
         self.points: list[QgsPointXY] = []
 
     def _redraw(self, moving: Optional[QgsPointXY] = None) -> None:
-        self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
-        for point in self.points + ([moving] if moving is not None else []):
+        corners = self.points + ([moving] if moving is not None else [])
+        if len(corners) >= 3:
+            self._draw(QgsGeometry.fromPolygonXY([corners + corners[:1]]))
+            return
+        self._clear()
+        for point in corners:
             self._band.addPoint(point, False)
         self._band.updatePosition()
         self._band.update()
@@ -192,7 +207,7 @@ class PolygonTool(_DrawingTool):
 
     def reset(self) -> None:
         self.points = []
-        self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+        self._clear()
 
     def deactivate(self):
         self.reset()
@@ -237,15 +252,14 @@ class VertexTool(_DrawingTool):
     def canvasMoveEvent(self, event):  # noqa: N802
         if self._grabbed is None:
             return
-        shown = self._moved(self._canvas_geometry(), event.mapPoint())
-        self._band.setToGeometry(shown, None)
+        self._draw(self._moved(self._canvas_geometry(), event.mapPoint()))
 
     def canvasReleaseEvent(self, event):  # noqa: N802
         if self._grabbed is None:
             return
         shown = self._moved(self._canvas_geometry(), event.mapPoint())
         self._grabbed = None
-        self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+        self._clear()
         if self.crs is not None:
             shown.transform(self._to_canvas(), Qgis.TransformDirection.Reverse)
         self.edited.emit(shown)
@@ -274,6 +288,6 @@ class VertexTool(_DrawingTool):
 
     def deactivate(self):
         self._grabbed = None
-        self._band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+        self._clear()
         super().deactivate()
 

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
-from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsSettings
+from qgis.core import (
+    Qgis, QgsApplication, QgsDistanceArea, QgsMapLayerProxyModel, QgsProject, QgsSettings,
+)
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsProjectionSelectionWidget
 from qgis.PyQt.QtCore import QTimer, QUrl, Qt
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
@@ -120,6 +122,8 @@ class MosaicDock(QgsDockWidget):
         self.rectangle_tool.drawn.connect(lambda g: self._set_drawn(g, tr("drawn rectangle")))
         self.polygon_tool.drawn.connect(lambda g: self._set_drawn(g, tr("drawn polygon")))
         self.vertex_tool.edited.connect(self._on_vertex_edited)
+        for tool in (self.rectangle_tool, self.polygon_tool, self.vertex_tool):
+            tool.changing.connect(self._show_drawing_area)
 
         self._build()
         self._restore_settings()
@@ -381,13 +385,31 @@ class MosaicDock(QgsDockWidget):
             return
         self.set_aoi(selection)
 
+    def _show_area(self) -> None:
+        if self.selection is None:
+            self.area_label.setText(tr("No area of interest"))
+        else:
+            self.area_label.setText(tr("{area} km² ({source})").format(
+                area=_format_area(self.selection.area_km2), source=self.selection.source))
+
+    def _show_drawing_area(self, geometry) -> None:
+        """The geodesic area of the shape being drawn, as the mouse moves."""
+        if geometry.isEmpty():
+            self._show_area()
+            return
+        measure = QgsDistanceArea()
+        measure.setSourceCrs(self.canvas.mapSettings().destinationCrs(),
+                             QgsProject.instance().transformContext())
+        measure.setEllipsoid("EPSG:7030")  # WGS 84: square metres on the ellipsoid
+        self.area_label.setText(tr("{area} km² (drawing)").format(
+            area=_format_area(measure.measureArea(geometry) / 1e6)))
+
     def set_aoi(self, selection: AoiSelection) -> None:
         self.selection = selection
         self.aoi_ordered = False
         self.rubber_band.show(selection.geometry, selection.crs)
         self.highlight.clear()
-        self.area_label.setText(tr("{area} km² ({source})").format(
-            area=_format_area(selection.area_km2), source=selection.source))
+        self._show_area()
         if selection.repaired:
             self._aoi_message(tr("The geometry was invalid (e.g. self-intersecting) and was "
                                  "repaired"), error=False)
@@ -399,7 +421,7 @@ class MosaicDock(QgsDockWidget):
         self.selection = None
         self.aoi_ordered = False
         self.rubber_band.clear()
-        self.area_label.setText(tr("No area of interest"))
+        self._show_area()
         self._aoi_message("", error=False)
         if self.canvas.mapTool() is self.vertex_tool:
             self.canvas.unsetMapTool(self.vertex_tool)
@@ -635,8 +657,10 @@ class MosaicDock(QgsDockWidget):
             push_message(self.iface, tr("Mosaic {name} loaded").format(name=order["name"]),
                          Qgis.MessageLevel.Success)
 
-        def failed(error: S2GMError) -> None:
+        def failed(error: Optional[S2GMError]) -> None:
             self.load_tasks.pop(order_id, None)
+            if error is None:  # cancelled
+                return
             push_message(self.iface, tr("Mosaic {name} cannot be loaded: {error}").format(
                 name=order["name"], error=error), Qgis.MessageLevel.Critical)
 
@@ -644,7 +668,6 @@ class MosaicDock(QgsDockWidget):
             if order_id in self.load_tasks:
                 return  # already being loaded
             task = LoadResultTask(order, folder, loaded, failed)
-            task.taskTerminated.connect(lambda: self.load_tasks.pop(order_id, None))
             self.load_tasks[order_id] = task
             QgsApplication.taskManager().addTask(task)
 
@@ -677,9 +700,9 @@ class MosaicDock(QgsDockWidget):
         """Stop the engine and the loading of results, and take the tools and rubber bands off
         the canvas (unload)."""
         self.stop_engine()
-        for task in self.load_tasks.values():
+        tasks, self.load_tasks = list(self.load_tasks.values()), {}
+        for task in tasks:  # a task not started yet ends (and says so) inside cancel()
             task.cancel()
-        self.load_tasks.clear()
         for tool in (self.rectangle_tool, self.polygon_tool, self.vertex_tool):
             if self.canvas.mapTool() is tool:
                 self.canvas.unsetMapTool(tool)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 from urllib.parse import quote
 
 from qgis.core import QgsApplication, QgsNetworkAccessManager, QgsTask
-from qgis.PyQt.QtCore import QObject, QUrl, pyqtSignal
+from qgis.PyQt.QtCore import QObject, QUrl, pyqtSignal, pyqtSlot
 
 from ...core.errors import S2GMError, ValidationError
 from ...core.mosaic.order import MosaicOrder
@@ -57,8 +57,8 @@ class _GuiThreadBridge(QObject):
         super().__init__()
         self.delivered.connect(self._deliver)
 
-    @staticmethod
-    def _deliver(callback, value) -> None:
+    @pyqtSlot(object, object)
+    def _deliver(self, callback, value) -> None:
         callback(value)
 
 
@@ -196,7 +196,21 @@ class OrdersEngine(QObject):
 
 # ------------------------------------------------------------------------------------- embedded
 
-class MosaicOrderTask(QgsTask):
+class _EndingTask(QgsTask):
+    """A task that calls ``on_ended(task)`` on the GUI thread when it ends, however it ends
+    (from ``finished``, which QGIS calls there: no signal connection to outlive the task)."""
+
+    def __init__(self, description: str, on_ended: Callable[[Any], None]):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.on_ended: Optional[Callable[[Any], None]] = on_ended
+
+    def finished(self, _ok: bool) -> None:  # GUI thread
+        on_ended, self.on_ended = self.on_ended, None
+        if on_ended is not None:
+            on_ended(self)
+
+
+class MosaicOrderTask(_EndingTask):
     """Runs one stored order with ``execute_order`` (never touches a widget).
 
     Progress goes to ``setProgress``; the user's cancel is ``isCanceled()``. Stopping QGIS (or
@@ -204,8 +218,9 @@ class MosaicOrderTask(QgsTask):
     """
 
     def __init__(self, store: OrderStore, order_id: str, name: str, *, archives: Sequence[str],
-                 results_root: Path, catalogue_path: Path):
-        super().__init__(tr("S2GM mosaic {name}").format(name=name), QgsTask.Flag.CanCancel)
+                 results_root: Path, catalogue_path: Path,
+                 on_ended: Callable[["MosaicOrderTask"], None]):
+        super().__init__(tr("S2GM mosaic {name}").format(name=name), on_ended)
         self.store = store
         self.order_id = order_id
         self.archives = list(archives)
@@ -354,9 +369,7 @@ class EmbeddedEngine(OrdersEngine):
         """Start a task for a queued order (GUI thread)."""
         task = MosaicOrderTask(self.store, record.id, record.name,
                                archives=self.archive_folders, results_root=self.results_root,
-                               catalogue_path=self.catalogue_path)
-        task.taskCompleted.connect(lambda: self._task_done(task))
-        task.taskTerminated.connect(lambda: self._task_done(task))
+                               catalogue_path=self.catalogue_path, on_ended=self._task_done)
         self.task = task
         QgsApplication.taskManager().addTask(task)
 
@@ -411,13 +424,13 @@ def qgis_proxies(url: str) -> dict[str, str]:
     return {"http": proxy_url, "https": proxy_url}
 
 
-class DownloadTask(QgsTask):
+class DownloadTask(_EndingTask):
     """Downloads the result files of a service order (resuming partial downloads)."""
 
     def __init__(self, client_factory: Callable[[], Any], order: Mapping[str, Any],
-                 folder: Path):
+                 folder: Path, on_ended: Callable[["DownloadTask"], None]):
         super().__init__(tr("Downloading S2GM mosaic {name}").format(name=order.get("name")),
-                         QgsTask.Flag.CanCancel)
+                         on_ended)
         self.client_factory = client_factory
         self.order_id = order["id"]
         self.folder = folder
@@ -526,9 +539,8 @@ class ServiceEngine(OrdersEngine):
         if order_id in self.tasks:
             return  # already downloading; it will call its own on_ready
         folder = self.local_folder(order)
-        task = DownloadTask(self._client_factory, order, folder)
 
-        def ended():
+        def ended(task: DownloadTask) -> None:
             self.tasks.pop(order_id, None)
             if self._closed:
                 return
@@ -537,7 +549,6 @@ class ServiceEngine(OrdersEngine):
             elif on_failed:
                 on_failed(task.error or S2GMError(tr("download cancelled")))
 
-        task.taskCompleted.connect(ended)
-        task.taskTerminated.connect(ended)
+        task = DownloadTask(self._client_factory, order, folder, ended)
         self.tasks[order_id] = task
         QgsApplication.taskManager().addTask(task)

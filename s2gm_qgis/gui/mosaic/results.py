@@ -431,11 +431,12 @@ def remove_order_group(order_id: str, project: Optional[QgsProject] = None) -> N
 
 class LoadResultTask(QgsTask):
     """Prepares a result's layers on a worker thread (:func:`prepare_result`), then adds them
-    on the GUI thread and calls ``on_loaded(group)``, or ``on_failed(S2GMError)``."""
+    on the GUI thread and calls ``on_loaded(group)``; else ``on_failed(S2GMError)``, or
+    ``on_failed(None)`` when it was cancelled."""
 
     def __init__(self, order: Mapping[str, Any], folder: Path,
                  on_loaded: Callable[[QgsLayerTreeGroup], None],
-                 on_failed: Callable[[S2GMError], None]):
+                 on_failed: Callable[[Optional[S2GMError]], None]):
         super().__init__(tr("Loading S2GM mosaic {name}").format(name=order.get("name")),
                          QgsTask.Flag.CanCancel)
         load_ramps()
@@ -463,5 +464,5 @@ class LoadResultTask(QgsTask):
         prepared, self.prepared = self.prepared, []
         if ok:
             self.on_loaded(add_result(self.order, prepared))
-        elif self.error is not None:
+        else:
             self.on_failed(self.error)
