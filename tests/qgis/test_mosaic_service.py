@@ -130,6 +130,13 @@ helpers.wait_for(lambda: find_order_group(order_id) is not None, 60,
 helpers.assert_styled_group(order_id, expected_products=len(helpers.DATES))
 downloaded = work / "results" / "service" / order_id
 assert any(p.suffix == ".tiff" for p in downloaded.rglob("*")), list(downloaded.rglob("*"))
+
+# Delete: the order goes from the service, its download and its layer group from QGIS.
+dock.select_order(order_id)
+dock.delete_selected(confirm=False)
+assert find_order_group(order_id) is None
+helpers.wait_for(lambda: dock.orders_model.rowCount() == 0, 30, "the order to be deleted")
+helpers.wait_for(lambda: not downloaded.exists(), 30, "the download to be removed")
 dock.teardown()
 print("service scenario ok")
 """

@@ -167,6 +167,7 @@ def test_one_service_per_data_folder_and_token_file(dirs, tmp_path):
     token_file = private_file(tmp_path / "token", "abc123\n")
     first = ServiceProcess(data, archive, "--token-file", str(token_file))
     try:
+        assert first.url.startswith("http://127.0.0.1:")  # loopback unless --host says else
         assert EngineClient(first.url, token="abc123").health()["status"] == "ok"
         second = subprocess.run(
             [sys.executable, "-m", "s2gm_qgis", "engine", "serve", "--archive", str(archive),
