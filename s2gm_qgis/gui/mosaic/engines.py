@@ -168,29 +168,58 @@ class OrdersEngine(QObject):
     def _problem_text(self, error: S2GMError) -> str:
         return str(error)
 
+    # Each engine says how to create, cancel, retry and delete an order (background thread),
+    # and under which folder the results of its orders are on this computer.
+    local_root: Path
+
+    def _create(self, spec: dict[str, Any]) -> OrderDict:
+        raise NotImplementedError
+
+    def _cancel(self, order_id: str) -> Any:
+        raise NotImplementedError
+
+    def _retry(self, order_id: str) -> Any:
+        raise NotImplementedError
+
+    def _delete(self, order_id: str) -> Any:
+        raise NotImplementedError
+
     def place(self, spec: Mapping[str, Any], on_placed: Callback = None,
               on_failed: Callback = None) -> None:
         """Place an order; ``on_placed(order dict)`` or ``on_failed(S2GMError)`` on the GUI
         thread (ValidationError carries the field errors)."""
-        raise NotImplementedError
+        def placed(order):
+            self.refresh()
+            if on_placed:
+                on_placed(order)
+
+        self._call(lambda: self._create(dict(spec)), placed, on_failed)
 
     def cancel(self, order_id: str, on_failed: Callback = None) -> None:
-        raise NotImplementedError
+        self._change(lambda: self._cancel(order_id), on_failed)
 
     def retry(self, order_id: str, on_failed: Callback = None) -> None:
-        raise NotImplementedError
+        """Queue the order again; the files of its previous result go."""
+        def retry():
+            self._retry(order_id)
+            remove_order_output(self.local_root, order_id)
+        self._change(retry, on_failed)
 
     def delete(self, order_id: str, on_failed: Callback = None) -> None:
-        raise NotImplementedError
+        """Delete the order and its result files."""
+        def delete():
+            self._delete(order_id)
+            remove_order_output(self.local_root, order_id)
+        self._change(delete, on_failed)
+
+    def local_folder(self, order: Mapping[str, Any]) -> Path:
+        """Where the order's results are (or will be) on this computer."""
+        return results_dir(self.local_root, order["id"])
 
     def fetch_result(self, order: Mapping[str, Any], on_ready: Callable[[Path], None],
                      on_failed: Callback = None) -> None:
         """Make the result files of a finished order available locally; ``on_ready(folder)``
         with the folder the result's relative paths start from."""
-        raise NotImplementedError
-
-    def local_folder(self, order: Mapping[str, Any]) -> Path:
-        """Where the order's results are (or will be) on this computer."""
         raise NotImplementedError
 
 
@@ -267,7 +296,7 @@ class EmbeddedEngine(OrdersEngine):
     def __init__(self, results_folder: str | Path, cache_folder: str | Path,
                  archive_folders: Sequence[str], parent: Optional[QObject] = None):
         super().__init__(parent)
-        self.results_root = Path(results_folder)
+        self.results_root = self.local_root = Path(results_folder)
         self.catalogue_path = Path(cache_folder) / "catalogue.sqlite"
         self.archive_folders = tuple(archive_folders)
         #: The order store, once the background thread has opened it.
@@ -325,37 +354,25 @@ class EmbeddedEngine(OrdersEngine):
                 on_failed(S2GMError(tr("no Sentinel-2 archive folder is set: add one in the "
                                        "S2GM settings")))
             return
+        super().place(spec, on_placed, on_failed)
 
-        def create():
-            order = MosaicOrder.from_dict(dict(spec))
-            return self._store().create(order.to_dict(), order.name, queue=True).to_json_dict()
-
-        def placed(order):
-            self.refresh()
-            if on_placed:
-                on_placed(order)
-
-        self._call(create, placed, on_failed)
+    def _create(self, spec):
+        order = MosaicOrder.from_dict(spec)
+        return self._store().create(order.to_dict(), order.name, queue=True).to_json_dict()
 
     def cancel(self, order_id, on_failed=None) -> None:
         if self.task is not None and self.task.order_id == order_id:
             self.task.cancel()
-        self._change(lambda: self._store().request_cancel(order_id), on_failed)
+        super().cancel(order_id, on_failed)
 
-    def retry(self, order_id, on_failed=None) -> None:
-        def retry():
-            self._store().retry(order_id)
-            remove_order_output(self.results_root, order_id)
-        self._change(retry, on_failed)
+    def _cancel(self, order_id):
+        return self._store().request_cancel(order_id)
 
-    def delete(self, order_id, on_failed=None) -> None:
-        def delete():
-            self._store().delete(order_id)
-            remove_order_output(self.results_root, order_id)
-        self._change(delete, on_failed)
+    def _retry(self, order_id):
+        return self._store().retry(order_id)
 
-    def local_folder(self, order) -> Path:
-        return results_dir(self.results_root, order["id"])
+    def _delete(self, order_id):
+        return self._store().delete(order_id)
 
     def fetch_result(self, order, on_ready, on_failed=None) -> None:
         folder = self.local_folder(order)
@@ -476,7 +493,7 @@ class ServiceEngine(OrdersEngine):
         self.url = url
         self._client_args = dict(token=token, proxies=proxies)
         self.client = EngineClient(url, timeout_s=SERVICE_TIMEOUT_S, **self._client_args)
-        self.downloads_root = Path(results_folder) / SERVICE_DOWNLOADS
+        self.local_root = Path(results_folder) / SERVICE_DOWNLOADS
         self.tasks: dict[str, DownloadTask] = {}
 
     def _client_factory(self):
@@ -498,41 +515,24 @@ class ServiceEngine(OrdersEngine):
     def _problem_text(self, error: S2GMError) -> str:
         return tr("engine service: {error}").format(error=error)
 
-    def place(self, spec, on_placed=None, on_failed=None) -> None:
+    def _create(self, spec):
         from ...core.orders.client import ServiceError
 
-        def create():
-            try:
-                return self.client.create_order(dict(spec))
-            except ServiceError as exc:
-                if exc.fields:
-                    raise ValidationError(dict(exc.fields)) from None
-                raise
+        try:
+            return self.client.create_order(spec)
+        except ServiceError as exc:
+            if exc.fields:
+                raise ValidationError(dict(exc.fields)) from None
+            raise
 
-        def placed(order):
-            self.refresh()
-            if on_placed:
-                on_placed(order)
+    def _cancel(self, order_id):
+        return self.client.cancel(order_id)
 
-        self._call(create, placed, on_failed)
+    def _retry(self, order_id):
+        return self.client.retry(order_id)
 
-    def cancel(self, order_id, on_failed=None) -> None:
-        self._change(lambda: self.client.cancel(order_id), on_failed)
-
-    def retry(self, order_id, on_failed=None) -> None:
-        def retry():
-            self.client.retry(order_id)
-            remove_order_output(self.downloads_root, order_id)  # the old result's download
-        self._change(retry, on_failed)
-
-    def delete(self, order_id, on_failed=None) -> None:
-        def delete():
-            self.client.delete(order_id)
-            remove_order_output(self.downloads_root, order_id)
-        self._change(delete, on_failed)
-
-    def local_folder(self, order) -> Path:
-        return self.downloads_root / order["id"]
+    def _delete(self, order_id):
+        return self.client.delete(order_id)
 
     def fetch_result(self, order, on_ready, on_failed=None) -> None:
         order_id = order["id"]
