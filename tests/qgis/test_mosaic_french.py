@@ -6,6 +6,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from s2gm_qgis.gui.i18n import install_translator
 from s2gm_qgis.gui.mosaic.dock import MosaicDock
+from s2gm_qgis.gui.mosaic.orders_model import period_text
 from s2gm_qgis.gui.mosaic.results import scl_labels
 from s2gm_qgis.processing.mosaic import BuildMosaicAlgorithm
 
@@ -29,6 +30,8 @@ def test_dock_and_algorithm_speak_french(qgis_iface, clean_settings, tmp_path):
                 "Zone d'intérêt\u00a0: dessinez ou choisissez d'abord une zone d'intérêt")
             headers = [dock.orders_model.headerData(i, 1) for i in range(5)]
             assert headers == ["Commande", "État", "Avancement", "Période", "Passée"]
+            assert period_text({"period": "month", "start": "2024-06-01",
+                                "resolution_m": 20}).startswith("Mois 2024-06-01")
         finally:
             dock.teardown()
         assert scl_labels()[4] == "Végétation"

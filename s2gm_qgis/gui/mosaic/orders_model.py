@@ -8,6 +8,7 @@ from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
 from ..i18n import tr
+from .options import period_labels
 
 NAME, STATE, PROGRESS, PERIOD, CREATED = range(5)
 #: The order dict of a row (``index.data(ORDER_ROLE)``).
@@ -30,11 +31,12 @@ def state_labels() -> dict[str, str]:
 
 
 def period_text(spec: Mapping[str, Any]) -> str:
-    """'month 2024-06-01, 20 m' from an order specification."""
+    """'Month 2024-06-01, 20 m' (translated period name) from an order specification."""
     if not spec:
         return ""
+    period = spec.get("period", "")
     return tr("{period} {start}, {resolution} m").format(
-        period=spec.get("period", ""), start=spec.get("start", ""),
+        period=period_labels().get(period, period), start=spec.get("start", ""),
         resolution=spec.get("resolution_m", ""))
 
 
