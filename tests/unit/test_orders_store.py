@@ -252,3 +252,48 @@ def test_recovery_frees_orders_left_by_an_earlier_process_with_our_pid(store):
     assert all("stopped" in r.message for r in recovered)
     assert store.get(mine.id).state == PROCESSING
     assert store_module.owner_is_alive(store_module.process_owner()) is True
+
+
+class FakeKernel32:
+    """The three kernel32 calls the Windows liveness check makes, over a table of processes
+    (pid -> exit code; 259 is STILL_ACTIVE)."""
+
+    def __init__(self, processes):
+        self.processes = processes
+        self.last_error = 0
+        self.closed = []
+
+    def OpenProcess(self, access, inherit, pid):  # noqa: N802 (Windows API names)
+        if pid not in self.processes:
+            self.last_error = 87  # ERROR_INVALID_PARAMETER: no such process
+            return 0
+        return 1000 + pid
+
+    def GetExitCodeProcess(self, handle, code_ref):  # noqa: N802
+        code_ref._obj.value = self.processes[handle - 1000]
+        return 1
+
+    def CloseHandle(self, handle):  # noqa: N802
+        self.closed.append(handle)
+        return 1
+
+
+def test_liveness_on_windows_asks_the_process_table_never_os_kill(monkeypatch):
+    """On Windows os.kill(pid, 0) is not a probe: signal 0 is CTRL_C_EVENT, which would send
+    Ctrl+C to processes sharing QGIS's or the service's console."""
+    import socket
+
+    kernel32 = FakeKernel32({4242: 259, 4243: 0})
+    monkeypatch.setattr(store_module, "_WINDOWS", True)
+    monkeypatch.setattr(store_module, "_windows_kernel32", lambda: (kernel32,
+                                                                    lambda: kernel32.last_error))
+
+    def no_kill(*args):
+        raise AssertionError("os.kill called on Windows")
+
+    monkeypatch.setattr(store_module.os, "kill", no_kill)
+    host = socket.gethostname()
+    assert store_module.owner_is_alive(f"{host}:4242:abc") is True  # still active
+    assert store_module.owner_is_alive(f"{host}:4243:abc") is False  # exited, handle kept
+    assert store_module.owner_is_alive(f"{host}:4244:abc") is False  # gone
+    assert kernel32.closed == [1000 + 4242, 1000 + 4243]

@@ -171,6 +171,41 @@ def owner_is_alive(owner: Optional[str]) -> Optional[bool]:
     pid = int(pid_text)
     if pid == os.getpid():
         return token == _PROCESS_TOKEN
+    return _pid_alive(pid)
+
+
+_WINDOWS = os.name == "nt"
+_STILL_ACTIVE = 259  # GetExitCodeProcess of a running process
+_ERROR_INVALID_PARAMETER = 87  # OpenProcess of a pid no process has
+
+
+def _windows_kernel32():
+    """kernel32 and its last-error getter (Windows only)."""
+    import ctypes
+
+    return ctypes.WinDLL("kernel32", use_last_error=True), ctypes.get_last_error
+
+
+def _pid_alive(pid: int) -> Optional[bool]:
+    """Whether process ``pid`` of this host runs; None when it cannot be known.
+
+    POSIX: ``kill(pid, 0)``. Windows asks the process table instead, because there
+    ``os.kill(pid, 0)`` sends CTRL_C_EVENT (signal 0) to the processes sharing a console.
+    """
+    if _WINDOWS:
+        import ctypes
+
+        kernel32, last_error = _windows_kernel32()
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False if last_error() == _ERROR_INVALID_PARAMETER else None
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return None
+            return code.value == _STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
