@@ -105,6 +105,8 @@ class OrdersEngine(QObject):
                 value = fn()
             except S2GMError as exc:
                 outcome, callback = exc, on_failed
+            except OSError as exc:  # a folder that cannot be written or removed
+                outcome, callback = S2GMError(str(exc)), on_failed
             except Exception as exc:  # noqa: BLE001 (a bug must reach the user, not vanish)
                 log.error("%s engine call failed:\n%s", self.kind, traceback.format_exc())
                 outcome, callback = S2GMError(f"{type(exc).__name__}: {exc}"), on_failed
