@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ..core.errors import ValidationError
@@ -56,6 +57,35 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def output_folder_problem(out: str) -> str | None:
+    """Why the mosaic cannot be written under ``out`` (None when it can), checked before any
+    work and without creating anything: ``out``, or its nearest existing parent, must be a
+    folder this process may write into."""
+    path = os.path.abspath(out)
+    existing = path
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    if not os.path.isdir(existing):
+        return f"{out}: {existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{out}: {existing} is not writable"
+    return None
+
+
+def run_options_errors(args: argparse.Namespace) -> dict[str, str]:
+    """Problems of the options that are not part of the order (--out, --workers)."""
+    errors = {}
+    problem = output_folder_problem(args.out)
+    if problem:
+        errors["--out"] = problem
+    if args.workers is not None and args.workers < 1:
+        errors["--workers"] = f"{args.workers}: expected a number of threads of at least 1"
+    return errors
+
+
 def build_order(args: argparse.Namespace) -> MosaicOrder:
     """The order of the command-line arguments; ValidationError names every bad option."""
     fields = {
@@ -80,8 +110,6 @@ BATCH_GDAL_CACHE_MB = 256
 
 def limit_gdal_cache() -> None:
     """Set GDAL's block cache for a batch run (this process only; QGIS never calls it)."""
-    import os
-
     from osgeo import gdal
 
     if not os.environ.get("GDAL_CACHEMAX"):
@@ -107,7 +135,13 @@ def _stderr_progress(quiet: bool):
 def run(args: argparse.Namespace) -> int:
     from ..core.mosaic.engine import run_mosaic  # GDAL-heavy: only when the command runs
 
-    order = build_order(args)
+    errors = run_options_errors(args)
+    try:
+        order = build_order(args)
+    except ValidationError as exc:
+        raise ValidationError({**exc.errors, **errors}) from None
+    if errors:
+        raise ValidationError(errors)
     limit_gdal_cache()
     result = run_mosaic(order, args.archive, args.out, catalogue_path=args.catalogue,
                         progress=_stderr_progress(args.quiet or args.json),

@@ -137,3 +137,20 @@ def test_real_command_line_process(archive, tmp_path):
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert bad.returncode == 2 and "--resolution" in bad.stderr
+
+
+@pytest.mark.parametrize("workers", ["0", "-3"])
+def test_workers_must_be_positive(archive, tmp_path, capsys, workers):
+    assert main(args_of(archive, tmp_path, "--workers", workers)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "--workers" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_that_cannot_be_made_is_bad_input(archive, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(args_of(archive, blocker / "out")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "--out" in err and "a-file" in err
+    assert "Traceback" not in err
