@@ -106,3 +106,17 @@ def test_missing_file_and_non_vector_file(tmp_path):
     junk.write_bytes(b"\x00\x01garbage")
     with pytest.raises(ValidationError, match="cannot read it as a vector file"):
         parse_aoi(str(junk))
+
+
+@pytest.mark.parametrize("name", ["nope.geojson", "nope.gpkg", "sub/aoi.shp"])
+def test_a_missing_file_given_as_text_says_so(tmp_path, name):
+    with pytest.raises(ValidationError) as info:
+        parse_aoi(str(tmp_path / name))
+    assert "no such file" in info.value.errors["aoi"]
+    assert name.split("/")[-1] in info.value.errors["aoi"]
+
+
+def test_unparsable_wkt_prints_nothing_on_stderr(capfd):
+    with pytest.raises(ValidationError, match="cannot be parsed"):
+        parse_aoi("POLYGON((0 0, 1 1")
+    assert capfd.readouterr().err == ""

@@ -140,12 +140,24 @@ def parse_aoi(value: Any) -> Aoi:
         return aoi_from_bbox(*numbers)
     if _WKT.match(text):
         return aoi_from_wkt(text)
-    if os.path.exists(text):
+    if os.path.exists(text) or _looks_like_a_path(text):
         return aoi_from_file(text)
     raise _refuse(
         f"{text[:80]!r} is neither a file, GeoJSON, WKT (POLYGON/MULTIPOLYGON) nor"
         " 'minx,miny,maxx,maxy'"
     )
+
+
+#: Extensions of vector files an AOI is commonly given in.
+_VECTOR_EXTENSIONS = (".json", ".geojson", ".gpkg", ".shp", ".kml", ".kmz", ".gml", ".fgb",
+                      ".sqlite", ".zip")
+
+
+def _looks_like_a_path(text: str) -> bool:
+    """True for text meant as a file name (a folder separator or a vector file extension), so
+    a missing file is reported as such rather than as unrecognised text."""
+    return (os.sep in text or "/" in text
+            or os.path.splitext(text)[1].lower() in _VECTOR_EXTENSIONS)
 
 
 def aoi_from_bbox(minx: float, miny: float, maxx: float, maxy: float) -> Aoi:
@@ -173,7 +185,15 @@ def aoi_from_wkt(text: str) -> Aoi:
     srid = re.match(r"^\s*SRID=(\d+);", text.strip())
     if srid and srid.group(1) != "4326":
         raise _refuse(f"WKT has SRID={srid.group(1)}; expected EPSG:4326 longitude/latitude")
-    geometry = ogr.CreateGeometryFromWkt(body)
+    from osgeo import gdal
+
+    gdal.PushErrorHandler("CPLQuietErrorHandler")  # the reason goes in the ValidationError
+    try:
+        geometry = ogr.CreateGeometryFromWkt(body)
+    except RuntimeError:  # when the host enabled GDAL exceptions
+        geometry = None
+    finally:
+        gdal.PopErrorHandler()
     if geometry is None:
         raise _refuse(f"WKT {text[:80]!r} cannot be parsed")
     return _from_ogr(geometry, "WKT")
