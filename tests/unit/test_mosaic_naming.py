@@ -1,4 +1,7 @@
 """S2GM folder and file names, order numbers, staging folders."""
+import os
+import stat
+
 import pytest
 
 from s2gm_qgis import __version__
@@ -67,3 +70,15 @@ def test_staged_folder_commits_atomically_and_aborts_cleanly(tmp_path):
             (staged.path / "b.txt").write_text("y")
             raise RuntimeError("boom")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["S2GM_X"]
+
+
+def test_committed_folder_has_the_usual_permissions_not_private_ones(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        staged = StagedFolder(tmp_path / "S2GM_P")
+        final = staged.commit()
+    finally:
+        os.umask(umask)
+    # mkdtemp makes 0700 folders: other users (a QGIS user reading a service's results) could
+    # not open the mosaic.
+    assert stat.S_IMODE(final.stat().st_mode) == 0o755

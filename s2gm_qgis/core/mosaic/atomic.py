@@ -7,11 +7,27 @@ final ``os.rename`` is atomic). ``commit()`` renames it to ``final``; ``abort()`
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 from ..errors import S2GMError
+
+
+def _make_staging_folder(parent: Path, prefix: str) -> Path:
+    """A new, uniquely named folder ``{prefix}XXXXXXXX`` in ``parent`` with the process's usual
+    permissions (tempfile.mkdtemp makes it 0700, which the final folder would keep: other users,
+    e.g. QGIS reading a service's results, could not open the mosaic)."""
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise S2GMError(f"{parent}: cannot create a folder in it ({exc.strerror})") from None
+        return path
+    raise S2GMError(f"{parent}: no free name for a staging folder {prefix}*")
 
 
 class StagedFolder:
@@ -26,7 +42,7 @@ class StagedFolder:
             raise S2GMError(f"{parent}: cannot create the output folder ({exc.strerror})") from None
         if self.final_path.exists():
             raise S2GMError(f"{self.final_path} already exists; refusing to overwrite it")
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.final_path.name}.partial-", dir=parent))
+        self.path = _make_staging_folder(parent, f".{self.final_path.name}.partial-")
         self.state = "open"
 
     def commit(self) -> Path:
