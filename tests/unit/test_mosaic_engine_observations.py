@@ -222,3 +222,29 @@ def test_datatake_groups_join_same_day_same_orbit(products, tmp_path):
     north, south = make_l2a_overlap(tmp_path, size_10m=60, fmt="tif")
     sources = [source_of(products["old"]), source_of(north, 1), source_of(south, 2)]
     assert datatake_groups(sources) == [[0], [1, 2]]
+
+
+def test_a_datatake_crossing_utc_midnight_is_one_observation(products):
+    """Tiles of one pass are seconds apart but may fall on two UTC dates (passes near 157 E,
+    e.g. Kamchatka or the Solomon Islands, are sensed around 00:00 UTC): their overlap must
+    still count once. Another pass of the same orbit (10 days on) or another spacecraft
+    stays apart."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    base = source_of(products["new"])
+
+    def at(when, spacecraft=None):
+        product = base.product if spacecraft is None else replace(base.product,
+                                                                  spacecraft=spacecraft)
+        granule = replace(base.granule, sensing_time_utc=when)
+        return GranuleSource.create(product, granule, 0)
+
+    utc = timezone.utc
+    sources = [
+        at(datetime(2024, 6, 12, 23, 59, 58, tzinfo=utc)),
+        at(datetime(2024, 6, 13, 0, 0, 3, tzinfo=utc)),   # same pass, next UTC day
+        at(datetime(2024, 6, 22, 23, 59, 58, tzinfo=utc)),  # same orbit, 10 days later
+        at(datetime(2024, 6, 13, 0, 0, 3, tzinfo=utc), spacecraft="S2A"),
+    ]
+    assert datatake_groups(sources) == [[0, 1], [2], [3]]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
@@ -389,9 +389,10 @@ class GranuleSource:
 
     @property
     def datatake_key(self) -> tuple:
-        """Granules sharing this key are the same acquisition (spacecraft, UTC day, orbit)."""
-        return (self.product.spacecraft, self.granule.sensing_time_utc.date(),
-                self.product.relative_orbit)
+        """Spacecraft and relative orbit: granules sharing it and sensed within
+        :data:`SAME_PASS_MAX_GAP` of each other are the same acquisition (see
+        :func:`datatake_groups`)."""
+        return (self.product.spacecraft, self.product.relative_orbit)
 
     def available(self, layer: str) -> dict[int, str]:
         """resolution_m -> GDAL path of a product layer (band, SCL, AOT, MSK_CLDPRB...)."""
@@ -519,13 +520,30 @@ def _to_tile_crs(src_epsg: int, dst_epsg: int, xs: np.ndarray, ys: np.ndarray
 # Same datatake over two granules
 # --------------------------------------------------------------------------------------------
 
+#: Granules of one spacecraft and relative orbit sensed closer than this in time are one pass:
+#: the tiles of a datatake are seconds to minutes apart, the same orbit comes back 10 days later.
+#: (Not the UTC date: passes near 157 E are sensed around 00:00 UTC, over two dates.)
+SAME_PASS_MAX_GAP = timedelta(minutes=30)
+
+
 def datatake_groups(sources: Sequence[GranuleSource]) -> list[list[int]]:
-    """Rows of ``sources`` grouped by datatake (same spacecraft, day, relative orbit), groups in
-    the order of their first member."""
-    groups: dict[tuple, list[int]] = {}
-    for row, source in enumerate(sources):
-        groups.setdefault(source.datatake_key, []).append(row)
-    return list(groups.values())
+    """Rows of ``sources`` grouped by datatake (same spacecraft and relative orbit, sensing times
+    chained less than :data:`SAME_PASS_MAX_GAP` apart), rows ascending within a group, groups
+    in the order of their first member."""
+    groups: list[list[int]] = []
+    last_group: dict[tuple, list[int]] = {}
+    for row in sorted(range(len(sources)), key=lambda r: sources[r].sensing_time_utc):
+        key = sources[row].datatake_key
+        group = last_group.get(key)
+        if group is not None and (sources[row].sensing_time_utc
+                                  - sources[group[-1]].sensing_time_utc) < SAME_PASS_MAX_GAP:
+            group.append(row)
+            continue
+        last_group[key] = [row]
+        groups.append(last_group[key])
+    for group in groups:
+        group.sort()
+    return sorted(groups, key=lambda g: g[0])
 
 
 def merge_same_datatake(
