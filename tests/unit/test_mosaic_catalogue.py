@@ -136,6 +136,25 @@ def test_query_by_aoi_and_period(tmp_path, archive):
         catalogue.query(NEAR, date(2024, 6, 30), date(2024, 6, 1))
 
 
+def test_query_can_be_limited_to_some_archive_folders(tmp_path, archive, products):
+    """One catalogue shared by several archives: a run over some folders must not pick the
+    products of the others (nor of a folder that merely shares a name prefix)."""
+    other = tmp_path / "archive-2"
+    other.mkdir()
+    shutil.copytree(products[0], other / products[0].name)
+    catalogue = Catalogue(tmp_path / "catalogue.sqlite")
+    catalogue.scan([archive, other])
+    june = (date(2024, 6, 1), date(2024, 6, 30))
+    assert len(catalogue.query(NEAR, *june)) == 4
+    only_other = catalogue.query(NEAR, *june, roots=[other])
+    assert [Path(e.path).parent for e in only_other] == [other]
+    in_archive = catalogue.query(NEAR, *june, roots=[str(archive)])
+    assert [e.sensing_time_utc.day for e in in_archive] == [2, 12, 22]
+    assert all(Path(e.path).is_relative_to(archive) for e in in_archive)
+    sub = catalogue.query(NEAR, *june, roots=[archive / "2024" / "06"])
+    assert len(sub) == 3
+
+
 def test_antimeridian_footprint_of_a_real_l2a_product(tmp_path):
     folder = tmp_path / "pacific"
     safe = folder / (L2A_METADATA.name.removesuffix(".metadata") + ".SAFE")

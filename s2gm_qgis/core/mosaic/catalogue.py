@@ -224,13 +224,18 @@ class Catalogue:
                           tuple(sorted(failed)))
 
     # -- querying ------------------------------------------------------------------------------
-    def query(self, aoi, start: date | datetime, end: date | datetime) -> list[CatalogueEntry]:
+    def query(self, aoi, start: date | datetime, end: date | datetime,
+              roots: Optional[Iterable[str | os.PathLike]] = None) -> list[CatalogueEntry]:
         """Tiles intersecting ``aoi`` (anything :func:`parse_aoi` accepts) sensed in the period,
-        oldest first.
+        oldest first; with ``roots``, only products inside those folders (a catalogue may index
+        more archives than a run uses).
 
         Dates are inclusive calendar days (UTC): ``query(aoi, date(2023, 8, 1), date(2023, 8,
         31))`` is August. Aware datetimes give the half-open interval ``[start, end)``.
         """
+        prefixes = None
+        if roots is not None:
+            prefixes = tuple(os.path.join(os.path.abspath(os.fspath(r)), "") for r in roots)
         aoi = parse_aoi(aoi)
         lower, upper = _time_bounds(start, end)
         shapes = _aoi_shapes(aoi)
@@ -250,6 +255,8 @@ class Catalogue:
         for row in rows:
             footprint = ogr.CreateGeometryFromWkt(row[7])
             if footprint is None or not any(shape.Intersects(footprint) for shape in shapes):
+                continue
+            if prefixes is not None and not row[1].startswith(prefixes):
                 continue
             out.append(_entry(row))
         return out
