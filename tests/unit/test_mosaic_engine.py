@@ -398,6 +398,22 @@ def test_a_persistent_catalogue_is_reused(archive, sources, tmp_path):
     assert first.counts == second.counts
 
 
+def test_a_shared_catalogue_gives_only_the_products_of_the_run_archives(archive, sources,
+                                                                       tmp_path):
+    import shutil
+
+    from s2gm_qgis.core.mosaic.engine import run_mosaic
+
+    db = tmp_path / "catalogue.sqlite"
+    order = order_of(sources, resolution_m=60, bands="B02,source_index")
+    run_mosaic(order, [archive[0]], tmp_path / "a", catalogue_path=db)  # indexes 7 products
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copytree(archive[1][5], other / archive[1][5].name)
+    result = run_mosaic(order, [other], tmp_path / "b", catalogue_path=db)
+    assert [s["path"] for s in result.source_products] == [str(other / archive[1][5].name)]
+
+
 def test_unreadable_products_are_skipped_with_their_reason(archive, sources, tmp_path):
     import shutil
 

@@ -405,7 +405,10 @@ def run_mosaic(
                                                  cancelled)
         if cancelled():
             raise CancelledError("mosaic cancelled while indexing the archives")
-        entries = catalogue.query(order.aoi, period.start, period.end)
+        # A persistent catalogue may index other archives too: only this run's folders count.
+        roots = None if archives is catalogue else (
+            [archives] if isinstance(archives, (str, os.PathLike)) else list(archives))
+        entries = catalogue.query(order.aoi, period.start, period.end, roots=roots)
         if not entries:
             raise NoProductsError(
                 f"no L2A product in the archive covers the AOI between {period.start} and"
