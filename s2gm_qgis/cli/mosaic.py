@@ -1,14 +1,18 @@
 """``python3 -m s2gm_qgis mosaic ...``: an S2GM temporal mosaic from local L2A archives.
 
 Exit 0 on success, 2 on bad input (the reason on stderr: invalid fields, missing archive, no
-product for the AOI and period), 130 when interrupted (nothing is left behind).
+product for the AOI and period), 130 when interrupted by Ctrl-C, SIGTERM or SIGHUP (nothing is
+left behind).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 
 from ..core.errors import ValidationError
 from ..core.mosaic.order import BIT_DEPTHS, FORMATS, RESOLUTIONS_M, MosaicOrder
@@ -116,6 +120,28 @@ def limit_gdal_cache() -> None:
         gdal.SetCacheMax(BATCH_GDAL_CACHE_MB * 2**20)
 
 
+@contextlib.contextmanager
+def _termination_as_interrupt():
+    """SIGTERM / SIGHUP (a task manager, a service, a closed terminal) stop the run like Ctrl-C:
+    as KeyboardInterrupt, so the engine removes its staged output (the default action of these
+    signals ends the process at once and leaves a hidden .partial folder). The previous
+    handlers are restored afterwards; outside the main thread nothing is changed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), interrupt) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def _stderr_progress(quiet: bool):
     if quiet:
         return None
@@ -143,9 +169,10 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         raise ValidationError(errors)
     limit_gdal_cache()
-    result = run_mosaic(order, args.archive, args.out, catalogue_path=args.catalogue,
-                        progress=_stderr_progress(args.quiet or args.json),
-                        workers=args.workers)
+    with _termination_as_interrupt():
+        result = run_mosaic(order, args.archive, args.out, catalogue_path=args.catalogue,
+                            progress=_stderr_progress(args.quiet or args.json),
+                            workers=args.workers)
     if args.json:
         json.dump(result.to_json_dict(), sys.stdout)
         sys.stdout.write("\n")

@@ -154,3 +154,26 @@ def test_an_output_folder_that_cannot_be_made_is_bad_input(archive, tmp_path, ca
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "--out" in err and "a-file" in err
     assert "Traceback" not in err
+
+
+def test_sigterm_during_a_run_leaves_nothing_behind(archive, tmp_path, capsys, monkeypatch):
+    """A task manager or service stopping the command with SIGTERM is a cancel: the staged
+    folder must go, as on Ctrl-C (Python's default SIGTERM action skips every cleanup)."""
+    import os
+    import signal
+
+    from s2gm_qgis.cli import mosaic as cli_mosaic
+
+    def terminate_at_first_block(quiet):
+        def report(fraction, message):
+            if message.startswith("block"):
+                os.kill(os.getpid(), signal.SIGTERM)
+        return report
+
+    monkeypatch.setattr(cli_mosaic, "_stderr_progress", terminate_at_first_block)
+    previous = signal.getsignal(signal.SIGTERM)
+    code = main(args_of(archive, tmp_path, "--bands", "B02", "--workers", "1"))
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is previous  # restored after the run
