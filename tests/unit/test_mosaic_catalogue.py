@@ -108,6 +108,23 @@ def test_rescan_is_incremental(tmp_path, archive, products):
     assert str(fixed) not in dict(catalogue.failures())
 
 
+def test_a_folder_given_twice_or_inside_another_is_scanned_once(tmp_path, archive):
+    catalogue = Catalogue(tmp_path / "catalogue.sqlite")
+    report = catalogue.scan([archive, f"{archive}/", archive / "2024", archive / ".." / "archive"])
+    assert len(report.added) == len(set(report.added)) == 3
+    assert len(report.failed) == len(set(report.failed)) == 3
+    assert len(catalogue.entries()) == 3
+    again = catalogue.scan([archive / "2024", archive])
+    assert (again.added, again.removed, again.unchanged) == ((), (), 3)
+    # Indexed through a sub-folder, deleted, re-scanned through the parent: removed.
+    inner = Catalogue(tmp_path / "inner.sqlite")
+    inner.scan(archive / "2024")
+    gone = sorted((archive / "2024" / "06").iterdir())[0]
+    shutil.rmtree(gone)
+    assert inner.scan(archive).removed == (str(gone),)
+    assert len(inner.entries()) == 2
+
+
 def test_missing_folder_keeps_its_products(tmp_path, archive):
     catalogue = Catalogue(tmp_path / "catalogue.sqlite")
     catalogue.scan([archive])

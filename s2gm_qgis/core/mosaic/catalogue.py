@@ -152,11 +152,10 @@ class Catalogue:
             failed: list[tuple[str, str]] = []
             roots: list[str] = []
             candidates: list[tuple[str, str, tuple[int, int]]] = []
-            for folder in folders:
-                root = os.path.abspath(os.fspath(folder))
+            indexed = [row[0] for row in db.execute("SELECT DISTINCT path FROM products")]
+            for root in _outermost(os.path.abspath(os.fspath(f)) for f in folders):
                 if not os.path.isdir(root):
-                    kept = db.execute("SELECT COUNT(DISTINCT path) FROM products WHERE root=?",
-                                      (root,)).fetchone()[0]
+                    kept = sum(1 for path in indexed if _is_under(path, root))
                     failed.append((root, f"archive folder not found; its {kept} indexed products"
                                          " are kept"))
                     continue
@@ -206,17 +205,15 @@ class Catalogue:
                 if index % _COMMIT_EVERY == _COMMIT_EVERY - 1:
                     db.commit()
 
-            for root in roots:
-                for (path,) in db.execute(
-                    "SELECT DISTINCT path FROM products WHERE root=? ORDER BY path", (root,)
-                ).fetchall():
-                    if path not in seen:
-                        removed.append(path)
-                        db.execute("DELETE FROM products WHERE path=?", (path,))
-                for (path,) in db.execute("SELECT path FROM failures WHERE root=?",
-                                          (root,)).fetchall():
-                    if path not in seen:
-                        db.execute("DELETE FROM failures WHERE path=?", (path,))
+            # Gone: indexed under a scanned folder (whichever folder indexed it) and not found.
+            for (path,) in db.execute("SELECT DISTINCT path FROM products ORDER BY path"
+                                      ).fetchall():
+                if path not in seen and any(_is_under(path, root) for root in roots):
+                    removed.append(path)
+                    db.execute("DELETE FROM products WHERE path=?", (path,))
+            for (path,) in db.execute("SELECT path FROM failures").fetchall():
+                if path not in seen and any(_is_under(path, root) for root in roots):
+                    db.execute("DELETE FROM failures WHERE path=?", (path,))
             db.commit()
             if progress:
                 progress(1.0, "scan complete")
@@ -233,9 +230,7 @@ class Catalogue:
         Dates are inclusive calendar days (UTC): ``query(aoi, date(2023, 8, 1), date(2023, 8,
         31))`` is August. Aware datetimes give the half-open interval ``[start, end)``.
         """
-        prefixes = None
-        if roots is not None:
-            prefixes = tuple(os.path.join(os.path.abspath(os.fspath(r)), "") for r in roots)
+        folders = None if roots is None else [os.path.abspath(os.fspath(r)) for r in roots]
         aoi = parse_aoi(aoi)
         lower, upper = _time_bounds(start, end)
         shapes = _aoi_shapes(aoi)
@@ -256,7 +251,7 @@ class Catalogue:
             footprint = ogr.CreateGeometryFromWkt(row[7])
             if footprint is None or not any(shape.Intersects(footprint) for shape in shapes):
                 continue
-            if prefixes is not None and not row[1].startswith(prefixes):
+            if folders is not None and not any(_is_under(row[1], f) for f in folders):
                 continue
             out.append(_entry(row))
         return out
@@ -313,6 +308,18 @@ def _cancel_fn(cancel) -> CancelFn:
 
 def _utc_now() -> str:
     return datetime.now(timezone.utc).strftime(_TIME_FORMAT)
+
+
+def _is_under(path: str, folder: str) -> bool:
+    """True if ``path`` is ``folder`` or inside it (both absolute)."""
+    return path == folder or path.startswith(os.path.join(folder, ""))
+
+
+def _outermost(folders: Iterable[str]) -> list[str]:
+    """Absolute folders without repeats nor folders inside another one of them (scanned
+    once, by the outer one), in their first order."""
+    unique = list(dict.fromkeys(folders))
+    return [f for f in unique if not any(f != g and _is_under(f, g) for g in unique)]
 
 
 def _find_products(root: str) -> Iterator[str]:
