@@ -217,3 +217,23 @@ def test_split_grids_go_to_subfolders_and_all_layers_at_16_bit(tmp_path):
     for layer in LAYER_NAMES:
         assert [p.parent.name for p in result.files[layer]] == [g.name for g in grids]
         assert all(p.is_file() for p in result.files[layer])
+
+
+@pytest.mark.parametrize("fmt", ["cog", "jp2"])
+def test_a_failed_conversion_among_parallel_ones_leaves_nothing_behind(tmp_path, fmt,
+                                                                     monkeypatch):
+    order = make_order(fmt, 16, bands=("B02", "B03", "B04", "B05", "B06"))
+    (grid,) = plan_output_grids(order)
+    output = OrderOutput(order, [grid], tmp_path)
+    write_all(output.writer(grid), np.random.default_rng(6))
+    convert = MosaicWriter._convert
+
+    def failing(self, source, target, layer):
+        if layer.name == "B04":
+            raise RuntimeError("disk full")
+        convert(self, source, target, layer)
+
+    monkeypatch.setattr(MosaicWriter, "_convert", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        output.commit({"source_products": SOURCES})
+    assert list(tmp_path.iterdir()) == []

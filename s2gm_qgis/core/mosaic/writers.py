@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,9 +54,15 @@ QUICKLOOK_MAX_PX = 1024
 #: Reflectance mapped to 255 in the quick-look (linear stretch from 0).
 QUICKLOOK_WHITE = 0.3
 
+#: DEFLATE effort of GeoTIFF and COG outputs. Compression is the largest cost of writing a
+#: mosaic: on a 5490 x 5490 reflectance layer (libdeflate, predictor 2) level 1 takes 1.7 s of
+#: CPU against 5.5 s for GDAL's default 6, for files 1.5 % larger over all layers of a mosaic
+#: (3.6 % on a noisy reflectance band). Pixels are the same at every level.
+DEFLATE_LEVEL = 1
+
 _GTIFF_OPTIONS = [
     "TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "COMPRESS=DEFLATE", "PREDICTOR=2",
-    "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS",
+    f"ZLEVEL={DEFLATE_LEVEL}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS",
 ]
 # Staging copies for COG/JP2: fast to write, read once, deleted.
 _STAGING_OPTIONS = [
@@ -63,6 +70,8 @@ _STAGING_OPTIONS = [
     "BIGTIFF=IF_SAFER",
 ]
 _NETCDF_LOCK = threading.Lock()  # the netCDF/HDF5 libraries are not thread-safe
+#: Layers converted to COG/JPEG2000 at the same time when a grid is finalized.
+_CONVERT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def source_product_indices(source_products: Sequence[Mapping[str, Any]]) -> dict[str, dict]:
@@ -220,25 +229,41 @@ class MosaicWriter:
                 self._nc = None  # closes and flushes the file
             path = self.folder / netcdf_file_name(self.order)
             return {name: path for name in self.order.bands}
-        files: dict[str, Path] = {}
+        staged: dict[str, Path] = {}
         for name in self.order.bands:
             with self._locks[name]:
                 dataset = self._datasets.pop(name)
                 dataset.FlushCache()
-                staged = dataset.GetDescription()
+                staged[name] = Path(dataset.GetDescription())
                 dataset = None
-                final = self._final_path(name)
-                if self.order.format != "gtiff":
-                    self._convert(Path(staged), final, LAYERS[name])
-                    os.unlink(staged)
-                files[name] = final
+        files = {name: self._final_path(name) for name in self.order.bands}
+        if self.order.format == "gtiff":
+            return files
+        # One layer's conversion keeps a core busy only part of the time (overviews are computed
+        # on one thread, decoding the staging copy too): converting layers side by side does
+        # the same work in less time. Each conversion has its own datasets (GDAL releases the
+        # GIL); an error stops the conversions not yet started and is raised.
+        self._created.extend(files.values())  # abort() removes a half-written one
+        with ThreadPoolExecutor(max_workers=_CONVERT_WORKERS,
+                                thread_name_prefix="s2gm-convert") as pool:
+            futures = [pool.submit(self._convert, staged[name], files[name], LAYERS[name])
+                       for name in self.order.bands]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        for path in staged.values():
+            os.unlink(path)
         return files
 
     def _convert(self, source: Path, target: Path, layer: Layer) -> None:
-        self._created.append(target)
         if self.order.format == "cog":
             options = [
-                "COMPRESS=DEFLATE", "PREDICTOR=YES", f"BLOCKSIZE={TILE}", "BIGTIFF=IF_SAFER",
+                "COMPRESS=DEFLATE", "PREDICTOR=YES", f"LEVEL={DEFLATE_LEVEL}",
+                f"BLOCKSIZE={TILE}", "BIGTIFF=IF_SAFER",
                 "NUM_THREADS=ALL_CPUS", "OVERVIEWS=IGNORE_EXISTING",
                 f"RESAMPLING={'NEAREST' if layer.is_class else 'AVERAGE'}",
             ]
