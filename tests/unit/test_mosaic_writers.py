@@ -146,6 +146,26 @@ def test_netcdf_is_cf_with_time_bounds_and_grid_mapping(tmp_path):
     assert "snow" in scl_attrs["flag_meanings"] and len(scl_attrs["flag_values"]) == 11
 
 
+@pytest.mark.parametrize("bit_depth", [8, 16])
+def test_netcdf_valid_range_attributes_have_the_variable_type(tmp_path, bit_depth):
+    """CF 2.5.1: valid_min / valid_max (and flag_values) are of the variable's (packed) type;
+    Int32 attributes on a UInt16 or Byte variable fail CF checkers."""
+    order = make_order("netcdf", bit_depth, bands=("B04", "quality_aot",
+                                                   "quality_scene_classification", "valid_obs"))
+    (grid,) = plan_output_grids(order)
+    output = OrderOutput(order, [grid], tmp_path)
+    write_all(output.writer(grid), np.random.default_rng(4))
+    path = output.commit({}).files["B04"][0]
+    root = gdal.OpenEx(str(path), gdal.OF_MULTIDIM_RASTER).GetRootGroup()
+    for name in order.bands:
+        array = root.OpenMDArray(name)
+        variable_type = array.GetDataType().GetNumericDataType()
+        for attribute in array.GetAttributes():
+            if attribute.GetName() in ("valid_min", "valid_max", "flag_values"):
+                assert attribute.GetDataType().GetNumericDataType() == variable_type, (
+                    name, attribute.GetName())
+
+
 def test_wgs84_netcdf_uses_lon_lat(tmp_path):
     order = make_order("netcdf", 16, bands=("B02",), crs="wgs84")
     (grid,) = plan_output_grids(order)

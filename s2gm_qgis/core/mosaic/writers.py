@@ -334,8 +334,9 @@ class MosaicWriter:
                 array.SetUnit(layer.units)
                 array.SetSpatialRef(self._srs)
                 extra: dict[str, Any] = {"long_name": layer.description, "s2gm_alias": layer.alias,
-                                         "valid_min": encoding.min_code,
-                                         "valid_max": encoding.max_code}
+                                         # CF 2.5.1: of the variable's (packed) type
+                                         "valid_min": encoding.numpy_dtype.type(encoding.min_code),
+                                         "valid_max": encoding.numpy_dtype.type(encoding.max_code)}
                 if layer.standard_name:
                     extra["standard_name"] = layer.standard_name
                 if layer.classes:
