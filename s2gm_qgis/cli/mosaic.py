@@ -80,8 +80,14 @@ def output_folder_problem(out: str) -> str | None:
 
 
 def run_options_errors(args: argparse.Namespace) -> dict[str, str]:
-    """Problems of the options that are not part of the order (--out, --workers)."""
+    """Problems of the options that are not part of the order (--archive, --out, --workers)."""
     errors = {}
+    archive_problems = [
+        f"{folder}: {'not a folder' if os.path.exists(folder) else 'no such folder'}"
+        for folder in args.archive if not os.path.isdir(folder)
+    ]
+    if archive_problems:
+        errors["--archive"] = "; ".join(archive_problems)
     problem = output_folder_problem(args.out)
     if problem:
         errors["--out"] = problem

@@ -147,6 +147,18 @@ def test_workers_must_be_positive(archive, tmp_path, capsys, workers):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_archive_that_is_not_a_folder_is_named(archive, tmp_path, capsys):
+    not_a_folder = tmp_path / "products.txt"
+    not_a_folder.write_text("x")
+    argv = args_of(archive, tmp_path / "out", "--archive", str(tmp_path / "nowhere"),
+                   "--archive", str(not_a_folder))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--archive" in err and "nowhere: no such folder" in err
+    assert "products.txt: not a folder" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_output_folder_that_cannot_be_made_is_bad_input(archive, tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
