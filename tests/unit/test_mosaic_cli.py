@@ -189,3 +189,44 @@ def test_sigterm_during_a_run_leaves_nothing_behind(archive, tmp_path, capsys, m
     assert "interrupted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is previous  # restored after the run
+
+
+@pytest.mark.parametrize("crs, east, west", [("utm", "UTM60S", "UTM01S"),
+                                             ("wgs84", "WGS84E", "WGS84W")])
+def test_aoi_across_the_antimeridian(tmp_path_factory, tmp_path, capsys, crs, east, west):
+    """A zone-1 tile (01KAB) whose west edge lies at 179.26 E, an AOI box from 179.25 E to
+    179.99 W: one grid per side; the tile's pixels land where its footprint is, in the grid
+    east of the antimeridian (zone 60 / WGS84 east), reprojected from zone 1."""
+    import numpy as np
+    from osgeo import osr
+
+    from s2gm_qgis.core.safe import open_product
+
+    folder = tmp_path_factory.getbasetemp() / "antimeridian"
+    if not folder.exists():
+        for i, date in enumerate(("2024-06-02", "2024-06-07", "2024-06-12")):
+            make_l2a(folder, tile="01KAB", size_10m=60, date=date, seed=i, fmt="tif")
+    ring = open_product(next(folder.iterdir())).footprint_lonlat
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    code = main(["mosaic", "--archive", str(folder), "--aoi", "179.25,-16.27,-179.99,-16.24",
+                 "--period", "month", "--start", "2024-06-01", "--resolution", "20", "--crs", crs,
+                 "--bands", "B04,valid_obs", "--out", str(tmp_path), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out)
+    assert [g["name"] for g in result["grids"]] == sorted([east, west])
+    files = dict(zip([g["name"] for g in result["grids"]], result["files"]["B04"]))
+    assert not gdal.Open(files[west]).ReadAsArray().any()
+    dataset = gdal.Open(files[east])
+    codes = dataset.ReadAsArray()
+    rows, cols = np.nonzero(codes)
+    assert rows.size > 0.9 * 30 * 30  # the 600 m tile at 20 m
+    x0, dx, _, y0, _, dy = dataset.GetGeoTransform()
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    to_lonlat = osr.CoordinateTransformation(dataset.GetSpatialRef(), wgs84)
+    corners = [to_lonlat.TransformPoint(x0 + c * dx, y0 + r * dy)[:2]
+               for r, c in ((rows.min(), cols.min()), (rows.max() + 1, cols.max() + 1))]
+    assert corners[0] == pytest.approx((min(lons), max(lats)), abs=0.0004)
+    assert corners[1] == pytest.approx((max(lons), min(lats)), abs=0.0004)
