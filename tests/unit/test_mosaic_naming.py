@@ -82,3 +82,12 @@ def test_committed_folder_has_the_usual_permissions_not_private_ones(tmp_path):
     # mkdtemp makes 0700 folders: other users (a QGIS user reading a service's results) could
     # not open the mosaic.
     assert stat.S_IMODE(final.stat().st_mode) == 0o755
+
+
+def test_a_full_output_folder_is_an_s2gm_error_naming_it(tmp_path):
+    """Order number 999 taken: the run must end with a message (exit 2 on the command line),
+    not a ValueError traceback."""
+    order = make()
+    (tmp_path / order_folder_name(order, 999)).mkdir()
+    with pytest.raises(S2GMError, match=str(tmp_path)):
+        next_order_number(tmp_path)

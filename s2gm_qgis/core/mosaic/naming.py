@@ -17,6 +17,7 @@ import re
 from typing import Optional, Sequence
 
 from ... import __version__
+from ..errors import S2GMError
 from .grid import OutputGrid
 from .order import MosaicOrder
 
@@ -94,7 +95,7 @@ def next_order_number(out_dir: str | os.PathLike) -> int:
         if fields:
             highest = max(highest, int(fields["number"]))
     if highest >= 999:
-        raise ValueError(f"{out_dir} already holds order number 999: use another output folder")
+        raise S2GMError(f"{out_dir} already holds order number 999: use another output folder")
     return highest + 1
 
 
