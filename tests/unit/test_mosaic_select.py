@@ -309,3 +309,31 @@ def test_stc_refusal_counts_as_no_pixel():
     assert result.index.tolist() == [-1]
     assert result.method.tolist() == [Method.NONE]
     assert result.valid_obs.tolist() == [2]
+
+
+@pytest.mark.parametrize("compact", [True, False])
+@pytest.mark.parametrize("n_obs, clouds", [(5, "random"), (12, "patches"), (20, "random")])
+def test_both_medoid_strategies_are_bit_identical_to_the_pairwise_reference(compact, n_obs,
+                                                                              clouds):
+    # Compacted (per-pixel gather of the valid observations) and in place (every slot, invalid
+    # ones zeroed; observations cloudy over a whole chunk left out) must add the same terms in
+    # the same order as the reference.
+    rng = np.random.default_rng(100 + n_obs)
+    rows, cols = 24, 512  # 12288 pixels: three kernel chunks
+    features = (rng.integers(0, 4000, size=(7, n_obs, rows * cols)) / 10000).astype(np.float32)
+    features[:, 1::3, :40] = features[:, :1, :40]  # exact ties
+    if clouds == "random":
+        valid = rng.random((n_obs, rows * cols)) < 0.6
+    else:  # cloud patches: whole chunks without a valid sample for some observations
+        valid = np.ones((n_obs, rows, cols), dtype=bool)
+        for k in range(n_obs):
+            r0, c0 = rng.integers(0, rows), rng.integers(0, cols)
+            valid[k, r0:r0 + 10, c0:c0 + 300] = False
+        valid = valid.reshape(n_obs, -1)
+    valid[:, 5000:5100] = False  # pixels with nothing valid
+    features[~np.broadcast_to(valid[None], features.shape)] = np.nan
+    index, total = medoid_select(features, valid, compact=compact)
+    ref_index, ref_total = medoid_select_pairwise(features, valid)
+    np.testing.assert_array_equal(index, ref_index)
+    assert np.array_equal(total.view(np.int32), ref_total.view(np.int32))  # to the last bit
+    assert (index[5000:5100] == -1).all()

@@ -13,15 +13,15 @@ no-data). The rules are those of ../shared/docs/mosaic-algorithm.md:
 
 No per-pixel Python: each rule is a numpy expression over whole stacks. The medoid kernel
 (:func:`medoid_select`) visits each unordered pair of observations once, on cache-sized pixel
-chunks, with the observations of each pixel compacted so that pairs with an invalid member are not
-computed at all; :func:`medoid_select_pairwise` is the straightforward all-pairs version it is
-checked (bit for bit) and benchmarked against.
+chunks, leaving out observations with no valid sample in a chunk (and, for long mostly cloudy
+stacks, compacting each pixel's valid observations first); :func:`medoid_select_pairwise` is the
+straightforward all-pairs version it is checked (bit for bit) and benchmarked against.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Mapping
+from typing import Mapping, Optional
 
 import numpy as np
 
@@ -47,9 +47,13 @@ HAZE_COEFFICIENTS: tuple[tuple[str, float], ...] = (
     ("B12", -0.2773),
 )
 
-#: Pixels per chunk of the medoid kernel: the (7 bands, 11 pairs, 4096) float32 work array of one
-#: row of pairs (1.2 MB) stays in the L2 cache.
+#: Pixels per chunk of the medoid kernel: the chunk's (7 bands, n_obs, 4096) float32 samples
+#: and its (n_obs, 4096) distance rows stay in the L2 cache.
 MEDOID_CHUNK_PIXELS = 4096
+#: The medoid kernel first compacts each pixel's valid observations (a gather) when that leaves
+#: less than this fraction of the pair distances to compute (sum of n_valid^2 against n_obs^2 per
+#: pixel): long, mostly cloudy stacks. Otherwise the gather costs more than the pairs it saves.
+MEDOID_COMPACT_BELOW = 0.25
 
 
 class Method(IntEnum):
@@ -209,7 +213,8 @@ def _check_medoid_inputs(features, valid: np.ndarray) -> None:
                          f" {valid.shape}")
 
 
-def medoid_select(features, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def medoid_select(features, valid: np.ndarray, *, compact: Optional[bool] = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Medoid of the valid observations of each pixel (Flood 2013).
 
     ``features``: ``(bands, n_obs, pixels)`` reflectances, or a sequence of ``(n_obs, pixels)``
@@ -218,63 +223,154 @@ def medoid_select(features, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the observation i minimising S_i = sum_j ||x_j - x_i|| over valid i, j (the lowest index on
     ties; -1 where no observation is valid) and S_i (float32, NaN where none).
 
-    Each unordered pair is computed once and added to both members' sums. Pixels are first
+    Each unordered pair is computed once and added to both members' sums, on chunks of
+    :data:`MEDOID_CHUNK_PIXELS` pixels. Invalid samples are zeroed and the distances of pairs
+    with an invalid member multiplied by 0, so they add exactly 0. With ``compact`` (by default
+    when that leaves few of the pairs, see :data:`MEDOID_COMPACT_BELOW`) pixels are first
     ordered by their number of valid observations and each pixel's valid observations moved to
-    the front (keeping their order), so a chunk only computes the pairs its pixels have. The sums
-    add the same float32 terms in the same order as :func:`medoid_select_pairwise`, so both give
-    bit-identical results.
+    the front (keeping their order), so a chunk only computes the pairs its pixels have. Either
+    way the sums add the same float32 terms in the same order as
+    :func:`medoid_select_pairwise` (band by band, then j by j; zeros change nothing), so both
+    give bit-identical results.
     """
     _check_medoid_inputs(features, valid)
-    n_bands = len(features)
     n_obs, n_pixels = valid.shape
     index = np.full(n_pixels, -1, dtype=np.int16)
     best = np.full(n_pixels, np.nan, dtype=np.float32)
     counts = valid.sum(axis=0)
-    pixels = np.flatnonzero(counts)
-    if pixels.size == 0:
+    if n_pixels == 0 or not counts.any():
         return index, best
+    features = [np.asarray(f, dtype=np.float32) for f in features]
+    if compact is None:
+        pairs_compacted = float(np.square(counts, dtype=np.float64).sum())
+        compact = pairs_compacted < MEDOID_COMPACT_BELOW * float(n_obs) ** 2 * n_pixels
+    kernel = _MedoidChunks(len(features), n_obs)
+    if compact:
+        _medoid_compacted(features, valid, counts, kernel, index, best)
+    else:
+        _medoid_in_place(features, valid, counts, kernel, index, best)
+    return index, best
+
+
+class _MedoidChunks:
+    """Work buffers of the medoid kernel, and the distance sums of one chunk of pixels."""
+
+    def __init__(self, n_bands: int, n_obs: int):
+        chunk = MEDOID_CHUNK_PIXELS
+        rows = max(n_obs - 1, 1)
+        self.x = np.empty((n_bands, n_obs, chunk), dtype=np.float32)
+        self.mask = np.empty((n_obs, chunk), dtype=np.int32)
+        self.weight = np.empty((n_obs, chunk), dtype=np.float32)
+        self.sums = np.empty((n_obs, chunk), dtype=np.float32)
+        self.dist = np.empty((rows, chunk), dtype=np.float32)
+        self.term = np.empty((rows, chunk), dtype=np.float32)
+
+    def sums_of(self, samples, valid: np.ndarray) -> np.ndarray:
+        """S_i of each observation slot of a chunk, +inf at invalid slots.
+
+        ``samples``: one ``(n, width)`` array per band; ``valid``: ``(n, width)``.
+        Pair (i, j), i < j: d = sqrt(sum_b (x_bj - x_bi)^2), bands added in order; d is added
+        to S_j (in the order of i) and then to S_i (in the order of j), so every S_i adds its
+        terms in the order of j as the reference does.
+        """
+        n, width = valid.shape
+        # Invalid samples become +0.0 through a bitwise AND with an all-ones / all-zeros mask,
+        # which also clears NaN (a masked copy costs several times more).
+        mask = self.mask[:n, :width]
+        np.negative(valid, out=mask, dtype=np.int32, casting="unsafe")
+        x = self.x[:, :n, :width]
+        for b, band in enumerate(samples):
+            np.bitwise_and(band.view(np.int32), mask, out=x[b].view(np.int32))
+        row_full = valid.all(axis=1)
+        weight = None
+        if not row_full.all():
+            weight = self.weight[:n, :width]
+            np.copyto(weight, valid, casting="unsafe")
+        sums = self.sums[:n, :width]
+        sums.fill(0.0)
+        for i in range(n - 1):
+            m = n - 1 - i
+            d, t = self.dist[:m, :width], self.term[:m, :width]
+            np.subtract(x[0, i + 1:], x[0, i], out=d)
+            np.multiply(d, d, out=d)
+            for b in range(1, len(x)):
+                np.subtract(x[b, i + 1:], x[b, i], out=t)
+                np.multiply(t, t, out=t)
+                np.add(d, t, out=d)
+            np.sqrt(d, out=d)
+            if weight is not None:  # pairs with an invalid member add exactly 0
+                if not row_full[i]:
+                    np.multiply(d, weight[i], out=d)
+                if not row_full[i + 1:].all():
+                    np.multiply(d, weight[i + 1:], out=d)
+            sums[i + 1:] += d
+            s_i = sums[i]
+            for k in range(m):  # one by one, so S_i adds its terms in the order of j
+                s_i += d[k]
+        if weight is not None:
+            # +inf at invalid slots: the bits of +inf where the mask is 0, of +0.0 elsewhere;
+            # max(S, +0.0) is S (sums are >= +0), max(S, inf) is inf.
+            barrier = np.bitwise_and(np.invert(mask), np.int32(0x7F800000))
+            np.maximum(sums, barrier.view(np.float32), out=sums)
+        return sums
+
+
+def _argmin_rows(sums: np.ndarray) -> np.ndarray:
+    """np.argmin over axis 0 (first minimum), through the transposed view (faster here)."""
+    return np.argmin(sums.T, axis=1)
+
+
+def _medoid_in_place(features, valid, counts, kernel: _MedoidChunks, index, best) -> None:
+    """The medoid on contiguous chunks of pixels, every observation slot kept."""
+    n_obs, n_pixels = valid.shape
+    for c0 in range(0, n_pixels, MEDOID_CHUNK_PIXELS):
+        c1 = min(c0 + MEDOID_CHUNK_PIXELS, n_pixels)
+        chunk_counts = counts[c0:c1]
+        if not chunk_counts.any():
+            continue
+        v = valid[:, c0:c1]
+        # Observations with no valid sample in the chunk (a cloud over these pixels) are left
+        # out: they only add zeros. Clouds are patches, so this is common on real stacks.
+        rows = np.flatnonzero(v.any(axis=1))
+        if rows.size < n_obs:
+            sums = kernel.sums_of([f[rows, c0:c1] for f in features], v[rows])
+        else:
+            sums = kernel.sums_of([f[:, c0:c1] for f in features], v)
+        k_best = _argmin_rows(sums)
+        cols = np.arange(c1 - c0)
+        total = sums[k_best, cols]
+        chosen = (rows[k_best] if rows.size < n_obs else k_best).astype(np.int16)
+        none = chunk_counts == 0
+        if none.any():
+            chosen[none] = -1
+            total[none] = np.nan
+        index[c0:c1] = chosen
+        best[c0:c1] = total
+
+
+def _medoid_compacted(features, valid, counts, kernel: _MedoidChunks, index, best) -> None:
+    """The medoid on chunks of pixels sorted by their number of valid observations, each
+    pixel's valid observations first (in their order): a chunk computes only its pairs."""
+    n_obs, n_pixels = valid.shape
+    pixels = np.flatnonzero(counts)
     pixels = pixels[np.argsort(counts[pixels], kind="stable")]
     counts = counts[pixels]
     # Per pixel, the valid observations first, in their original order.
     order = np.argsort(~valid[:, pixels], axis=0, kind="stable")
+    flat_features = [np.reshape(f, -1) for f in features]
     for c0 in range(0, pixels.size, MEDOID_CHUNK_PIXELS):
         c1 = min(c0 + MEDOID_CHUNK_PIXELS, pixels.size)
         chunk = pixels[c0:c1]
-        chunk_order = order[:, c0:c1]
         n_max = int(counts[c1 - 1])  # counts are sorted: the last pixel has the most
-        # x[b, k, p]: band b of the k-th valid observation of pixel p.
-        x = np.empty((n_bands, n_max, c1 - c0), dtype=np.float32)
-        for b in range(n_bands):
-            x[b] = np.take_along_axis(features[b][:, chunk], chunk_order[:n_max], axis=0)
-        weight = (np.arange(n_max)[:, None] < counts[c0:c1][None, :]).astype(np.float32)
-        # Slots past a pixel's count hold invalid samples (maybe NaN): zero them so that their
-        # pairs, multiplied by a zero weight below, add exactly 0.
-        x = np.where(weight[None] > 0, x, np.float32(0.0)).astype(np.float32, copy=False)
-        partial = bool(counts[c0] < n_max)  # some pixels of the chunk have fewer samples
-        sums = np.zeros((n_max, c1 - c0), dtype=np.float32)
-        diff = np.empty((n_bands, max(n_max - 1, 1), c1 - c0), dtype=np.float32)
-        dist = np.empty((max(n_max - 1, 1), c1 - c0), dtype=np.float32)
-        for i in range(n_max - 1):
-            # All pairs (i, j > i) at once: d[k] = ||x_(i+1+k) - x_i||.
-            m = n_max - 1 - i
-            d_ij, d = diff[:, :m], dist[:m]
-            np.subtract(x[:, i + 1:, :], x[:, i:i + 1, :], out=d_ij)
-            # Sum of squares over the bands in one pass (band by band, like the reference).
-            np.einsum("bkc,bkc->kc", d_ij, d_ij, out=d)
-            np.sqrt(d, out=d)
-            # Pixels with fewer than j+1 valid observations do not have the pair (i, j) (i < j,
-            # so weight[j] = 1 implies weight[i] = 1): it adds exactly 0.
-            if partial:
-                np.multiply(d, weight[i + 1:], out=d)
-            sums[i + 1:] += d
-            for k in range(m):  # one by one, so S_i adds its terms in the order of j
-                sums[i] += d[k]
-        sums[weight == 0] = np.inf
-        k_best = np.argmin(sums, axis=0)
+        # Flat positions of sample (k-th valid observation, pixel) in each (n_obs, pixels) band.
+        flat = order[:n_max, c0:c1] * n_pixels + chunk[None, :]
+        slots = np.arange(n_max)[:, None] < counts[c0:c1][None, :]
+        samples = [np.take(f, flat) for f in flat_features]
+        sums = kernel.sums_of(samples, slots)
+        k_best = _argmin_rows(sums)
         cols = np.arange(c1 - c0)
         best[chunk] = sums[k_best, cols]
-        index[chunk] = chunk_order[k_best, cols]
-    return index, best
+        index[chunk] = order[k_best, c0 + cols]
 
 
 def medoid_select_pairwise(
