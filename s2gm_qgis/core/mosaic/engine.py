@@ -204,6 +204,11 @@ def composite_block(
     if has.any():
         chosen[has] = member_row[index[has], np.flatnonzero(has)]
 
+    # The pixels each observation was chosen for (flat indices), for the layers read or
+    # computed per observation: each is then filled with one gather per observation.
+    chosen_pixels = [(row, pixels) for row in range(len(active))
+                     for pixels in (np.flatnonzero(chosen == row),) if pixels.size]
+
     out: dict[str, np.ndarray] = {}
     for name in layers:
         layer = LAYERS[name]
@@ -213,16 +218,16 @@ def composite_block(
             values = take_selected(scl_stack, index)
         elif name == "view_zenith_mean":
             values = take_selected(vza, index)
-        elif name in _PRODUCT_QUALITY or name in _ANGLES:
+        elif name in _PRODUCT_QUALITY:
             values = np.full(n_pixels, np.nan, dtype=np.float32)
-            for row in np.unique(chosen[has]):
-                where = chosen == row
-                if name in _PRODUCT_QUALITY:
-                    data = active[row].read(_PRODUCT_QUALITY[name], block, datasets)
-                else:
-                    data = active[row].angles_on(_ANGLES[name], block)
+            for row, pixels in chosen_pixels:
+                data = active[row].read(_PRODUCT_QUALITY[name], block, datasets)
                 if data is not None:
-                    values[where] = data.reshape(-1)[where]
+                    values[pixels] = data.reshape(-1)[pixels]
+        elif name in _ANGLES:
+            values = np.full(n_pixels, np.nan, dtype=np.float32)
+            for row, pixels in chosen_pixels:
+                values[pixels] = active[row].angles_on(_ANGLES[name], block, pixels)
         elif name == "source_index":
             lookup = np.array([s.source_index for s in active] + [0], dtype=np.float32)
             values = np.where(has, lookup[chosen], np.nan).astype(np.float32)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
@@ -228,6 +229,55 @@ class AngleField:
             return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
         raise ValueError(f"unknown angle layer {layer!r}")
 
+    def on_block(self, layer: str, block: "Block", pixels: Optional[np.ndarray] = None
+                 ) -> np.ndarray:
+        """An angle layer at the pixel centres of a block of a grid in the tile's CRS: the
+        values of ``sample(layer, *block.centres(), separable=True)``, (nrows, ncols) float32,
+        or only at the flat indices ``pixels`` (the trigonometry of the azimuths is then done
+        for those pixels alone; every value is the same to the last bit)."""
+        if layer in (VIEW_ZENITH, SUN_ZENITH):
+            nodes = self.view_zenith if layer == VIEW_ZENITH else self.sun_zenith
+            return self._interpolated(nodes, block, pixels)
+        if layer in (VIEW_AZIMUTH, SUN_AZIMUTH):
+            s, c = ((self.view_azimuth_sin, self.view_azimuth_cos) if layer == VIEW_AZIMUTH
+                    else (self.sun_azimuth_sin, self.sun_azimuth_cos))
+            sin_v = self._interpolated(s, block, pixels)
+            cos_v = self._interpolated(c, block, pixels)
+            return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
+        raise ValueError(f"unknown angle layer {layer!r}")
+
+    def _interpolated(self, nodes: Optional[np.ndarray], block: "Block",
+                      pixels: Optional[np.ndarray]) -> np.ndarray:
+        shape = block.shape if pixels is None else pixels.shape
+        if nodes is None:
+            return np.full(shape, np.nan, dtype=np.float32)
+        x0, dx, _, y0, _, dy = block.grid.geotransform
+        w_rows, w_cols = _block_axis_weights(
+            float(x0), float(dx), block.col0, block.ncols, float(y0), float(dy), block.row0,
+            block.nrows, self.ulx_m, self.uly_m, self.col_step_m, self.row_step_m, nodes.shape)
+        values = w_rows @ nodes @ w_cols.T  # as _bilinear_separable
+        if pixels is not None:
+            values = values.reshape(-1)[pixels]
+        return values.astype(np.float32)
+
+
+@lru_cache(maxsize=32)
+def _block_axis_weights(x0: float, dx: float, col0: int, ncols: int, y0: float, dy: float,
+                        row0: int, nrows: int, ulx_m: float, uly_m: float, col_step_m: float,
+                        row_step_m: float, node_shape: tuple[int, int]
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The (read-only) interpolation weights of :func:`_bilinear_separable` along the rows and
+    columns of a block (pixel centres as :meth:`Block.centres`): the granules of a tile share
+    their angle grid geometry, so one block computes them once for all its observations."""
+    xs = x0 + (col0 + np.arange(ncols) + 0.5) * dx
+    ys = y0 + (row0 + np.arange(nrows) + 0.5) * dy
+    rows, cols = node_shape
+    w_rows = _axis_weights(-ys, -uly_m, row_step_m, rows)
+    w_cols = _axis_weights(xs, ulx_m, col_step_m, cols)
+    w_rows.flags.writeable = False
+    w_cols.flags.writeable = False
+    return w_rows, w_cols
+
 
 def _unwrap_fill(azimuth_deg: np.ndarray) -> np.ndarray:
     """Azimuths made continuous along rows before extrapolation (no jump at 0/360)."""
@@ -248,8 +298,10 @@ def _axis_weights(coords: np.ndarray, origin: float, step: float, n_nodes: int) 
     t = f - i0
     weights = np.zeros((coords.size, n_nodes))
     rows = np.arange(coords.size)
-    np.add.at(weights, (rows, i0), 1.0 - t)
-    np.add.at(weights, (rows, i1), t)
+    # Each statement touches one node per row, so += adds like np.add.at (i0 == i1 only with a
+    # single node, where the second adds to the first as np.add.at does).
+    weights[rows, i0] += 1.0 - t
+    weights[rows, i1] += t
     return weights
 
 
@@ -497,13 +549,16 @@ class GranuleSource:
         values = self._physical(layer, data)
         return None if np.isnan(values).all() else values
 
-    def angles_on(self, layer: str, block: Block) -> np.ndarray:
-        """An angle layer (degrees) at the block's pixel centres, (nrows, ncols) float32."""
-        xs, ys = block.centres()
+    def angles_on(self, layer: str, block: Block, pixels: Optional[np.ndarray] = None
+                  ) -> np.ndarray:
+        """An angle layer (degrees) at the block's pixel centres, (nrows, ncols) float32; or
+        at the flat indices ``pixels`` of the block only."""
         if block.grid.epsg == self.granule.epsg:
-            return self.angles.sample(layer, xs, ys, separable=True)
+            return self.angles.on_block(layer, block, pixels)
+        xs, ys = block.centres()
         x_m, y_m = _to_tile_crs(block.grid.epsg, self.granule.epsg, xs, ys)
-        return self.angles.sample(layer, x_m, y_m)
+        values = self.angles.sample(layer, x_m, y_m)
+        return values if pixels is None else values.reshape(-1)[pixels]
 
 
 def _to_tile_crs(src_epsg: int, dst_epsg: int, xs: np.ndarray, ys: np.ndarray

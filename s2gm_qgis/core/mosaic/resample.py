@@ -20,8 +20,9 @@ direction of increasing pixel index (x to the east, y to the south).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Optional
 
 import numpy as np
 
@@ -129,59 +130,99 @@ def apply_axis_maps(window: np.ndarray, rows: AxisMap, cols: AxisMap, row0: int,
     pixel is no data as soon as one of its source pixels is (no partial edge pixels).
     Class layers (NEAREST / COPY) keep the window's dtype.
     """
-    r_idx = rows.indices - row0
-    c_idx = cols.indices - col0
-    h, w = window.shape
-    r_ok = (r_idx >= 0) & (r_idx < h)
-    c_ok = (c_idx >= 0) & (c_idx < w)
-    r_safe = np.clip(r_idx, 0, max(h - 1, 0))
-    c_safe = np.clip(c_idx, 0, max(w - 1, 0))
-    # An output pixel is missing when a weighted tap falls outside the window.
-    r_missing = ((~r_ok) & (rows.weights > 0)).any(axis=0)
-    c_missing = ((~c_ok) & (cols.weights > 0)).any(axis=0)
-
-    if rows.indices.shape[0] == 1 and cols.indices.shape[0] == 1:
-        if h == 0 or w == 0:
-            out = np.empty((rows.indices.shape[1], cols.indices.shape[1]), dtype=window.dtype)
-            out[...] = fill
-            return out
-        out = _take_rows_cols(window, r_safe[0], c_safe[0])
-    else:
-        if h == 0 or w == 0:
-            return np.full((rows.indices.shape[1], cols.indices.shape[1]), fill, np.float32)
-        src = window.astype(np.float32, copy=False)
-        partial = None
-        for t in range(rows.indices.shape[0]):  # a few taps per axis (at most 7), not pixels
-            term = src[r_safe[t], :] * rows.weights[t][:, None]
-            partial = term if partial is None else partial + term
-        out = None
-        for t in range(cols.indices.shape[0]):
-            term = partial[:, c_safe[t]] * cols.weights[t][None, :]
-            out = term if out is None else out + term
-    if r_missing.any() or c_missing.any():
-        if np.issubdtype(out.dtype, np.integer) and isinstance(fill, float):
-            out = out.astype(np.float32)
-        out[r_missing, :] = fill
-        out[:, c_missing] = fill
-    return out
+    return _WindowPlan.create(rows, cols, row0, col0, *window.shape).apply(window, fill)
 
 
-def _take_rows_cols(window: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """window[rows][:, cols], as a plain slice when the indices are consecutive (a copy at the
-    output resolution: the common case, which must not pay for fancy indexing)."""
-    def as_slice(idx):
-        if idx.size and idx[-1] - idx[0] == idx.size - 1 and (np.diff(idx) == 1).all():
-            return slice(int(idx[0]), int(idx[-1]) + 1)
+def _as_index(idx: np.ndarray):
+    """``idx`` as a slice when it is a regular progression (a view instead of a gather: the
+    copies at the output resolution and the 2 x 2 / 3 x 3 means of aligned grids)."""
+    if idx.size == 0:
         return idx
+    if idx.size == 1:
+        return slice(int(idx[0]), int(idx[0]) + 1)
+    step = int(idx[1] - idx[0])
+    if step > 0 and (np.diff(idx) == step).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1, step)
+    return idx
 
-    r, c = as_slice(rows), as_slice(cols)
-    if isinstance(r, slice) and isinstance(c, slice):
-        return window[r, c]
-    if isinstance(r, slice):
-        return window[r][:, c]
-    if isinstance(c, slice):
-        return window[:, c][r]
-    return window[np.ix_(r, c)]
+
+@dataclass(frozen=True)
+class _WindowPlan:
+    """Which window pixels (slices or indices per tap) and weights make each output pixel, for
+    one window position and size; output rows / cols with a missing tap are ``fill``."""
+
+    out_shape: tuple[int, int]
+    nearest: bool
+    rows: tuple  # per tap: slice or index array into the window's rows
+    cols: tuple
+    row_weights: tuple  # per tap: (n_out_rows, 1) float32
+    col_weights: tuple  # per tap: (1, n_out_cols) float32
+    row_missing: Optional[np.ndarray]  # bool (n_out_rows,), None when nothing is missing
+    col_missing: Optional[np.ndarray]
+    empty: bool
+
+    @classmethod
+    def create(cls, rows: AxisMap, cols: AxisMap, row0: int, col0: int, h: int, w: int
+               ) -> "_WindowPlan":
+        r_idx = rows.indices - row0
+        c_idx = cols.indices - col0
+        r_ok = (r_idx >= 0) & (r_idx < h)
+        c_ok = (c_idx >= 0) & (c_idx < w)
+        r_safe = np.clip(r_idx, 0, max(h - 1, 0))
+        c_safe = np.clip(c_idx, 0, max(w - 1, 0))
+        # An output pixel is missing when a weighted tap falls outside the window.
+        r_missing = ((~r_ok) & (rows.weights > 0)).any(axis=0)
+        c_missing = ((~c_ok) & (cols.weights > 0)).any(axis=0)
+        return cls(
+            out_shape=(rows.indices.shape[1], cols.indices.shape[1]),
+            nearest=rows.indices.shape[0] == 1 and cols.indices.shape[0] == 1,
+            rows=tuple(_as_index(r) for r in r_safe),
+            cols=tuple(_as_index(c) for c in c_safe),
+            row_weights=tuple(wt[:, None] for wt in rows.weights),
+            col_weights=tuple(wt[None, :] for wt in cols.weights),
+            row_missing=r_missing if r_missing.any() else None,
+            col_missing=c_missing if c_missing.any() else None,
+            empty=h == 0 or w == 0,
+        )
+
+    def apply(self, window: np.ndarray, fill) -> np.ndarray:
+        if self.nearest:
+            if self.empty:
+                out = np.empty(self.out_shape, dtype=window.dtype)
+                out[...] = fill
+                return out
+            out = _take_rows_cols(window, self.rows[0], self.cols[0])
+        else:
+            if self.empty:
+                return np.full(self.out_shape, fill, np.float32)
+            src = window.astype(np.float32, copy=False)
+            partial = None
+            for rows, weight in zip(self.rows, self.row_weights):  # a few taps (at most 7)
+                term = src[rows, :] * weight
+                partial = term if partial is None else partial + term
+            out = None
+            for cols, weight in zip(self.cols, self.col_weights):
+                term = partial[:, cols] * weight
+                out = term if out is None else out + term
+        if self.row_missing is not None or self.col_missing is not None:
+            if np.issubdtype(out.dtype, np.integer) and isinstance(fill, float):
+                out = out.astype(np.float32)
+            if self.row_missing is not None:
+                out[self.row_missing, :] = fill
+            if self.col_missing is not None:
+                out[:, self.col_missing] = fill
+        return out
+
+
+def _take_rows_cols(window: np.ndarray, rows, cols) -> np.ndarray:
+    """window[rows][:, cols] for slices or index arrays (a view when both are slices)."""
+    if isinstance(rows, slice) and isinstance(cols, slice):
+        return window[rows, cols]
+    if isinstance(rows, slice):
+        return window[rows][:, cols]
+    if isinstance(cols, slice):
+        return window[:, cols][rows]
+    return window[np.ix_(rows, cols)]
 
 
 @dataclass(frozen=True)
@@ -189,23 +230,22 @@ class BlockResampler:
     """Resampling of one layer of one product onto one output block (same CRS, north-up).
 
     ``src_origin_xy_m``: upper-left corner of the source grid; ``out_origin_xy_m``: upper-left
-    corner of the output block; steps are positive pixel sizes in metres.
+    corner of the output block; steps are positive pixel sizes in metres. :meth:`create` returns
+    the same (immutable) resampler for the same arguments: the granules of a tile share their
+    grids, so one block's resamplers serve every observation.
     """
 
     rows: AxisMap
     cols: AxisMap
+    _plans: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @classmethod
     def create(cls, rule: ResampleRule, src_origin_xy_m: tuple[float, float],
                out_origin_xy_m: tuple[float, float], out_step_m: float,
                out_shape: tuple[int, int]) -> "BlockResampler":
-        step = float(rule.source_resolution_m)
-        start_x = out_origin_xy_m[0] - src_origin_xy_m[0]
-        start_y = src_origin_xy_m[1] - out_origin_xy_m[1]  # rows grow southwards
-        return cls(
-            rows=axis_map(rule.method, start_y, out_step_m, out_shape[0], step),
-            cols=axis_map(rule.method, start_x, out_step_m, out_shape[1], step),
-        )
+        return _block_resampler(rule, tuple(map(float, src_origin_xy_m)),
+                                tuple(map(float, out_origin_xy_m)), float(out_step_m),
+                                tuple(map(int, out_shape)))
 
     def window(self, src_rows: int, src_cols: int) -> tuple[int, int, int, int] | None:
         """``(col0, row0, ncols, nrows)`` of the source pixels to read, clipped to a source
@@ -220,4 +260,22 @@ class BlockResampler:
 
     def apply(self, window: np.ndarray, col0: int, row0: int, *, fill=np.nan) -> np.ndarray:
         """The output block from the source pixels read at :meth:`window`."""
-        return apply_axis_maps(window, self.rows, self.cols, row0, col0, fill=fill)
+        key = (row0, col0) + window.shape
+        plan = self._plans.get(key)
+        if plan is None:  # the plan of a window is computed once (dict writes are atomic)
+            plan = self._plans[key] = _WindowPlan.create(self.rows, self.cols, row0, col0,
+                                                         *window.shape)
+        return plan.apply(window, fill)
+
+
+@lru_cache(maxsize=512)
+def _block_resampler(rule: ResampleRule, src_origin_xy_m: tuple[float, float],
+                     out_origin_xy_m: tuple[float, float], out_step_m: float,
+                     out_shape: tuple[int, int]) -> BlockResampler:
+    step = float(rule.source_resolution_m)
+    start_x = out_origin_xy_m[0] - src_origin_xy_m[0]
+    start_y = src_origin_xy_m[1] - out_origin_xy_m[1]  # rows grow southwards
+    return BlockResampler(
+        rows=axis_map(rule.method, start_y, out_step_m, out_shape[0], step),
+        cols=axis_map(rule.method, start_x, out_step_m, out_shape[1], step),
+    )
