@@ -248,3 +248,21 @@ def test_a_datatake_crossing_utc_midnight_is_one_observation(products):
         at(datetime(2024, 6, 13, 0, 0, 3, tzinfo=utc), spacecraft="S2A"),
     ]
     assert datatake_groups(sources) == [[0, 1], [2], [3]]
+
+
+@pytest.mark.parametrize("layer", ["view_zenith_mean", "view_azimuth_mean", "sun_zenith",
+                                   "sun_azimuth"])
+def test_angles_at_some_pixels_are_those_of_the_whole_block_to_the_last_bit(products, layer):
+    # The engine computes the quality angles of each observation at its chosen pixels only;
+    # they must be the values the whole-block interpolation gives there.
+    source = source_of(products["new"])
+    grid = tile_grid(source, 20)
+    block = Block(grid, 7, 11, 40, 37)  # not at the grid origin, not square
+    xs, ys = block.centres()
+    reference = source.angles.sample(layer, xs, ys, separable=True)
+    whole_block = source.angles_on(layer, block)
+    pixels = np.flatnonzero(np.random.default_rng(2).random(40 * 37) < 0.3)
+    some = source.angles_on(layer, block, pixels)
+    assert whole_block.dtype == some.dtype == np.float32
+    assert np.array_equal(whole_block.view(np.int32), reference.view(np.int32))
+    assert np.array_equal(some.view(np.int32), reference.reshape(-1)[pixels].view(np.int32))
