@@ -337,3 +337,29 @@ def test_both_medoid_strategies_are_bit_identical_to_the_pairwise_reference(comp
     np.testing.assert_array_equal(index, ref_index)
     assert np.array_equal(total.view(np.int32), ref_total.view(np.int32))  # to the last bit
     assert (index[5000:5100] == -1).all()
+
+
+def test_scene_classes_as_bytes_are_judged_like_any_integer_classes():
+    # uint8 SCL goes through a lookup table, other integer types through np.isin.
+    scl = np.arange(256, dtype=np.uint8).reshape(1, -1)
+    bands = {b: np.full(scl.shape, 0.2, dtype=np.float32) for b in select.REFLECTANCE_BANDS}
+    bands["B03"][:] = 0.1  # NDSI < 0.6: the snow class fails the refinement either way
+    vza = np.full(scl.shape, 5.0, dtype=np.float32)
+    as_bytes = valid_observations(bands, scl, vza)
+    as_ints = valid_observations(bands, scl.astype(np.int32), vza)
+    np.testing.assert_array_equal(as_bytes, as_ints)
+    assert np.flatnonzero(as_bytes[0]).tolist() == [2, 4, 5, 6]
+
+
+def test_take_selected_with_shared_positions_or_a_strided_stack():
+    rng = np.random.default_rng(9)
+    stack = rng.random((5, 300)).astype(np.float32)
+    index = rng.integers(-1, 5, 300).astype(np.int16)
+    expected = np.where(index >= 0, stack[np.clip(index, 0, None), np.arange(300)], np.nan)
+    positions = select.selected_positions(index)
+    for got in (take_selected(stack, index), take_selected(stack, index, positions=positions),
+                take_selected(np.asfortranarray(stack), index)):
+        np.testing.assert_array_equal(got, expected.astype(np.float32))
+    classes = rng.integers(1, 12, (5, 300)).astype(np.uint8)
+    picked = take_selected(classes, index, positions=positions)
+    assert picked.dtype == np.float32 and np.isnan(picked[index < 0]).all()

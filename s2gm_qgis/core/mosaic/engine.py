@@ -44,7 +44,8 @@ from .observations import (
 )
 from .order import MosaicOrder
 from .select import (
-    REFLECTANCE_BANDS, Method, select_best, take_selected, valid_observations,
+    REFLECTANCE_BANDS, Method, select_best, selected_positions, take_selected,
+    valid_observations,
 )
 from .writers import OrderOutput
 
@@ -209,15 +210,16 @@ def composite_block(
     chosen_pixels = [(row, pixels) for row in range(len(active))
                      for pixels in (np.flatnonzero(chosen == row),) if pixels.size]
 
+    positions = selected_positions(index)
     out: dict[str, np.ndarray] = {}
     for name in layers:
         layer = LAYERS[name]
         if layer.kind == REFLECTANCE:
-            values = take_selected(bands[name], index)
+            values = take_selected(bands[name], index, positions=positions)
         elif name == "quality_scene_classification":
-            values = take_selected(scl_stack, index)
+            values = take_selected(scl_stack, index, positions=positions)
         elif name == "view_zenith_mean":
-            values = take_selected(vza, index)
+            values = take_selected(vza, index, positions=positions)
         elif name in _PRODUCT_QUALITY:
             values = np.full(n_pixels, np.nan, dtype=np.float32)
             for row, pixels in chosen_pixels:

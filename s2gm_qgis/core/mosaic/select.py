@@ -34,6 +34,7 @@ MEDOID_BANDS: tuple[str, ...] = ("B02", "B03", "B04", "B06", "B08", "B11", "B12"
 #: Scene classes accepted as valid: dark feature/shadow, vegetation, not vegetated, water, snow/ice.
 SCL_VALID_CLASSES: tuple[int, ...] = (2, 4, 5, 6, 11)
 SCL_SNOW_ICE = 11
+_SCL_VALID_TABLE = np.isin(np.arange(256), SCL_VALID_CLASSES)  # uint8 class -> valid class
 #: Observations seen at a mean view zenith at or above this are swath-border samples, rejected.
 VIEW_ZENITH_LIMIT_DEG = 11.0
 #: Tasselled-cap brightness coefficients (B02, B03, B04, B8A, B11, B12), from the ATBD.
@@ -187,11 +188,18 @@ def valid_observations(
     classification; ``view_zenith_mean_deg`` the view zenith averaged over the bands (NaN where
     unknown counts as not below the limit, so the sample is rejected).
     """
-    valid = np.isin(scl, SCL_VALID_CLASSES)
+    scl = np.asarray(scl)
+    if scl.dtype == np.uint8:  # a table lookup (np.isin sorts)
+        valid = _SCL_VALID_TABLE[scl]
+    else:
+        valid = np.isin(scl, SCL_VALID_CLASSES)
+    test = np.empty(valid.shape, dtype=bool)  # one buffer for every test
     with np.errstate(invalid="ignore"):
-        valid &= view_zenith_mean_deg < VIEW_ZENITH_LIMIT_DEG
+        np.less(view_zenith_mean_deg, VIEW_ZENITH_LIMIT_DEG, out=test)
+    valid &= test
     for stack in bands.values():
-        valid &= np.isfinite(stack)
+        np.isfinite(stack, out=test)
+        valid &= test
     snow = np.nonzero(valid & (scl == SCL_SNOW_ICE))
     if snow[0].size:  # the refinement only where it applies (snow is rare)
         subset = {band: stack[snow] for band, stack in bands.items()}
@@ -540,16 +548,35 @@ def select_best(
     )
 
 
-def take_selected(stack: np.ndarray, index: np.ndarray, *, fill=np.nan) -> np.ndarray:
+def selected_positions(index: np.ndarray) -> np.ndarray:
+    """Flat positions, in a C-contiguous ``(n_obs, pixels)`` stack, of the chosen sample of
+    each pixel (of row 0 where ``index`` is -1): computed once, they serve every layer of
+    :func:`take_selected`."""
+    n_pixels = index.shape[0]
+    positions = np.where(index >= 0, index, 0).astype(np.intp)
+    positions *= n_pixels
+    positions += np.arange(n_pixels)
+    return positions
+
+
+def take_selected(stack: np.ndarray, index: np.ndarray, *, fill=np.nan,
+                  positions: Optional[np.ndarray] = None) -> np.ndarray:
     """Values of the chosen observation per pixel: ``stack[index[p], p]``, ``fill`` where
-    ``index`` is -1. The result has ``stack``'s dtype (float for a NaN fill)."""
+    ``index`` is -1. The result has ``stack``'s dtype (float for a NaN fill). ``positions``:
+    :func:`selected_positions` of ``index``, when several stacks are taken."""
     if stack.shape[0] == 0:  # no observation at all
         dtype = np.float32 if isinstance(fill, float) and np.isnan(fill) else stack.dtype
         return np.full(index.shape, fill, dtype=dtype)
-    safe = np.where(index >= 0, index, 0).astype(np.intp)
-    out = np.take_along_axis(stack, safe[None, :], axis=0)[0]
-    if np.any(index < 0):
+    if stack.flags.c_contiguous:  # one gather from the flat stack
+        if positions is None:
+            positions = selected_positions(index)
+        out = np.take(stack.reshape(-1), positions)
+    else:
+        safe = np.where(index >= 0, index, 0).astype(np.intp)
+        out = np.take_along_axis(stack, safe[None, :], axis=0)[0]
+    missing = index < 0
+    if missing.any():
         if np.issubdtype(out.dtype, np.integer) and isinstance(fill, float) and np.isnan(fill):
             out = out.astype(np.float32)
-        out[index < 0] = fill
+        out[missing] = fill
     return out
