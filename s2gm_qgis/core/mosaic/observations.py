@@ -255,10 +255,31 @@ class AngleField:
         w_rows, w_cols = _block_axis_weights(
             float(x0), float(dx), block.col0, block.ncols, float(y0), float(dy), block.row0,
             block.nrows, self.ulx_m, self.uly_m, self.col_step_m, self.row_step_m, nodes.shape)
-        values = w_rows @ nodes @ w_cols.T  # as _bilinear_separable
+        # w_rows @ nodes @ w_cols.T, as _bilinear_separable
+        values = _matmul_by_rows(_matmul_by_rows(w_rows, nodes), w_cols.T)
         if pixels is not None:
             values = values.reshape(-1)[pixels]
         return values.astype(np.float32)
+
+
+#: OpenBLAS computes a product on all cores when m * n * k exceeds this, and its idle threads
+#: then spin for a while: called block after block by the mosaic's own worker threads, they kept
+#: a core busy doing nothing. Below it a product runs on the calling thread.
+_BLAS_ONE_THREAD_MNK = 262144
+
+
+def _matmul_by_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` in row slices small enough for OpenBLAS to run each on the calling thread.
+
+    The interpolation weights have at most two non-zero terms per row, so every element is the
+    same two-term sum however the rows are sliced (checked against the whole product)."""
+    rows = max(1, _BLAS_ONE_THREAD_MNK // max(1, b.shape[0] * b.shape[1]))
+    if a.shape[0] <= rows:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+    for r0 in range(0, a.shape[0], rows):
+        np.matmul(a[r0:r0 + rows], b, out=out[r0:r0 + rows])
+    return out
 
 
 @lru_cache(maxsize=32)
