@@ -266,3 +266,21 @@ def test_angles_at_some_pixels_are_those_of_the_whole_block_to_the_last_bit(prod
     assert whole_block.dtype == some.dtype == np.float32
     assert np.array_equal(whole_block.view(np.int32), reference.view(np.int32))
     assert np.array_equal(some.view(np.int32), reference.reshape(-1)[pixels].view(np.int32))
+
+
+def test_reflectance_written_into_a_stack_row_is_the_same(products):
+    # The engine reads 20 m bands straight into its stack rows (Product.reflectance(out=...)).
+    source = source_of(products["new"])
+    block = whole(tile_grid(source, 20))
+    stack = np.full((2,) + block.shape, -1.0, dtype=np.float32)
+    for band in ("B02", "B8A", "B08", "B01"):  # copy, copy, 2 x 2 mean, nearest from 60 m
+        alone = source.read(band, block, DatasetCache())
+        into = source.read(band, block, DatasetCache(), out=stack[1])
+        assert into is stack[1] or np.shares_memory(into, stack)
+        assert np.array_equal(alone.view(np.int32), stack[1].view(np.int32)), band
+        assert np.isnan(alone).any()  # the scene's no-data rows went through the mask
+    dn = np.array([[0, 1, 1000, 65535]], dtype=np.uint16)
+    out = np.empty(dn.shape, dtype=np.float32)
+    expected = source.product.reflectance(dn, "B04")
+    assert source.product.reflectance(dn, "B04", out=out) is out
+    assert np.array_equal(out.view(np.int32), expected.view(np.int32))

@@ -168,8 +168,9 @@ def composite_block(
     vza = np.empty((n_obs, n_pixels), dtype=np.float32)
     for row, source in enumerate(active):
         for band in REFLECTANCE_BANDS:
-            values = source.read(band, block, datasets)
-            bands[band][row] = np.nan if values is None else values.reshape(-1)
+            # Straight into the stack's row (a view of the block's shape).
+            if source.read(band, block, datasets, out=bands[band][row].reshape(shape)) is None:
+                bands[band][row] = np.nan
         vza[row] = source.angles_on(VIEW_ZENITH, block).reshape(-1)
     scl_stack = (np.stack(scl_rows) if scl_rows
                  else np.zeros((0, n_pixels), dtype=np.uint8))

@@ -502,10 +502,23 @@ class GranuleSource:
             return data.astype(np.uint8, copy=False)
         raise ValueError(f"unknown product layer {layer!r}")
 
-    def read(self, layer: str, block: Block, datasets: DatasetCache) -> Optional[np.ndarray]:
+    def read(self, layer: str, block: Block, datasets: DatasetCache,
+             out: Optional[np.ndarray] = None) -> Optional[np.ndarray]:
         """The layer on the block, physical values (reflectance, AOT, %, SCL classes): float32
         with NaN where the granule has no data, uint8 with 0 for SCL. None when the granule
-        does not reach the block at all."""
+        does not reach the block at all.
+
+        ``out``: an array of the block's shape to write the values into (and return), e.g. a
+        row of the block's observation stack; reflectance read at the output resolution is
+        then computed there directly."""
+        values = self._read(layer, block, datasets, out)
+        if out is None or values is None or values is out:
+            return values
+        out[...] = values
+        return out
+
+    def _read(self, layer: str, block: Block, datasets: DatasetCache,
+              out: Optional[np.ndarray]) -> Optional[np.ndarray]:
         rule, path = self.rule(layer, block.grid.resolution)
         fill = SCL_NODATA if layer == SCL else np.nan
         if block.grid.epsg == self.granule.epsg:
@@ -522,6 +535,9 @@ class GranuleSource:
             if window is None:
                 return None
             data = _read_window(dataset, path, *window)
+            if (out is not None and layer in REFLECTANCE_BANDS and out.dtype == np.float32
+                    and resampler.is_identity(data.shape, window[0], window[1])):
+                return self.product.reflectance(data, layer, out=out)
             values = self._physical(layer, data)
             return resampler.apply(values, window[0], window[1], fill=fill)
         return self._read_warped(layer, rule, path, block, datasets, fill)

@@ -160,6 +160,7 @@ class _WindowPlan:
     row_missing: Optional[np.ndarray]  # bool (n_out_rows,), None when nothing is missing
     col_missing: Optional[np.ndarray]
     empty: bool
+    identity: bool  # the output is the window itself (a copy at the output resolution)
 
     @classmethod
     def create(cls, rows: AxisMap, cols: AxisMap, row0: int, col0: int, h: int, w: int
@@ -173,16 +174,23 @@ class _WindowPlan:
         # An output pixel is missing when a weighted tap falls outside the window.
         r_missing = ((~r_ok) & (rows.weights > 0)).any(axis=0)
         c_missing = ((~c_ok) & (cols.weights > 0)).any(axis=0)
+        out_shape = (rows.indices.shape[1], cols.indices.shape[1])
+        nearest = rows.indices.shape[0] == 1 and cols.indices.shape[0] == 1
+        row_index = tuple(_as_index(r) for r in r_safe)
+        col_index = tuple(_as_index(c) for c in c_safe)
         return cls(
-            out_shape=(rows.indices.shape[1], cols.indices.shape[1]),
-            nearest=rows.indices.shape[0] == 1 and cols.indices.shape[0] == 1,
-            rows=tuple(_as_index(r) for r in r_safe),
-            cols=tuple(_as_index(c) for c in c_safe),
+            out_shape=out_shape,
+            nearest=nearest,
+            rows=row_index,
+            cols=col_index,
             row_weights=tuple(wt[:, None] for wt in rows.weights),
             col_weights=tuple(wt[None, :] for wt in cols.weights),
             row_missing=r_missing if r_missing.any() else None,
             col_missing=c_missing if c_missing.any() else None,
             empty=h == 0 or w == 0,
+            identity=(nearest and out_shape == (h, w) and not r_missing.any()
+                      and not c_missing.any() and row_index[0] == slice(0, h, 1)
+                      and col_index[0] == slice(0, w, 1)),
         )
 
     def apply(self, window: np.ndarray, fill) -> np.ndarray:
@@ -260,12 +268,20 @@ class BlockResampler:
 
     def apply(self, window: np.ndarray, col0: int, row0: int, *, fill=np.nan) -> np.ndarray:
         """The output block from the source pixels read at :meth:`window`."""
-        key = (row0, col0) + window.shape
+        return self._plan(window.shape, col0, row0).apply(window, fill)
+
+    def is_identity(self, window_shape: tuple[int, int], col0: int, row0: int) -> bool:
+        """True when :meth:`apply` returns the window as it is (the source grid is the output
+        grid and the window covers the block): values can then be made in place."""
+        return self._plan(window_shape, col0, row0).identity
+
+    def _plan(self, window_shape: tuple[int, int], col0: int, row0: int) -> "_WindowPlan":
+        key = (row0, col0) + tuple(window_shape)
         plan = self._plans.get(key)
         if plan is None:  # the plan of a window is computed once (dict writes are atomic)
             plan = self._plans[key] = _WindowPlan.create(self.rows, self.cols, row0, col0,
-                                                         *window.shape)
-        return plan.apply(window, fill)
+                                                         *window_shape)
+        return plan
 
 
 @lru_cache(maxsize=512)

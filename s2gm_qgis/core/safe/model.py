@@ -210,10 +210,19 @@ class Product:
         """The selected tile (the only one for compact products)."""
         return self.granules[self.selected_granule]
 
-    def reflectance(self, dn: np.ndarray, band: str) -> np.ndarray:
-        """(DN + offset) / quantification as float32, NaN where DN is 0 (no-data)."""
+    def reflectance(self, dn: np.ndarray, band: str, out: Optional[np.ndarray] = None
+                    ) -> np.ndarray:
+        """(DN + offset) / quantification as float32, NaN where DN is 0 (no-data).
+
+        ``out``: a float32 array of ``dn``'s shape to write the result into (and return),
+        e.g. a row of an observation stack; the values are the same either way."""
         dn = np.asarray(dn)
-        out = (dn.astype(np.float32) + np.float32(self.radiometric_offset.get(band, 0.0)))
+        offset = np.float32(self.radiometric_offset.get(band, 0.0))
+        if out is None:
+            out = dn.astype(np.float32) + offset
+        else:  # the same float32 sum, without the temporary copies
+            np.add(dn, offset, out=out, dtype=np.float32)
         out /= np.float32(self.quantification_value)
-        out[dn == 0] = np.nan
+        if not dn.all():  # no-data is rare inside a tile: skip the mask when there is none
+            out[dn == 0] = np.nan
         return out
