@@ -23,6 +23,7 @@ import numpy as np
 from osgeo import gdal, ogr
 
 from ..errors import ProductError
+from ..gdal_io import no_sidecars
 from .scanline import SlabIntervals, intervals_from_raster_rows, intervals_from_rings
 
 N_DETECTORS = 12
@@ -169,18 +170,6 @@ def _is_xml(data_head: bytes) -> bool:
     return head.startswith(b"<")
 
 
-class _NoSidecars:
-    """Switch GDAL's PAM off in this thread: reading a raster must not write ``.aux.xml``."""
-
-    def __enter__(self):
-        self._old = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
-        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
-        return self
-
-    def __exit__(self, *exc):
-        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", self._old)
-
-
 def _open_raster(path: str):
     try:
         dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
@@ -206,7 +195,7 @@ def _raster_geometry(dataset, path: str) -> tuple[tuple[float, ...], Optional[in
 
 def read_detfoo_raster(path: str, epsg: Optional[int] = None) -> SlabIntervals:
     """Slab intervals of a raster MSK_DETFOO (pixel value = detector), read in row blocks."""
-    with _NoSidecars():
+    with no_sidecars():
         dataset = _open_raster(path)
         gt, raster_epsg = _raster_geometry(dataset, path)
         if epsg is not None and raster_epsg is not None and raster_epsg != epsg:
@@ -235,7 +224,7 @@ def read_detfoo_raster(path: str, epsg: Optional[int] = None) -> SlabIntervals:
 
 def polygonise_detfoo_raster(path: str) -> tuple[DetectorPolygon, ...]:
     """Polygons of a raster MSK_DETFOO, in memory (GDAL Polygonize into an OGR Memory layer)."""
-    with _NoSidecars():
+    with no_sidecars():
         dataset = _open_raster(path)
         _raster_geometry(dataset, path)
         band = dataset.GetRasterBand(1)

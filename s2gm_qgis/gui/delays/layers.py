@@ -14,7 +14,6 @@ the detector number.
 from __future__ import annotations
 
 import struct
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,8 @@ from qgis.PyQt.QtGui import QColor
 
 from ...core.delays import DelayInspector
 from ...core.errors import ProductError
-from ...processing.product_info import FIELD_TYPES
+from ...core.gdal_io import no_sidecars
+from ..compat import FIELD_TYPES
 from ..i18n import tr
 from .recognition import ProductRef, tag_layer
 
@@ -117,20 +117,9 @@ def _style_footprints(layer: QgsVectorLayer) -> None:
 
 
 # -- true colour --------------------------------------------------------------------------------
-@contextmanager
-def _no_sidecars():
-    """GDAL's PAM off for datasets opened in this thread meanwhile (it is read at open)."""
-    old = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
-    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
-    try:
-        yield
-    finally:
-        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", old)
-
-
 def _raster_layer(path: str, name: str) -> QgsRasterLayer:
     """A GDAL raster layer whose datasets write no ``.aux.xml``; ProductError if unreadable."""
-    with _no_sidecars():
+    with no_sidecars():
         layer = QgsRasterLayer(path, name, "gdal")
     if not layer.isValid():
         raise ProductError(path, tr("GDAL cannot read this image"))
