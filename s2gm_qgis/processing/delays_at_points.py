@@ -21,7 +21,7 @@ from ..core.delays import DelayInspector
 from ..core.delays.ephemeris import SELECTIONS
 from ..core.errors import CancelledError, S2GMError
 from ..gui.i18n import tr
-from .product_info import FIELD_TYPES
+from ..gui.compat import FIELD_TYPES
 
 
 def delay_field_name(band: str) -> str:

@@ -9,7 +9,6 @@ The reading is ``s2gm_qgis.core.safe.open_product``; nothing is written in the p
 from __future__ import annotations
 
 from qgis.core import (
-    Qgis,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
@@ -27,18 +26,8 @@ from qgis.core import (
 )
 from ..core.errors import S2GMError
 from ..core.safe import open_product
+from ..gui.compat import FIELD_TYPES
 from ..gui.i18n import tr
-
-# QgsField takes a QMetaType type from QGIS 3.38 on; Qt6 builds (QGIS 4) have no QVariant.Type.
-if Qgis.QGIS_VERSION_INT >= 33800:
-    from qgis.PyQt.QtCore import QMetaType
-
-    FIELD_TYPES = {str: QMetaType.Type.QString, int: QMetaType.Type.Int,
-                   float: QMetaType.Type.Double}
-else:
-    from qgis.PyQt.QtCore import QVariant
-
-    FIELD_TYPES = {str: QVariant.String, int: QVariant.Int, float: QVariant.Double}
 
 #: (field name, Python type) of the output, in order.
 FIELDS = (
