@@ -236,6 +236,38 @@ def test_block_size_does_not_change_the_result(sources, resolution, block):
                                           full.values[name][row0:row0 + nrows, col0:col0 + ncols])
 
 
+def test_long_stacks_are_composited_in_strips_with_the_same_result(sources, monkeypatch):
+    """Memory does not grow with the number of observations: past the sample budget a block
+    is composited in strips of rows; values and counts are those of the whole block."""
+    from s2gm_qgis.core.mosaic import engine
+
+    grid = tile_grid(sources[0], 20)
+    cache = DatasetCache()
+    layers = ("B02", "B08", "source_index", "valid_obs", "medoid_mos", "sun_zenith",
+              "quality_aot", "quality_scene_classification")
+    mask = np.ones(grid.shape, dtype=bool)
+    mask[5:9, :] = False
+    whole = composite_block(sources, Block(grid, 0, 0, grid.height, grid.width), layers, cache,
+                            mask)
+    seen = []
+    real = engine._composite
+
+    def spy(active, scl_rows, block, *args):
+        seen.append((len(active), block.nrows))
+        return real(active, scl_rows, block, *args)
+
+    monkeypatch.setattr(engine, "_composite", spy)
+    n_obs = len(sources)
+    monkeypatch.setattr(engine, "SAMPLES_PER_STRIP", n_obs * grid.width * 7)
+    assert engine.strip_rows(n_obs, grid.height, grid.width) == 7
+    strips = composite_block(sources, Block(grid, 0, 0, grid.height, grid.width), layers, cache,
+                             mask)
+    assert len(seen) == -(-grid.height // 7) and all(rows <= 7 for _, rows in seen)
+    assert strips.counts == whole.counts
+    for name in layers:
+        np.testing.assert_array_equal(strips.values[name], whole.values[name])
+
+
 def test_aoi_mask_blanks_and_does_not_count_outside(sources):
     grid = tile_grid(sources[0], 60)
     mask = np.zeros(grid.shape, dtype=bool)

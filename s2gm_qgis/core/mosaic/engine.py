@@ -10,9 +10,10 @@
    data there is skipped), then the reflectance bands and the view zenith; applies the valid
    filter, merges granules of the same datatake (smaller AOT), chooses per pixel (none, single,
    STC, medoid: :mod:`.select`), then reads the quality layers and angles of the chosen
-   observations only, and hands physical values to the grid's writer. At most two blocks per
-   worker are in flight, so memory depends on the block size and the number of observations,
-   never on the area.
+   observations only, and hands physical values to the grid's writer. A block whose stack of
+   observations is long (more than :data:`SAMPLES_PER_STRIP` samples) is composited in strips
+   of rows, and each worker composites one block at a time, so memory depends neither on the
+   area nor on the number of observations.
 3. The writers stage everything beside the final folder, which appears only when complete; on
    an error or a cancel every staged file is removed.
 
@@ -56,6 +57,14 @@ CancelFlag = Union[Callable[[], bool], threading.Event, None]
 
 #: Output block edge, pixels: the GeoTIFF/COG tile size, so each block writes whole tiles.
 BLOCK_PX = 512
+#: Observation samples (observations x pixels) a worker composites at once: a whole block of 12
+#: observations (about 150 MB of stacks). A block with a longer stack (a quarter, a year, tile
+#: overlaps) is composited in strips of fewer rows, so memory does not grow with the number of
+#: observations.
+SAMPLES_PER_STRIP = 12 * BLOCK_PX * BLOCK_PX
+#: A job (one worker) is a square of JOB_BLOCKS x JOB_BLOCKS blocks: one 1024 x 1024 tile of a
+#: Sentinel-2 JPEG 2000 raster.
+JOB_BLOCKS = 2
 
 #: Output layers read from the chosen observation's product (layer -> product layer).
 _PRODUCT_QUALITY = {
@@ -164,6 +173,39 @@ def composite_block(
                 continue
             active.append(source)
             scl_rows.append(scl)
+
+    rows = strip_rows(len(active), block.nrows, block.ncols)
+    if rows >= block.nrows:
+        return _composite(active, scl_rows, block, layers, datasets, inside)
+    # A long stack: strips of fewer rows, so the samples held stay within the budget.
+    out = BlockOutput({name: np.empty(shape, dtype=np.float32) for name in layers})
+    inside_2d = inside.reshape(shape)
+    for r0 in range(0, block.nrows, rows):
+        r1 = min(r0 + rows, block.nrows)
+        strip = Block(block.grid, block.row0 + r0, block.col0, r1 - r0, block.ncols)
+        flat = slice(r0 * block.ncols, r1 * block.ncols)
+        part = _composite(active, [scl[flat] for scl in scl_rows], strip, layers, datasets,
+                          inside_2d[r0:r1].reshape(-1))
+        for name, values in part.values.items():
+            out.values[name][r0:r1] = values
+        for key, value in part.counts.items():
+            out.counts[key] += value
+    return out
+
+
+def strip_rows(n_obs: int, nrows: int, ncols: int) -> int:
+    """Rows of a block composited at once: all of them up to :data:`SAMPLES_PER_STRIP`
+    observation samples, fewer for longer stacks (at least one)."""
+    return max(1, min(nrows, SAMPLES_PER_STRIP // max(1, n_obs * ncols)))
+
+
+def _composite(active: Sequence[GranuleSource], scl_rows: Sequence[np.ndarray], block: Block,
+               layers: Sequence[str], datasets: DatasetCache, inside: np.ndarray
+               ) -> BlockOutput:
+    """:func:`composite_block` once the granules with data in the block are known
+    (``scl_rows``: their SCL on the block, flat)."""
+    shape = block.shape
+    n_pixels = shape[0] * shape[1]
     n_obs = len(active)
 
     bands = {b: np.empty((n_obs, n_pixels), dtype=np.float32) for b in REFLECTANCE_BANDS}
@@ -484,27 +526,44 @@ def _release_freed_memory() -> None:
 
 def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cancelled
                 ) -> dict[str, int]:
-    """Composite and write every block of every grid on ``workers`` threads."""
-    jobs = [(grid, b) for grid in grids for b in grid.blocks(BLOCK_PX, BLOCK_PX)]
-    total = len(jobs)
+    """Composite and write every block of every grid on ``workers`` threads.
+
+    A job is the square of :data:`JOB_BLOCKS` x :data:`JOB_BLOCKS` blocks that one 1024-pixel
+    source tile covers (20 m bands of a tile's grid): one worker does its blocks one after the
+    other, so each source tile is read once (see :class:`DatasetCache`)."""
+    step = BLOCK_PX * JOB_BLOCKS
+    jobs = [(grid, [(r, c, min(BLOCK_PX, grid.height - r), min(BLOCK_PX, grid.width - c))
+                    for r in range(row0, row0 + nrows, BLOCK_PX)
+                    for c in range(col0, col0 + ncols, BLOCK_PX)])
+            for grid in grids for row0, col0, nrows, ncols in grid.blocks(step, step)]
+    total = sum(len(windows) for _, windows in jobs)
     counts = dict.fromkeys(COUNT_KEYS, 0)
     layers = tuple(order.bands)
+    progress_lock = threading.Lock()
+    blocks_done = [0]
 
     failed = threading.Event()  # one block failed: the others stop at once
 
-    def work(grid: OutputGrid, window) -> dict[str, int]:
-        if cancelled() or failed.is_set():
-            return {}
-        row0, col0, nrows, ncols = window
-        block = Block(grid, row0, col0, nrows, ncols)
-        mask = aoi_mask(grid, row0, col0, nrows, ncols)
-        result = composite_block(per_grid[grid.name], block, layers, datasets, mask)
-        writer = output.writer(grid)
-        for name, values in result.values.items():
-            writer.write_block(name, row0, col0, values)
-        return result.counts
+    def work(grid: OutputGrid, windows) -> dict[str, int]:
+        job_counts = dict.fromkeys(COUNT_KEYS, 0)
+        datasets.next_job()
+        for row0, col0, nrows, ncols in windows:
+            if cancelled() or failed.is_set():
+                break
+            block = Block(grid, row0, col0, nrows, ncols)
+            mask = aoi_mask(grid, row0, col0, nrows, ncols)
+            result = composite_block(per_grid[grid.name], block, layers, datasets, mask)
+            writer = output.writer(grid)
+            for name, values in result.values.items():
+                writer.write_block(name, row0, col0, values)
+            for key, value in result.counts.items():
+                job_counts[key] += value
+            with progress_lock:
+                blocks_done[0] += 1
+                done = blocks_done[0]
+            report(0.05 + 0.9 * done / total, f"block {done} of {total}")
+        return job_counts
 
-    done = 0
     pending: set[Future] = set()
     jobs_iter = iter(jobs)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s2gm-mosaic") as pool:
@@ -521,8 +580,6 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
                 for future in finished:
                     for key, value in future.result().items():
                         counts[key] += value
-                    done += 1
-                report(0.05 + 0.9 * done / total, f"block {done} of {total}")
         except BaseException:
             failed.set()
             for future in pending:
