@@ -54,7 +54,8 @@ def register(subparsers) -> None:
     parser.add_argument("--catalogue", default=None, metavar="FILE",
                         help="SQLite index of the archives to keep between runs (incremental)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="threads (default: the number of CPUs)")
+                        help="threads (default: the number of CPUs, at most 4; each needs"
+                             " up to about 0.6 GB)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object: folder, files, source products, counts")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")

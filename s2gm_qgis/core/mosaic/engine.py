@@ -6,7 +6,8 @@
    in sensing-time order).
 2. Every output grid (:func:`~.grid.plan_output_grids`) is processed in blocks of 512 x 512
    pixels (the writers' tile size), on a pool of threads (numpy and GDAL release the GIL, so both
-   cores work). A block reads, for each granule reaching it, the SCL first (a granule with no
+   cores work); a worker takes the 2 x 2 blocks of one 1024-pixel source tile at a time and
+   reads each tile once (:class:`~.observations.DatasetCache`). A block reads, for each granule reaching it, the SCL first (a granule with no
    data there is skipped), then the reflectance bands and the view zenith; applies the valid
    filter, merges granules of the same datatake (smaller AOT), chooses per pixel (none, single,
    STC, medoid: :mod:`.select`), then reads the quality layers and angles of the chosen
@@ -62,6 +63,10 @@ BLOCK_PX = 512
 #: overlaps) is composited in strips of fewer rows, so memory does not grow with the number of
 #: observations.
 SAMPLES_PER_STRIP = 12 * BLOCK_PX * BLOCK_PX
+#: Worker threads when the caller does not say: each holds up to about 0.6 GB (its kept
+#: source tiles and the stacks of one block), so a many-core desktop running the engine inside
+#: QGIS does not give it several GB; ``workers=`` (``--workers``) asks for more.
+DEFAULT_MAX_WORKERS = 4
 #: A job (one worker) is a square of JOB_BLOCKS x JOB_BLOCKS blocks: one 1024 x 1024 tile of a
 #: Sentinel-2 JPEG 2000 raster.
 JOB_BLOCKS = 2
@@ -444,7 +449,7 @@ def run_mosaic(
     started = time.perf_counter()
     cancelled = _cancel_check(cancel)
     report = _progress_reporter(progress)
-    workers = max(1, int(workers or os.cpu_count() or 1))
+    workers = max(1, int(workers or min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS)))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     period = order.interval
