@@ -286,6 +286,21 @@ def test_reflectance_written_into_a_stack_row_is_the_same(products):
     assert np.array_equal(out.view(np.int32), expected.view(np.int32))
 
 
+@pytest.fixture
+def tile_reads(monkeypatch):
+    """The windows GDAL is asked for, in order, by the engine's reads."""
+    from s2gm_qgis.core.mosaic import observations
+
+    reads = []
+    real = observations._read_window
+    monkeypatch.setattr(observations, "_read_window",
+                        lambda ds, path, *w: reads.append(w) or real(ds, path, *w))
+    return reads
+
+
+_JP2_128 = ["REVERSIBLE=YES", "QUALITY=100", "BLOCKXSIZE=128", "BLOCKYSIZE=128"]
+
+
 def _raster(path, driver, options, size=(300, 200)):
     from osgeo import gdal
 
@@ -297,19 +312,11 @@ def _raster(path, driver, options, size=(300, 200)):
     return gdal.Open(str(path)), values
 
 
-def test_tiles_are_read_once_and_kept_per_thread(tmp_path, monkeypatch):
+def test_tiles_are_read_once_and_kept_per_thread(tmp_path, tile_reads):
     """A window inside 128-pixel JPEG 2000 tiles reads its tiles whole once; the other windows
     of those tiles come from the kept copy (read-only), with the same values."""
-    from s2gm_qgis.core.mosaic import observations
-
-    dataset, values = _raster(tmp_path / "t.jp2", "JP2OpenJPEG",
-                              ["REVERSIBLE=YES", "QUALITY=100", "BLOCKXSIZE=128",
-                               "BLOCKYSIZE=128"])
+    dataset, values = _raster(tmp_path / "t.jp2", "JP2OpenJPEG", _JP2_128)
     assert dataset.GetRasterBand(1).GetBlockSize() == [128, 128]
-    reads = []
-    real = observations._read_window
-    monkeypatch.setattr(observations, "_read_window",
-                        lambda ds, path, *w: reads.append(w) or real(ds, path, *w))
     cache = DatasetCache()
     windows = [(0, 0, 64, 64), (64, 0, 64, 64), (0, 64, 64, 64), (64, 64, 64, 64),
                (100, 100, 50, 40), (250, 150, 50, 50)]
@@ -319,56 +326,41 @@ def test_tiles_are_read_once_and_kept_per_thread(tmp_path, monkeypatch):
         assert not data.flags.writeable
     # The first tile once for four windows; (100, 100, 50, 40) spans 2 x 2 tiles (cut to the
     # raster's 200 rows); the last window spans two tiles of the bottom row, the right one cut.
-    assert reads == [(0, 0, 128, 128), (0, 0, 256, 200), (128, 128, 172, 72)]
+    assert tile_reads == [(0, 0, 128, 128), (0, 0, 256, 200), (128, 128, 172, 72)]
 
 
-def test_kept_tiles_stay_within_the_budget(tmp_path, monkeypatch):
+def test_kept_tiles_stay_within_the_budget(tmp_path, tile_reads):
     """Tiles of the current job are never dropped for new ones (a tile with no room is read for
     its window only); tiles of earlier jobs make room."""
-    from s2gm_qgis.core.mosaic import observations
-
-    dataset, values = _raster(tmp_path / "t.jp2", "JP2OpenJPEG",
-                              ["REVERSIBLE=YES", "QUALITY=100", "BLOCKXSIZE=128",
-                               "BLOCKYSIZE=128"])
-    reads = []
-    real = observations._read_window
-    monkeypatch.setattr(observations, "_read_window",
-                        lambda ds, path, *w: reads.append(w) or real(ds, path, *w))
+    dataset, values = _raster(tmp_path / "t.jp2", "JP2OpenJPEG", _JP2_128)
     cache = DatasetCache(region_cache_bytes=128 * 128 * 2)  # one tile
     for xoff in (0, 128, 0, 128):
         data = cache.read_window(dataset, "t.jp2", xoff, 0, 64, 64)
         np.testing.assert_array_equal(data, values[0:64, xoff:xoff + 64])
-    assert reads == [(0, 0, 128, 128), (128, 0, 128, 128), (128, 0, 128, 128)]
+    assert tile_reads == [(0, 0, 128, 128), (128, 0, 128, 128), (128, 0, 128, 128)]
     cache.next_job()
     cache.read_window(dataset, "t.jp2", 128, 0, 64, 64)  # the old job's tile goes
     cache.read_window(dataset, "t.jp2", 192, 64, 64, 64)
-    assert reads[3:] == [(128, 0, 128, 128)]
-    kept = cache._kept()
-    assert kept.nbytes == sum(a.nbytes for a in kept.data.values()) == 128 * 128 * 2
+    assert tile_reads[3:] == [(128, 0, 128, 128)]
+    assert cache._kept().nbytes == 128 * 128 * 2
 
 
-def test_whole_width_strips_are_not_read_whole(tmp_path, monkeypatch):
+def test_whole_width_strips_are_not_read_whole(tmp_path, monkeypatch, tile_reads):
     """A striped GeoTIFF (blocks as wide as the raster) is read window by window."""
     from s2gm_qgis.core.mosaic import observations
 
     monkeypatch.setattr(observations, "REGION_MAX_PX", 256)
     dataset, values = _raster(tmp_path / "s.tif", "GTiff", ["TILED=NO", "BLOCKYSIZE=16"])
     assert dataset.GetRasterBand(1).GetBlockSize() == [300, 16]
-    reads = []
-    real = observations._read_window
-    monkeypatch.setattr(observations, "_read_window",
-                        lambda ds, path, *w: reads.append(w) or real(ds, path, *w))
     data = DatasetCache().read_window(dataset, "s.tif", 10, 5, 20, 20)
     np.testing.assert_array_equal(data, values[5:25, 10:30])
-    assert reads == [(10, 5, 20, 20)]
+    assert tile_reads == [(10, 5, 20, 20)]
 
 
 def test_whole_tiles_read_leave_gdal_block_cache_as_it_was(tmp_path):
     from osgeo import gdal
 
-    dataset, values = _raster(tmp_path / "t.jp2", "JP2OpenJPEG",
-                              ["REVERSIBLE=YES", "QUALITY=100", "BLOCKXSIZE=128",
-                               "BLOCKYSIZE=128"])
+    dataset, values = _raster(tmp_path / "t.jp2", "JP2OpenJPEG", _JP2_128)
     before = gdal.GetCacheUsed()
     cache = DatasetCache()
     for window in [(0, 0, 64, 64), (128, 0, 128, 128), (0, 128, 300, 72)]:

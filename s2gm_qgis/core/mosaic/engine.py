@@ -7,8 +7,9 @@
 2. Every output grid (:func:`~.grid.plan_output_grids`) is processed in blocks of 512 x 512
    pixels (the writers' tile size), on a pool of threads (numpy and GDAL release the GIL, so both
    cores work); a worker takes the 2 x 2 blocks of one 1024-pixel source tile at a time and
-   reads each tile once (:class:`~.observations.DatasetCache`). A block reads, for each granule reaching it, the SCL first (a granule with no
-   data there is skipped), then the reflectance bands and the view zenith; applies the valid
+   reads each tile once (:class:`~.observations.DatasetCache`). A block reads, for each granule
+   reaching it, the SCL first (a granule with no data there is skipped), then the reflectance
+   bands and the view zenith; applies the valid
    filter, merges granules of the same datatake (smaller AOT), chooses per pixel (none, single,
    STC, medoid: :mod:`.select`), then reads the quality layers and angles of the chosen
    observations only, and hands physical values to the grid's writer. A block whose stack of

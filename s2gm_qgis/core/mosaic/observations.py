@@ -387,13 +387,15 @@ REGION_CACHE_BYTES = 320 * 2**20
 
 @dataclass
 class _KeptTiles:
-    """One thread's whole tiles: (path, x0, y0) -> pixels from the tile at (x0, y0) on, and
-    the job each was last used in."""
+    """One thread's whole tiles: (path, x0, y0) -> (pixels from the tile at (x0, y0) on, the
+    job they were last used in); ``job`` is the thread's current job."""
 
     job: int = 0
-    nbytes: int = 0
-    data: dict = field(default_factory=dict)
-    used: dict = field(default_factory=dict)
+    entries: dict = field(default_factory=dict)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(data.nbytes for data, _ in self.entries.values())
 
 
 class DatasetCache:
@@ -459,25 +461,23 @@ class DatasetCache:
             return _whole_tiles(dataset, path, xoff, yoff, xsize, ysize)
         kept = self._kept()
         key = (path, x0, y0)  # tiles kept from the tile where the window starts
-        data = kept.data.get(key)
-        if data is not None:
-            if x1 - x0 <= data.shape[1] and y1 - y0 <= data.shape[0]:
-                kept.used[key] = kept.job
-                return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
-            kept.nbytes -= kept.data.pop(key).nbytes  # the window needs more tiles
-            del kept.used[key]
-        data = _whole_tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
-        data.flags.writeable = False  # shared by the windows of the tile
-        if kept.nbytes + data.nbytes > self._region_budget:
-            for old in sorted((k for k, job in kept.used.items() if job < kept.job),
-                              key=kept.used.get):
-                kept.nbytes -= kept.data.pop(old).nbytes
-                del kept.used[old]
-                if kept.nbytes + data.nbytes <= self._region_budget:
+        entry = kept.entries.pop(key, None)
+        if entry is not None and x1 - x0 <= entry[0].shape[1] and y1 - y0 <= entry[0].shape[0]:
+            data = entry[0]  # (an entry too small for this window was dropped)
+        else:
+            data = _whole_tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
+            data.flags.writeable = False  # shared by the windows of the tile
+            room = self._region_budget - kept.nbytes - data.nbytes
+            # Tiles of earlier jobs make room, least recently used first; the current job's
+            # stay (dropping them for a long stack would decode every tile once per block).
+            for old in sorted((k for k, (_, job) in kept.entries.items() if job < kept.job),
+                              key=lambda k: kept.entries[k][1]):
+                if room >= 0:
                     break
-        if kept.nbytes + data.nbytes <= self._region_budget:
-            kept.data[key], kept.used[key] = data, kept.job
-            kept.nbytes += data.nbytes
+                room += kept.entries.pop(old)[0].nbytes
+            if room < 0:  # no room: read for this window only
+                return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
+        kept.entries[key] = (data, kept.job)
         return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
 
     def close(self) -> None:
