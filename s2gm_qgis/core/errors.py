@@ -34,3 +34,15 @@ class CancelledError(S2GMError):
 
 class NoProductsError(S2GMError):
     """No usable product covers the requested area and period (nothing to composite)."""
+
+
+class RemoteReadError(ProductError):
+    """A remote file (``/vsicurl/``, ``/vsis3/``, an HTTP URL) could not be read after retries.
+
+    ``path`` is the asset's URL (or GDAL path); an order may skip the observation it belongs
+    to instead of failing (see ``MosaicOrder.on_read_error``)."""
+
+
+class SourceError(S2GMError):
+    """An observation source (a STAC API) answered with an error or something unexpected;
+    the message names the URL."""

@@ -154,7 +154,7 @@ def prepare_jp2(products: list[Path], size: int) -> list[Path]:
 
 def inputs_read_by_engine(products: list[Path]) -> list[str]:
     """The files the engine reads for a 20 m mosaic, per its resampling rules."""
-    from s2gm_qgis.core.mosaic.observations import GranuleSource
+    from s2gm_qgis.core.mosaic.sources.granule import GranuleSource
     from s2gm_qgis.core.mosaic.select import REFLECTANCE_BANDS
     from s2gm_qgis.core.safe import open_product
 
@@ -247,7 +247,9 @@ def engine_child(archive: str, out: str, size: int) -> dict:
 def kernel_comparison(products: list[Path], blocks: int = 4) -> dict:
     """Fast medoid vs all-pairs reference on the medoid pixels of real blocks."""
     from s2gm_qgis.core.mosaic.grid import OutputGrid
-    from s2gm_qgis.core.mosaic.observations import Block, DatasetCache, GranuleSource
+    from s2gm_qgis.core.mosaic.blocks import Block
+    from s2gm_qgis.core.mosaic.sources.gdal_reads import DatasetCache
+    from s2gm_qgis.core.mosaic.sources.granule import GranuleSource
     from s2gm_qgis.core.mosaic.select import (
         MEDOID_BANDS, REFLECTANCE_BANDS, medoid_select, medoid_select_pairwise,
         valid_observations,

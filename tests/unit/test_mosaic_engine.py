@@ -30,10 +30,12 @@ import pytest
 from osgeo import gdal
 
 from s2gm_qgis.core.errors import CancelledError, NoProductsError
-from s2gm_qgis.core.mosaic.engine import composite_block, open_sources
+from s2gm_qgis.core.mosaic.engine import composite_block
 from s2gm_qgis.core.mosaic.grid import OutputGrid
 from s2gm_qgis.core.mosaic.layers import LAYER_NAMES
-from s2gm_qgis.core.mosaic.observations import Block, DatasetCache
+from s2gm_qgis.core.mosaic.blocks import Block
+from s2gm_qgis.core.mosaic.sources.gdal_reads import DatasetCache
+from s2gm_qgis.core.mosaic.sources.safe_archive import open_sources
 from s2gm_qgis.core.mosaic.select import medoid_select_pairwise
 from tests.synthetic import Scene, Surface, expected_reflectance, make_l2a, make_l2a_overlap
 

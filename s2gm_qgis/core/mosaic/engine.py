@@ -1,17 +1,16 @@
 """``run_mosaic``: an order in, an S2GM temporal mosaic folder out.
 
-1. The archives are indexed in a :class:`~.catalogue.Catalogue` (incremental) and queried for the
-   L2A products over the AOI and period; each product granule becomes a
-   :class:`~.observations.GranuleSource` with its ``source_index`` (row of SourceProductIndices,
-   in sensing-time order).
+1. The order's :class:`~.sources.ObservationSource` finds the L2A observations over the AOI and
+   period (local archives: :mod:`.sources.safe_archive`; STAC APIs: :mod:`.sources.stac`), each
+   with its ``source_index`` (row of SourceProductIndices, in sensing-time order).
 2. Every output grid (:func:`~.grid.plan_output_grids`) is processed in blocks of 512 x 512
    pixels (the writers' tile size), on a pool of threads (numpy and GDAL release the GIL, so both
    cores work); a worker takes the 2 x 2 blocks of one 1024-pixel source tile at a time and
-   reads each tile once (:class:`~.observations.DatasetCache`). A block reads, for each granule
-   reaching it, the SCL first (a granule with no data there is skipped), then the reflectance
-   bands and the view zenith; applies the valid
-   filter, merges granules of the same datatake (smaller AOT), chooses per pixel (none, single,
-   STC, medoid: :mod:`.select`), then reads the quality layers and angles of the chosen
+   reads each tile once (:class:`~.sources.gdal_reads.DatasetCache`). A block reads, for each
+   observation reaching it, the SCL first (one with no data there is skipped), then the
+   reflectance bands and the view zenith; applies the compositor's valid filter, merges
+   granules of the same datatake (smaller AOT), lets the compositor choose per pixel
+   (:mod:`.compositors`; the temporal mosaic: none, single, STC, medoid), then reads the quality layers and angles of the chosen
    observations only, and hands physical values to the grid's writer. A block whose stack of
    observations is long (more than :data:`SAMPLES_PER_STRIP` samples) is composited in strips
    of rows, and each worker composites one block at a time, so memory depends neither on the
@@ -25,33 +24,31 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
-from osgeo import osr
 
 from ... import __version__
-from ..errors import CancelledError, NoProductsError, S2GMError
-from ..safe import open_product
+from ..errors import CancelledError, NoProductsError, RemoteReadError, S2GMError
+from .blocks import Block
+from .compositors import TEMPORAL, Compositor
+from .datatakes import datatake_groups, merge_same_datatake
 from .grid import OutputGrid, aoi_mask, plan_output_grids
 from .layers import LAYERS, REFLECTANCE
-from .observations import (
-    AOT, CLOUD_PROBABILITY, SCL, SNOW_PROBABILITY, SUN_AZIMUTH, SUN_ZENITH, VIEW_AZIMUTH,
-    VIEW_ZENITH, Block, DatasetCache, GranuleSource, datatake_groups, merge_same_datatake,
-)
 from .order import MosaicOrder
-from .select import (
-    REFLECTANCE_BANDS, Method, select_best, selected_positions, take_selected,
-    valid_observations,
+from .select import REFLECTANCE_BANDS, selected_positions, take_selected
+from .sources import (
+    AOT, CLOUD_PROBABILITY, SCL, SNOW_PROBABILITY, SUN_AZIMUTH, SUN_ZENITH, VIEW_AZIMUTH,
+    VIEW_ZENITH, Observation, ObservationSource, as_source,
 )
+from .sources.gdal_reads import DatasetCache
+from .sources.network import thread_gdal_options
 from .writers import OrderOutput
 
 ProgressCallback = Callable[[float, str], Any]
@@ -84,7 +81,7 @@ _ANGLES = {
     "sun_zenith": SUN_ZENITH,
     "sun_azimuth": SUN_AZIMUTH,
 }
-COUNT_KEYS = ("pixels_with_data", "medoid", "stc", "single", "none")
+COUNT_KEYS = TEMPORAL.count_keys
 
 
 @dataclass(frozen=True)
@@ -150,13 +147,15 @@ class BlockOutput:
 
 
 def composite_block(
-    sources: Sequence[GranuleSource],
+    sources: Sequence[Observation],
     block: Block,
     layers: Sequence[str],
     datasets: DatasetCache,
     aoi: Optional[np.ndarray] = None,
+    compositor: Compositor = TEMPORAL,
 ) -> BlockOutput:
-    """Composite one block of a grid from the granules ``sources`` (see the module docstring).
+    """Composite one block of a grid from the observations ``sources`` (see the module
+    docstring) with ``compositor``.
 
     ``layers``: the output layers to return; ``aoi``: boolean (nrows, ncols), False outside
     the AOI (None: everywhere inside). Every returned array is float32 (nrows, ncols) with NaN
@@ -167,7 +166,7 @@ def composite_block(
     inside = np.ones(n_pixels, dtype=bool) if aoi is None else aoi.reshape(-1)
 
     # Which granules have data here: SCL is one byte per pixel and tells no data (class 0).
-    active: list[GranuleSource] = []
+    active: list[Observation] = []
     scl_rows: list[np.ndarray] = []
     if inside.any():
         for source in sources:
@@ -182,16 +181,17 @@ def composite_block(
 
     rows = strip_rows(len(active), block.nrows, block.ncols)
     if rows >= block.nrows:
-        return _composite(active, scl_rows, block, layers, datasets, inside)
+        return _composite(active, scl_rows, block, layers, datasets, inside, compositor)
     # A long stack: strips of fewer rows, so the samples held stay within the budget.
-    out = BlockOutput({name: np.empty(shape, dtype=np.float32) for name in layers})
+    out = BlockOutput({name: np.empty(shape, dtype=np.float32) for name in layers},
+                      dict.fromkeys(compositor.count_keys, 0))
     inside_2d = inside.reshape(shape)
     for r0 in range(0, block.nrows, rows):
         r1 = min(r0 + rows, block.nrows)
         strip = Block(block.grid, block.row0 + r0, block.col0, r1 - r0, block.ncols)
         flat = slice(r0 * block.ncols, r1 * block.ncols)
         part = _composite(active, [scl[flat] for scl in scl_rows], strip, layers, datasets,
-                          inside_2d[r0:r1].reshape(-1))
+                          inside_2d[r0:r1].reshape(-1), compositor)
         for name, values in part.values.items():
             out.values[name][r0:r1] = values
         for key, value in part.counts.items():
@@ -205,10 +205,10 @@ def strip_rows(n_obs: int, nrows: int, ncols: int) -> int:
     return max(1, min(nrows, SAMPLES_PER_STRIP // max(1, n_obs * ncols)))
 
 
-def _composite(active: Sequence[GranuleSource], scl_rows: Sequence[np.ndarray], block: Block,
-               layers: Sequence[str], datasets: DatasetCache, inside: np.ndarray
-               ) -> BlockOutput:
-    """:func:`composite_block` once the granules with data in the block are known
+def _composite(active: Sequence[Observation], scl_rows: Sequence[np.ndarray], block: Block,
+               layers: Sequence[str], datasets: DatasetCache, inside: np.ndarray,
+               compositor: Compositor) -> BlockOutput:
+    """:func:`composite_block` once the observations with data in the block are known
     (``scl_rows``: their SCL on the block, flat)."""
     shape = block.shape
     n_pixels = shape[0] * shape[1]
@@ -225,7 +225,8 @@ def _composite(active: Sequence[GranuleSource], scl_rows: Sequence[np.ndarray], 
     scl_stack = (np.stack(scl_rows) if scl_rows
                  else np.zeros((0, n_pixels), dtype=np.uint8))
 
-    valid = valid_observations(bands, scl_stack, vza) if n_obs else np.zeros((0, n_pixels), bool)
+    valid = (compositor.valid(bands, scl_stack, vza) if n_obs
+             else np.zeros((0, n_pixels), bool))
     valid &= inside[None, :]
 
     # One sample per datatake: granules of the same acquisition overlap along tile edges.
@@ -249,7 +250,8 @@ def _composite(active: Sequence[GranuleSource], scl_rows: Sequence[np.ndarray], 
     else:
         member_row = np.broadcast_to(np.arange(n_obs)[:, None], (n_obs, n_pixels))
 
-    selection = select_best(bands, scl_stack, valid)
+    composite = compositor.select(bands, scl_stack, valid, inside)
+    selection = composite.selection
     index = selection.index
     chosen = np.full(n_pixels, -1, dtype=np.intp)  # row in ``active`` per pixel
     has = index >= 0
@@ -295,83 +297,7 @@ def _composite(active: Sequence[GranuleSource], scl_rows: Sequence[np.ndarray], 
             values = np.where(inside, values, np.float32(np.nan))
         out[name] = values.reshape(shape)
 
-    method = selection.method[inside]
-    per_method = np.bincount(method, minlength=len(Method))
-    counts = {
-        "pixels_with_data": int(inside.sum() - per_method[Method.NONE]),
-        "medoid": int(per_method[Method.MEDOID]),
-        "stc": int(per_method[Method.STC]),
-        "single": int(per_method[Method.SINGLE]),
-        "none": int(per_method[Method.NONE]),
-    }
-    return BlockOutput(out, counts)
-
-
-# --------------------------------------------------------------------------------------------
-# Sources
-# --------------------------------------------------------------------------------------------
-
-def _granule_reaches(source: GranuleSource, grid: OutputGrid) -> bool:
-    """True when the granule's extent (transformed into the grid's CRS) meets the grid's."""
-    granule = source.granule
-    if not granule.grids:
-        return False
-    xmin, ymin, xmax, ymax = next(iter(granule.grids.values())).bounds_m
-    t = np.linspace(0.0, 1.0, 9)
-    xs = np.concatenate([xmin + (xmax - xmin) * t, np.full(9, xmax),
-                         xmax - (xmax - xmin) * t, np.full(9, xmin)])
-    ys = np.concatenate([np.full(9, ymax), ymax - (ymax - ymin) * t, np.full(9, ymin),
-                         ymin + (ymax - ymin) * t])
-    if granule.epsg != grid.epsg:
-        src, dst = osr.SpatialReference(), osr.SpatialReference()
-        src.ImportFromEPSG(granule.epsg)
-        dst.ImportFromEPSG(grid.epsg)
-        for srs in (src, dst):
-            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        points = np.asarray(osr.CoordinateTransformation(src, dst).TransformPoints(
-            np.column_stack([xs, ys])))
-        xs, ys = points[:, 0], points[:, 1]
-    gx0, gy0, gx1, gy1 = grid.bounds
-    return bool(xs.min() < gx1 and xs.max() > gx0 and ys.min() < gy1 and ys.max() > gy0)
-
-
-def open_sources(entries: Iterable[Any]) -> tuple[list[GranuleSource], list[tuple[str, str]]]:
-    """Open the catalogue entries' products as granule sources, in sensing-time order (which
-    gives ``source_index``); unreadable or non-L2A products are returned as (path, reason)."""
-    opened = []
-    skipped: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for entry in entries:
-        path = str(entry.path)
-        tile = getattr(entry, "tile_id", None)
-        try:
-            product = open_product(path, tile=tile) if tile else open_product(path)
-        except S2GMError as exc:
-            skipped.append((path, str(exc)))
-            continue
-        if product.level != "L2A":
-            skipped.append((path, f"a {product.level} product; mosaics need L2A (Sen2Cor)"))
-            continue
-        granules = (product.granule,) if tile else product.granules
-        for granule in granules:
-            key = (product.name, granule.tile_id)
-            if key in seen:  # the same product in two archives
-                continue
-            seen.add(key)
-            opened.append((granule.sensing_time_utc, product.name, granule.tile_id, product,
-                           granule))
-    opened.sort(key=lambda item: item[:3])
-    sources = [GranuleSource.create(product, granule, index)
-               for index, (_, _, _, product, granule) in enumerate(opened)]
-    return sources, skipped
-
-
-def _source_rows(sources: Sequence[GranuleSource]) -> list[dict[str, Any]]:
-    return [
-        {"index": s.source_index, "product_id": s.product_id, "tile_id": s.granule.tile_id,
-         "sensing_time_utc": s.sensing_time_utc, "path": s.product.path}
-        for s in sources
-    ]
+    return BlockOutput(out, dict(composite.counts))
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,32 +329,9 @@ def _progress_reporter(progress: Optional[ProgressCallback]) -> Callable[[float,
     return report
 
 
-def _catalogue_of(archives, catalogue_path, workdir: Path, report, cancelled
-                  ) -> tuple["Catalogue", list[tuple[str, str]]]:
-    from .catalogue import Catalogue  # the index is only needed by a run, not by importers
-
-    if isinstance(archives, Catalogue):
-        return archives, []
-    if isinstance(archives, (str, os.PathLike)):
-        archives = [archives]
-    folders = [str(a) for a in archives]
-    if not folders:
-        raise S2GMError("no archive folder given")
-    for folder in folders:
-        if not os.path.isdir(folder):
-            raise S2GMError(f"{folder}: archive folder does not exist")
-    catalogue = Catalogue(catalogue_path or workdir / "catalogue.sqlite")
-
-    def scan_progress(fraction, message=""):
-        report(0.05 * float(fraction), f"indexing archives: {message}".rstrip(": "))
-
-    scan = catalogue.scan(folders, progress=scan_progress, cancel=cancelled)
-    return catalogue, [(str(p), str(r)) for p, r in getattr(scan, "failed", [])]
-
-
 def run_mosaic(
     order: MosaicOrder,
-    archives: Union[Sequence[Union[str, os.PathLike]], str, os.PathLike, "Catalogue"],
+    source: Union[ObservationSource, Sequence[Union[str, os.PathLike]], str, os.PathLike, Any],
     out_dir: Union[str, os.PathLike],
     *,
     catalogue_path: Optional[Union[str, os.PathLike]] = None,
@@ -437,10 +340,12 @@ def run_mosaic(
     workers: Optional[int] = None,
     grids: Optional[Sequence[OutputGrid]] = None,
 ) -> MosaicResult:
-    """Composite ``order`` from the L2A products in ``archives`` into ``out_dir``.
+    """Composite ``order`` from the L2A observations of ``source`` into ``out_dir``.
 
-    ``archives``: folders to index (with ``catalogue_path`` the index persists and re-scans are
-    incremental; without, a temporary one is used) or a ready :class:`Catalogue`.
+    ``source``: an :class:`~.sources.ObservationSource`, or local archive folders to index (with
+    ``catalogue_path`` the index persists and re-scans are incremental; without, a temporary
+    one is used) or a ready :class:`~.catalogue.Catalogue`. An order naming its own source
+    (``order.source``, e.g. a STAC API) is composited from that one instead.
     ``progress(fraction, message)`` is called from worker threads; ``cancel`` is a callable
     returning True or a ``threading.Event``: the run stops at the next block, removes what it
     staged and raises CancelledError. Raises NoProductsError when no usable L2A product covers
@@ -454,31 +359,29 @@ def run_mosaic(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     period = order.interval
+    compositor = TEMPORAL
 
-    workdir = Path(tempfile.mkdtemp(prefix="s2gm-engine-"))
-    datasets = DatasetCache()
+    if getattr(order, "source", None) is not None:
+        source = order.source
+    observation_source = as_source(source, catalogue_path=catalogue_path)
+    # Remote sources' GDAL settings (HTTP, S3 keys), set in the engine's threads only.
+    gdal_options = getattr(observation_source, "gdal_options", lambda: None)()
+    datasets = DatasetCache(cancelled=cancelled)
     try:
-        report(0.0, "indexing archives")
-        catalogue, scan_failures = _catalogue_of(archives, catalogue_path, workdir, report,
-                                                 cancelled)
+        report(0.0, "finding observations")
+        with thread_gdal_options(gdal_options):
+            found = observation_source.find(
+                order.aoi, period.start, period.end, cancel=cancelled,
+                progress=lambda fraction, message: report(0.05 * float(fraction), message))
         if cancelled():
-            raise CancelledError("mosaic cancelled while indexing the archives")
-        # A persistent catalogue may index other archives too: only this run's folders count.
-        roots = None if archives is catalogue else (
-            [archives] if isinstance(archives, (str, os.PathLike)) else list(archives))
-        entries = catalogue.query(order.aoi, period.start, period.end, roots=roots)
-        if not entries:
-            raise NoProductsError(
-                f"no L2A product in the archive covers the AOI between {period.start} and"
-                f" {period.end} ({period.type})")
-        sources, skipped = open_sources(entries)
-        skipped = scan_failures + skipped
+            raise CancelledError("mosaic cancelled while finding the observations")
+        sources = list(found.observations)
+        skipped = list(found.skipped)
         if not sources:
-            reasons = "; ".join(f"{p}: {r}" for p, r in skipped[:5])
-            raise NoProductsError(f"no usable L2A product for the AOI between {period.start} and"
-                                  f" {period.end}: {reasons}")
+            raise NoProductsError(f"no usable L2A observation for the AOI between {period.start}"
+                                  f" and {period.end}")
         grids = list(grids) if grids else plan_output_grids(order)
-        per_grid = {g.name: [s for s in sources if _granule_reaches(s, g)] for g in grids}
+        per_grid = {g.name: [s for s in sources if s.reaches(g)] for g in grids}
         if not any(per_grid.values()):
             raise NoProductsError(
                 f"the {len(sources)} product(s) found for {period.start}..{period.end} do not"
@@ -487,29 +390,39 @@ def run_mosaic(
 
         output = OrderOutput(order, grids, out_dir)
         try:
-            counts = _run_blocks(order, grids, per_grid, output, datasets, workers, report,
-                                 cancelled)
+            run = _run_blocks(order, grids, per_grid, output, datasets, workers, report,
+                              cancelled, compositor, gdal_options)
             _release_freed_memory()
             report(0.95, "writing files")
             metadata = {
-                "source_products": _source_rows(sources),
-                "counts": counts,
+                "source": dict(observation_source.describe()),
+                "source_products": [s.source_row() for s in sources],
+                "counts": run.counts,
                 "software_version": __version__,
                 "skipped_products": [{"path": p, "reason": r} for p, r in skipped],
             }
+            if run.dropped:
+                metadata["skipped_observations"] = [
+                    {"index": s.source_index, "product_id": s.product_id, "tile_id": s.tile_id,
+                     "asset": asset, "reason": reason,
+                     "note": "a read failed after retries: blocks composited after that"
+                             " leave it out"}
+                    for s, asset, reason in run.dropped.values()]
             files = output.commit(metadata)
         except BaseException:
             output.abort()
             raise
     finally:
         datasets.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        observation_source.close()
     report(1.0, "done")
+    skipped += [(str(asset), f"{s.product_id}: {reason}")
+                for s, asset, reason in run.dropped.values()]
     return MosaicResult(
         output_dir=files.folder,
         files={layer: tuple(paths) for layer, paths in files.files.items()},
-        source_products=tuple(_source_rows(sources)),
-        counts=counts,
+        source_products=tuple(s.source_row() for s in sources),
+        counts=run.counts,
         metadata_paths=tuple(files.metadata_paths),
         quicklook_paths=tuple(files.quicklook_paths),
         grids=tuple(grids),
@@ -530,35 +443,79 @@ def _release_freed_memory() -> None:
         pass
 
 
-def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cancelled
-                ) -> dict[str, int]:
+@dataclass
+class _BlocksRun:
+    """What the block loop gives back: the pixel counts, and the observations dropped after a
+    remote read failed (source_index -> (observation, asset, reason)), in the order they failed."""
+
+    counts: dict[str, int]
+    dropped: dict[int, tuple[Any, str, str]]
+
+
+def _owner_of(error: RemoteReadError, candidates: Sequence[Observation]) -> Optional[Observation]:
+    """The observation whose asset ``error`` names."""
+    for observation in candidates:
+        owns = getattr(observation, "owns", None)
+        if owns is not None and owns(error.path):
+            return observation
+    return None
+
+
+def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cancelled,
+                compositor: Compositor = TEMPORAL, gdal_options=None) -> _BlocksRun:
     """Composite and write every block of every grid on ``workers`` threads.
 
     A job is the square of :data:`JOB_BLOCKS` x :data:`JOB_BLOCKS` blocks that one 1024-pixel
     source tile covers (20 m bands of a tile's grid): one worker does its blocks one after the
-    other, so each source tile is read once (see :class:`DatasetCache`)."""
+    other, so each source tile is read once (see :class:`DatasetCache`).
+
+    A remote read that failed after retries (:class:`RemoteReadError`) fails the run, or, when
+    the order says ``on_read_error="skip"``, drops that observation: the block is composited
+    again without it, and so are all the blocks after; blocks composited before keep its
+    pixels (they were read whole). The dropped observations are reported, never hidden."""
     step = BLOCK_PX * JOB_BLOCKS
     jobs = [(grid, [(r, c, min(BLOCK_PX, grid.height - r), min(BLOCK_PX, grid.width - c))
                     for r in range(row0, row0 + nrows, BLOCK_PX)
                     for c in range(col0, col0 + ncols, BLOCK_PX)])
             for grid in grids for row0, col0, nrows, ncols in grid.blocks(step, step)]
     total = sum(len(windows) for _, windows in jobs)
-    counts = dict.fromkeys(COUNT_KEYS, 0)
+    counts = dict.fromkeys(compositor.count_keys, 0)
     layers = tuple(order.bands)
+    skip_failed = getattr(order, "on_read_error", "fail") == "skip"
+    dropped: dict[int, tuple[Any, str, str]] = {}
+    dropped_lock = threading.Lock()
+
+    def composite(grid, block, mask):
+        while True:
+            with dropped_lock:
+                candidates = [s for s in per_grid[grid.name] if s.source_index not in dropped]
+            try:
+                return composite_block(candidates, block, layers, datasets, mask, compositor)
+            except RemoteReadError as exc:
+                owner = _owner_of(exc, candidates) if skip_failed else None
+                if owner is None:
+                    raise
+                with dropped_lock:
+                    dropped.setdefault(owner.source_index, (owner, exc.path, exc.reason))
+                report(0.05, f"skipping {owner.product_id}: {exc.reason}")
     progress_lock = threading.Lock()
     blocks_done = [0]
 
     failed = threading.Event()  # one block failed: the others stop at once
 
     def work(grid: OutputGrid, windows) -> dict[str, int]:
-        job_counts = dict.fromkeys(COUNT_KEYS, 0)
+        with thread_gdal_options(gdal_options):
+            return work_job(grid, windows)
+
+    def work_job(grid: OutputGrid, windows) -> dict[str, int]:
+        job_counts = dict.fromkeys(compositor.count_keys, 0)
         datasets.next_job()
         for row0, col0, nrows, ncols in windows:
             if cancelled() or failed.is_set():
                 break
             block = Block(grid, row0, col0, nrows, ncols)
             mask = aoi_mask(grid, row0, col0, nrows, ncols)
-            result = composite_block(per_grid[grid.name], block, layers, datasets, mask)
+            result = composite(grid, block, mask)
             writer = output.writer(grid)
             for name, values in result.values.items():
                 writer.write_block(name, row0, col0, values)
@@ -593,4 +550,4 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
             raise
     if cancelled():
         raise CancelledError("mosaic cancelled; nothing was written")
-    return counts
+    return _BlocksRun(counts, dropped)

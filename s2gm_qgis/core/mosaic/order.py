@@ -13,12 +13,13 @@ import json
 import re
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from ..errors import ValidationError
 from .aoi import Aoi, parse_aoi
 from .layers import LAYER_NAMES, LAYERS, REFLECTANCE, Layer, normalise_layer
 from .periods import PERIOD_TYPES, Period, normalise_period_type, parse_date, period_of, snap
+from .sources.spec import ON_READ_ERROR, SourceSpec
 
 RESOLUTIONS_M: tuple[int, ...] = (10, 20, 30, 60)
 CRS_CHOICES: tuple[str, ...] = ("utm", "wgs84")
@@ -63,6 +64,12 @@ class MosaicOrder:
     bit_depth: int = 16  # 8 | 16 (see layers.py for the storage laws)
     preference: str = "STD"
     cloud_mask: str = "scl"
+    #: Where the observations come from: None for the engine's own local archives, else a STAC
+    #: API (:class:`~.sources.spec.SourceSpec`; in JSON ``{"type": "stac", "provider": ...}``).
+    source: Optional[SourceSpec] = None
+    #: A remote read that fails after retries: "fail" the order (naming the asset) or "skip"
+    #: that observation (listed in the metadata JSON as a skipped observation).
+    on_read_error: str = "fail"
 
     def __post_init__(self) -> None:
         values, errors = _normalise({f.name: getattr(self, f.name) for f in fields(self)})
@@ -120,6 +127,9 @@ class MosaicOrder:
             "bit_depth": self.bit_depth,
             "preference": self.preference,
             "cloud_mask": self.cloud_mask,
+            # Written only when set, so the canonical form of archive orders is unchanged.
+            **({"source": self.source.to_dict()} if self.source is not None else {}),
+            **({"on_read_error": self.on_read_error} if self.on_read_error != "fail" else {}),
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -174,6 +184,13 @@ def _normalise(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
                                           "preference (VEG and SOI are not implemented)"))
     check("cloud_mask", lambda v: _choice(v, {c: c for c in CLOUD_MASKS}, CLOUD_MASKS,
                                           "cloud mask"))
+    check("on_read_error", lambda v: _choice(v, {c: c for c in ON_READ_ERROR}, ON_READ_ERROR,
+                                             "on_read_error"))
+    if values.get("source") is not None:
+        try:
+            out["source"] = SourceSpec.from_dict(values["source"])
+        except ValidationError as exc:
+            errors.update(exc.errors)
 
     if "start" in out and "period" in out:
         out["start"] = snap(out["period"], out["start"])

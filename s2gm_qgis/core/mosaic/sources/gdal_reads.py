@@ -1,0 +1,217 @@
+"""GDAL reads of source rasters: per-thread handles and the whole tiles a worker keeps.
+
+GDAL handles are not shared between threads: each worker thread opens its own
+(:class:`DatasetCache`). Nothing is ever written next to a source (no statistics, no .aux.xml).
+The paths are anything GDAL opens: local files, ``/vsizip/``, ``/vsicurl/``, ``/vsis3/``.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from osgeo import gdal, osr
+
+from ...errors import CancelledError, ProductError, RemoteReadError
+
+#: GDAL virtual file systems that go over the network.
+REMOTE_PREFIXES = ("/vsicurl/", "/vsis3/", "/vsigs/", "/vsiaz/", "/vsiadls/", "/vsiswift/")
+#: Attempts of one remote open or window read (GDAL retries each HTTP request too, see
+#: :mod:`.http_settings`): a read that fails this many times fails the order, or drops the
+#: observation when the order says so.
+REMOTE_ATTEMPTS = 3
+#: Wait before the second attempt, seconds; doubled for each next one.
+REMOTE_RETRY_DELAY_S = 0.5
+
+
+def is_remote(path: str) -> bool:
+    return str(path).startswith(REMOTE_PREFIXES)
+
+
+def _attempts(path: str, what, describe: str, cancelled=None):
+    """``what()`` once for a local path; for a remote one up to :data:`REMOTE_ATTEMPTS` times,
+    GDAL's cache of that file cleared between attempts (it remembers failures), raising
+    :class:`RemoteReadError` naming the URL after the last."""
+    if not is_remote(path):
+        return what()
+    delay = REMOTE_RETRY_DELAY_S
+    for attempt in range(1, REMOTE_ATTEMPTS + 1):
+        if cancelled is not None and cancelled():
+            raise CancelledError(f"cancelled while reading {path}")
+        try:
+            return what()
+        except ProductError as exc:
+            if attempt == REMOTE_ATTEMPTS:
+                raise RemoteReadError(path, f"{describe} failed {REMOTE_ATTEMPTS} times: "
+                                            f"{exc.reason}") from exc
+        gdal.VSICurlPartialClearCache(path)
+        time.sleep(delay)
+        delay *= 2
+
+
+def _open_once(path: str) -> gdal.Dataset:
+    try:
+        dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:  # when the host enabled gdal.UseExceptions()
+        raise ProductError(path, f"GDAL cannot open it: {exc}") from exc
+    if dataset is None:
+        raise ProductError(path, f"GDAL cannot open it: {gdal.GetLastErrorMsg() or 'unknown'}")
+    return dataset
+
+
+def _open_raster(path: str, cancelled=None) -> gdal.Dataset:
+    return _attempts(path, lambda: _open_once(path), "opening", cancelled)
+
+
+#: Raster tiles up to this edge (pixels) are read whole and kept (see :class:`DatasetCache`).
+REGION_MAX_PX = 2048
+#: Bytes of whole tiles one worker thread keeps: the tiles a 1024 x 1024 job of a 20 m mosaic
+#: needs from 12 JPEG 2000 observations (25 MB each: nine 20 m bands, SCL, AOT, the two
+#: probability masks, B01's 60 m tile).
+REGION_CACHE_BYTES = 320 * 2**20
+
+
+@dataclass
+class _KeptTiles:
+    """One thread's whole tiles: (path, x0, y0) -> (pixels from the tile at (x0, y0) on, the
+    job they were last used in); ``job`` is the thread's current job."""
+
+    job: int = 0
+    entries: dict = field(default_factory=dict)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(data.nbytes for data, _ in self.entries.values())
+
+
+class DatasetCache:
+    """GDAL datasets opened per thread (a handle must not be used by two threads at once), and
+    the tiles each thread read for its current job.
+
+    :meth:`read_window` reads the source tiles (the file's blocks) a window touches, whole, and
+    keeps them: JPEG 2000 products (1024 x 1024 tiles, as ESA distributes them) decode a whole
+    tile for any window in it, and the engine's 512-pixel blocks need each 20 m tile four
+    times. Keeping the tiles in the worker rather than in GDAL's block cache decodes each tile
+    once whatever size the host gave that cache. The engine gives a worker the blocks of one
+    tile as a job and calls :meth:`next_job` between jobs; when the kept tiles reach
+    :data:`REGION_CACHE_BYTES`, tiles not used by the current job make room first, and a tile
+    that finds no room is read for the window only (a long stack then decodes some tiles more
+    than once, with memory bounded).
+    ``close()`` drops every handle and tile of every thread; call it when the run ends.
+    """
+
+    def __init__(self, region_cache_bytes: int = REGION_CACHE_BYTES, cancelled=None):
+        #: A callable turning True when the run is cancelled: remote reads stop at the next
+        #: window (a network read in flight ends by its HTTP timeout).
+        self.cancelled = cancelled
+        self._local = threading.local()
+        self._all: list[dict] = []
+        self._lock = threading.Lock()
+        self._region_budget = int(region_cache_bytes)
+
+    def _mine(self) -> dict:
+        cache = getattr(self._local, "cache", None)
+        if cache is None:
+            cache = self._local.cache = {}
+            with self._lock:
+                self._all.append(cache)
+        return cache
+
+    def get(self, key, opener):
+        cache = self._mine()
+        dataset = cache.get(key)
+        if dataset is None:
+            dataset = cache[key] = opener()
+        return dataset
+
+    def _kept(self) -> _KeptTiles:
+        cache = self._mine()
+        kept = cache.get(_REGIONS)
+        if kept is None:
+            kept = cache[_REGIONS] = _KeptTiles()
+        return kept
+
+    def next_job(self) -> None:
+        """The calling thread starts a new job: the tiles it kept become the first to go."""
+        self._kept().job += 1
+
+    def read_window(self, dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
+                    ysize: int) -> np.ndarray:
+        """Pixels (xoff, yoff, xsize, ysize) of band 1 (read-only when they come from kept
+        tiles): the tiles the window touches are read whole and kept when they are at most
+        :data:`REGION_MAX_PX` on a side (tiled files; not whole-width strips)."""
+        bx, by = dataset.GetRasterBand(1).GetBlockSize()
+        if bx > REGION_MAX_PX or by > REGION_MAX_PX or self._region_budget <= 0:
+            return _read_window(dataset, path, xoff, yoff, xsize, ysize, self.cancelled)
+        x0, y0 = xoff // bx * bx, yoff // by * by
+        x1 = min(-(-(xoff + xsize) // bx) * bx, dataset.RasterXSize)
+        y1 = min(-(-(yoff + ysize) // by) * by, dataset.RasterYSize)
+        if (x0, y0, x1, y1) == (xoff, yoff, xoff + xsize, yoff + ysize):
+            return _whole_tiles(dataset, path, xoff, yoff, xsize, ysize, self.cancelled)
+        kept = self._kept()
+        key = (path, x0, y0)  # tiles kept from the tile where the window starts
+        entry = kept.entries.pop(key, None)
+        if entry is not None and x1 - x0 <= entry[0].shape[1] and y1 - y0 <= entry[0].shape[0]:
+            data = entry[0]  # (an entry too small for this window was dropped)
+        else:
+            data = _whole_tiles(dataset, path, x0, y0, x1 - x0, y1 - y0, self.cancelled)
+            data.flags.writeable = False  # shared by the windows of the tile
+            room = self._region_budget - kept.nbytes - data.nbytes
+            # Tiles of earlier jobs make room, least recently used first; the current job's
+            # stay (dropping them for a long stack would decode every tile once per block).
+            for old in sorted((k for k, (_, job) in kept.entries.items() if job < kept.job),
+                              key=lambda k: kept.entries[k][1]):
+                if room >= 0:
+                    break
+                room += kept.entries.pop(old)[0].nbytes
+            if room < 0:  # no room: read for this window only
+                return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
+        kept.entries[key] = (data, kept.job)
+        return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
+
+    def close(self) -> None:
+        with self._lock:
+            for cache in self._all:
+                cache.clear()
+            self._all.clear()
+        self._local = threading.local()
+
+
+_REGIONS = object()  # key of a thread's kept tiles in its cache dict
+
+
+def _whole_tiles(dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
+                 ysize: int, cancelled=None) -> np.ndarray:
+    """A window of whole tiles, dropped from GDAL's block cache once read: nothing reads them
+    again through GDAL, and decoded JPEG 2000 tiles would otherwise fill that cache twice over
+    (the writers' blocks live there too)."""
+    data = _read_window(dataset, path, xoff, yoff, xsize, ysize, cancelled)
+    dataset.GetRasterBand(1).FlushCache()
+    return data
+
+
+def _srs_of_epsg(epsg: int) -> osr.SpatialReference:
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(int(epsg))
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def _read_window(dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
+                 ysize: int, cancelled=None) -> np.ndarray:
+    return _attempts(path, lambda: _read_once(dataset, path, xoff, yoff, xsize, ysize),
+                     f"reading pixels ({xoff}, {yoff}, {xsize} x {ysize})", cancelled)
+
+
+def _read_once(dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
+               ysize: int) -> np.ndarray:
+    try:
+        data = dataset.GetRasterBand(1).ReadAsArray(xoff, yoff, xsize, ysize)
+    except RuntimeError as exc:
+        raise ProductError(path, f"cannot read pixels ({xoff}, {yoff}, {xsize} x {ysize}):"
+                                 f" {exc}") from exc
+    if data is None:
+        raise ProductError(path, f"cannot read pixels ({xoff}, {yoff}, {xsize} x {ysize}):"
+                                 f" {gdal.GetLastErrorMsg() or 'unknown GDAL error'}")
+    return data
