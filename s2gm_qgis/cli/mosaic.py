@@ -1,4 +1,5 @@
-"""``python3 -m s2gm_qgis mosaic ...``: an S2GM temporal mosaic from local L2A archives.
+"""``python3 -m s2gm_qgis mosaic ...``: an S2GM temporal mosaic from local L2A archives or a
+STAC API (``--stac``).
 
 Exit 0 on success, 2 on bad input (the reason on stderr: invalid fields, missing archive, no
 product for the AOI and period), 130 when interrupted by Ctrl-C, SIGTERM or SIGHUP (nothing is
@@ -17,6 +18,9 @@ import threading
 from ..core.errors import ValidationError
 from ..core.mosaic.order import BIT_DEPTHS, FORMATS, RESOLUTIONS_M, MosaicOrder
 from ..core.mosaic.periods import PERIOD_TYPES
+from .sources import (
+    add_read_error_argument, add_source_arguments, archive_errors, configure_tile_cache, stac_spec,
+)
 
 
 def register(subparsers) -> None:
@@ -24,14 +28,13 @@ def register(subparsers) -> None:
         "mosaic",
         help="composite a cloud-free S2GM temporal mosaic from local L2A products",
         description=(
-            "Composite the Sentinel-2 L2A products of --archive folders over an AOI and a "
-            "period the way the Copernicus Sentinel-2 Global Mosaic does (valid-pixel filter, "
+            "Composite the Sentinel-2 L2A products of --archive folders (or of a STAC API, "
+            "--stac) over an AOI and a period the way the Copernicus Sentinel-2 Global Mosaic does (valid-pixel filter, "
             "medoid for 4+ observations, short-term composite for 2-3, quality layers), into an "
             "S2GM-named folder under --out."
         ),
     )
-    parser.add_argument("--archive", action="append", required=True, metavar="DIR",
-                        help="folder of L2A products (SAFE folders or zips); repeat for several")
+    add_source_arguments(parser)
     parser.add_argument("--aoi", required=True, metavar="GEOJSON|WKT|BBOX",
                         help="GeoJSON text or file, WKT, or minx,miny,maxx,maxy in EPSG:4326")
     parser.add_argument("--period", required=True, choices=PERIOD_TYPES,
@@ -53,6 +56,7 @@ def register(subparsers) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="where the mosaic folder goes")
     parser.add_argument("--catalogue", default=None, metavar="FILE",
                         help="SQLite index of the archives to keep between runs (incremental)")
+    add_read_error_argument(parser)
     parser.add_argument("--workers", type=int, default=None,
                         help="threads (default: the number of CPUs, at most 4; each needs"
                              " up to about 0.6 GB)")
@@ -82,13 +86,7 @@ def output_folder_problem(out: str) -> str | None:
 
 def run_options_errors(args: argparse.Namespace) -> dict[str, str]:
     """Problems of the options that are not part of the order (--archive, --out, --workers)."""
-    errors = {}
-    archive_problems = [
-        f"{folder}: {'not a folder' if os.path.exists(folder) else 'no such folder'}"
-        for folder in args.archive if not os.path.isdir(folder)
-    ]
-    if archive_problems:
-        errors["--archive"] = "; ".join(archive_problems)
+    errors = archive_errors(args)
     problem = output_folder_problem(args.out)
     if problem:
         errors["--out"] = problem
@@ -103,14 +101,25 @@ def build_order(args: argparse.Namespace) -> MosaicOrder:
         "name": args.name, "aoi": args.aoi, "period": args.period, "start": args.start,
         "resolution_m": args.resolution, "crs": args.crs, "format": args.format,
         "bit_depth": args.bit_depth,
+        "on_read_error": getattr(args, "on_read_error", "fail"),
     }
+    source_errors = {}
+    try:
+        fields["source"] = stac_spec(args)
+    except ValidationError as exc:
+        source_errors = exc.errors
     if args.bands:
         fields["bands"] = [b for b in (part.strip() for part in args.bands.split(",")) if b]
     try:
-        return MosaicOrder.create(**fields)
+        order = MosaicOrder.create(**fields)
     except ValidationError as exc:
-        option = {"resolution_m": "--resolution", "bit_depth": "--bit-depth"}
-        raise ValidationError({option.get(k, f"--{k}"): v for k, v in exc.errors.items()}) from None
+        option = {"resolution_m": "--resolution", "bit_depth": "--bit-depth",
+                  "on_read_error": "--on-read-error"}
+        raise ValidationError({**{option.get(k, f"--{k}"): v for k, v in exc.errors.items()},
+                               **source_errors}) from None
+    if source_errors:
+        raise ValidationError(source_errors)
+    return order
 
 
 #: GDAL block cache of a command-line run, MB. The engine reads each input window once and
@@ -176,8 +185,9 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         raise ValidationError(errors)
     limit_gdal_cache()
+    configure_tile_cache(args)
     with _termination_as_interrupt():
-        result = run_mosaic(order, args.archive, args.out, catalogue_path=args.catalogue,
+        result = run_mosaic(order, args.archive or (), args.out, catalogue_path=args.catalogue,
                             progress=_stderr_progress(args.quiet or args.json),
                             workers=args.workers)
     if args.json:

@@ -366,7 +366,8 @@ def run_mosaic(
     observation_source = as_source(source, catalogue_path=catalogue_path)
     # Remote sources' GDAL settings (HTTP, S3 keys), set in the engine's threads only.
     gdal_options = getattr(observation_source, "gdal_options", lambda: None)()
-    datasets = DatasetCache(cancelled=cancelled)
+    datasets = DatasetCache(cancelled=cancelled,
+                            tile_cache=getattr(observation_source, "tile_cache", lambda: None)())
     try:
         report(0.0, "finding observations")
         with thread_gdal_options(gdal_options):
@@ -502,6 +503,7 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     blocks_done = [0]
 
     failed = threading.Event()  # one block failed: the others stop at once
+    started = time.perf_counter()
 
     def work(grid: OutputGrid, windows) -> dict[str, int]:
         with thread_gdal_options(gdal_options):
@@ -524,7 +526,11 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
             with progress_lock:
                 blocks_done[0] += 1
                 done = blocks_done[0]
-            report(0.05 + 0.9 * done / total, f"block {done} of {total}")
+            busy = time.perf_counter() - started
+            reading = min(1.0, datasets.read_seconds() / max(busy * workers, 1e-9))
+            report(0.05 + 0.9 * done / total,
+                   f"block {done} of {total}: reading {reading:.0%}, compositing"
+                   f" {1 - reading:.0%} of the time")
         return job_counts
 
     pending: set[Future] = set()

@@ -26,6 +26,7 @@ def _order_spec_schema() -> dict[str, Any]:
     from ..mosaic.order import BIT_DEPTHS, CLOUD_MASKS, CRS_CHOICES, FORMATS, PREFERENCES, \
         RESOLUTIONS_M
     from ..mosaic.periods import PERIOD_TYPES
+    from ..mosaic.sources.spec import CUSTOM, ON_READ_ERROR, PROVIDERS
 
     return {
         "type": "object",
@@ -53,6 +54,26 @@ def _order_spec_schema() -> dict[str, Any]:
             "bit_depth": {"type": "integer", "enum": list(BIT_DEPTHS), "default": 16},
             "preference": {"type": "string", "enum": list(PREFERENCES), "default": "STD"},
             "cloud_mask": {"type": "string", "enum": list(CLOUD_MASKS), "default": "scl"},
+            "source": {
+                "type": "object", "additionalProperties": False,
+                "description": (
+                    "Where the observations come from: a STAC API (Earth Search, Copernicus "
+                    "Data Space, or any STAC API URL with the same asset conventions). Without "
+                    "it, the service's own local archive folders. CDSE S3 keys are the "
+                    "service host's (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), never part "
+                    "of an order."),
+                "properties": {
+                    "type": {"type": "string", "enum": ["stac"], "default": "stac"},
+                    "provider": {"type": "string", "enum": [*PROVIDERS, CUSTOM]},
+                    "url": {"type": "string", "format": "uri"},
+                    "collection": {"type": "string"},
+                    "max_cloud_pct": {"type": "number", "minimum": 0, "maximum": 100},
+                },
+            },
+            "on_read_error": {"type": "string", "enum": list(ON_READ_ERROR), "default": "fail",
+                              "description": "a remote read failing after retries: fail the"
+                                             " order, or skip the observation (listed in the"
+                                             " metadata JSON)"},
         },
     }
 
@@ -70,8 +91,8 @@ def openapi_document() -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "Mosaic orders composited the way the Copernicus Sentinel-2 Global Mosaic "
-                "service does, from local Sentinel-2 L2A archives. Orders survive restarts: an "
-                "order interrupted by a crash is resumed or failed with its reason."
+                "service does, from local Sentinel-2 L2A archives or STAC APIs. Orders survive "
+                "restarts: an order interrupted by a crash is resumed or failed with its reason."
             ),
         },
         "servers": [{"url": "http://127.0.0.1:8765"}],

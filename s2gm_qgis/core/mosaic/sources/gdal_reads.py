@@ -101,7 +101,10 @@ class DatasetCache:
     ``close()`` drops every handle and tile of every thread; call it when the run ends.
     """
 
-    def __init__(self, region_cache_bytes: int = REGION_CACHE_BYTES, cancelled=None):
+    def __init__(self, region_cache_bytes: int = REGION_CACHE_BYTES, cancelled=None,
+                 tile_cache=None):
+        #: Optional disk cache of remote tiles (:class:`.tile_cache.TileCache`).
+        self.tile_cache = tile_cache
         #: A callable turning True when the run is cancelled: remote reads stop at the next
         #: window (a network read in flight ends by its HTTP timeout).
         self.cancelled = cancelled
@@ -117,6 +120,16 @@ class DatasetCache:
             with self._lock:
                 self._all.append(cache)
         return cache
+
+    def add_read_time(self, seconds: float) -> None:
+        """Time the calling thread spent reading sources (for progress: reading vs compositing)."""
+        cache = self._mine()
+        cache[_READ_SECONDS] = cache.get(_READ_SECONDS, 0.0) + seconds
+
+    def read_seconds(self) -> float:
+        """Time all threads spent reading sources so far."""
+        with self._lock:
+            return sum(cache.get(_READ_SECONDS, 0.0) for cache in self._all)
 
     def get(self, key, opener):
         cache = self._mine()
@@ -148,14 +161,14 @@ class DatasetCache:
         x1 = min(-(-(xoff + xsize) // bx) * bx, dataset.RasterXSize)
         y1 = min(-(-(yoff + ysize) // by) * by, dataset.RasterYSize)
         if (x0, y0, x1, y1) == (xoff, yoff, xoff + xsize, yoff + ysize):
-            return _whole_tiles(dataset, path, xoff, yoff, xsize, ysize, self.cancelled)
+            return self._tiles(dataset, path, xoff, yoff, xsize, ysize)
         kept = self._kept()
         key = (path, x0, y0)  # tiles kept from the tile where the window starts
         entry = kept.entries.pop(key, None)
         if entry is not None and x1 - x0 <= entry[0].shape[1] and y1 - y0 <= entry[0].shape[0]:
             data = entry[0]  # (an entry too small for this window was dropped)
         else:
-            data = _whole_tiles(dataset, path, x0, y0, x1 - x0, y1 - y0, self.cancelled)
+            data = self._tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
             data.flags.writeable = False  # shared by the windows of the tile
             room = self._region_budget - kept.nbytes - data.nbytes
             # Tiles of earlier jobs make room, least recently used first; the current job's
@@ -170,6 +183,19 @@ class DatasetCache:
         kept.entries[key] = (data, kept.job)
         return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
 
+    def _tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, width: int,
+               height: int) -> np.ndarray:
+        """Whole tiles, from the disk cache for remote files when there is one."""
+        cache = self.tile_cache if is_remote(path) else None
+        if cache is not None:
+            data = cache.get(path, x0, y0, width, height)
+            if data is not None:
+                return data
+        data = _whole_tiles(dataset, path, x0, y0, width, height, self.cancelled)
+        if cache is not None:
+            cache.put(path, x0, y0, data)
+        return data
+
     def close(self) -> None:
         with self._lock:
             for cache in self._all:
@@ -179,6 +205,7 @@ class DatasetCache:
 
 
 _REGIONS = object()  # key of a thread's kept tiles in its cache dict
+_READ_SECONDS = object()  # key of a thread's time spent reading
 
 
 def _whole_tiles(dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,

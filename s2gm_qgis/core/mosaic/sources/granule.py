@@ -15,6 +15,7 @@ behind a STAC catalogue), a granule is a :class:`~s2gm_qgis.core.safe.model.Prod
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional, Sequence
@@ -151,7 +152,11 @@ class GranuleSource:
         then computed there directly."""
         if layer in self.absent_layers and not self.available(layer):
             return None
-        values = self._read(layer, block, datasets, out)
+        started = time.perf_counter()
+        try:
+            values = self._read(layer, block, datasets, out)
+        finally:
+            datasets.add_read_time(time.perf_counter() - started)
         if out is None or values is None or values is out:
             return values
         out[...] = values

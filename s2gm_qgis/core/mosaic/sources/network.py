@@ -109,9 +109,11 @@ def gdal_options(s3_endpoint: Optional[str] = None) -> dict[str, str]:
         if proxy:
             options["GDAL_HTTP_PROXY"] = proxy
     if s3_endpoint:
-        keys = s3_credentials(s3_endpoint)
-        options.update({"AWS_S3_ENDPOINT": keys.endpoint if keys else s3_endpoint,
-                        "AWS_VIRTUAL_HOSTING": "FALSE", "AWS_HTTPS": "YES"})
+        # AWS_S3_ENDPOINT / AWS_HTTPS of the environment win (a mirror, a test server).
+        endpoint = os.environ.get("AWS_S3_ENDPOINT") or s3_endpoint
+        keys = s3_credentials(endpoint)
+        options.update({"AWS_S3_ENDPOINT": endpoint, "AWS_VIRTUAL_HOSTING": "FALSE",
+                        "AWS_HTTPS": os.environ.get("AWS_HTTPS") or "YES"})
         if keys is not None:
             options["AWS_ACCESS_KEY_ID"] = keys.access_key_id
             options["AWS_SECRET_ACCESS_KEY"] = keys.secret_access_key
