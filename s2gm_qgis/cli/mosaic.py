@@ -16,7 +16,7 @@ import sys
 import threading
 
 from ..core.errors import ValidationError
-from ..core.mosaic.order import BIT_DEPTHS, FORMATS, RESOLUTIONS_M, MosaicOrder
+from ..core.mosaic.order import BIT_DEPTHS, FORMATS, PRODUCTS, RESOLUTIONS_M, MosaicOrder
 from ..core.mosaic.periods import PERIOD_TYPES
 from .sources import (
     add_read_error_argument, add_source_arguments, archive_errors, configure_tile_cache, stac_spec,
@@ -52,6 +52,15 @@ def register(subparsers) -> None:
     parser.add_argument("--bands", default=None, metavar="B02,B03,...",
                         help="comma-separated layers (bands, quality layers or S2GM aliases);"
                              " default: all")
+    parser.add_argument("--product", default="temporal", choices=PRODUCTS,
+                        help="temporal: S2GM's temporal mosaic (all bands, medoid / STC);"
+                             " brightearth: RGB mosaic for viewing with its own cloud mask")
+    parser.add_argument("--cloud-mask", default="esa", choices=("esa", "brightearth"),
+                        help="valid-pixel mask of the temporal mosaic: esa (Sen2Cor SCL,"
+                             " default) or brightearth (temporal cloud / haze / shadow tests)")
+    parser.add_argument("--preference", default="std", choices=("std", "veg", "soi"),
+                        help="pixel preference: std (medoid), veg (greenest: max NDVI), soi"
+                             " (barest: min NDVI over land)")
     parser.add_argument("--name", default="mosaic", help="order name used in the file names")
     parser.add_argument("--out", required=True, metavar="DIR", help="where the mosaic folder goes")
     parser.add_argument("--catalogue", default=None, metavar="FILE",
@@ -102,6 +111,9 @@ def build_order(args: argparse.Namespace) -> MosaicOrder:
         "resolution_m": args.resolution, "crs": args.crs, "format": args.format,
         "bit_depth": args.bit_depth,
         "on_read_error": getattr(args, "on_read_error", "fail"),
+        "product": getattr(args, "product", "temporal"),
+        "cloud_mask": getattr(args, "cloud_mask", "esa"),
+        "preference": getattr(args, "preference", "std"),
     }
     source_errors = {}
     try:
@@ -114,7 +126,7 @@ def build_order(args: argparse.Namespace) -> MosaicOrder:
         order = MosaicOrder.create(**fields)
     except ValidationError as exc:
         option = {"resolution_m": "--resolution", "bit_depth": "--bit-depth",
-                  "on_read_error": "--on-read-error"}
+                  "on_read_error": "--on-read-error", "cloud_mask": "--cloud-mask"}
         raise ValidationError({**{option.get(k, f"--{k}"): v for k, v in exc.errors.items()},
                                **source_errors}) from None
     if source_errors:
@@ -174,6 +186,10 @@ def _stderr_progress(quiet: bool):
     return report
 
 
+_METHOD_LABELS = {"stc": "STC", "preference": "by preference", "clear": "clear",
+                  "hazy": "least hazy (nothing clear)"}
+
+
 def run(args: argparse.Namespace) -> int:
     from ..core.mosaic.engine import run_mosaic  # GDAL-heavy: only when the command runs
 
@@ -196,12 +212,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     counts = result.counts
     total = counts["pixels_with_data"] + counts["none"]
+    chosen = ", ".join(f"{counts[k]} {_METHOD_LABELS.get(k, k)}" for k in counts
+                       if k not in ("pixels_with_data", "none"))
     print(f"mosaic     {result.output_dir}")
     print(f"sources    {len(result.source_products)} observation(s) of "
           f"{order.interval.start}..{order.interval.end}")
     print(f"grids      {', '.join(f'{g.name} (EPSG:{g.epsg}, {g.width} x {g.height})' for g in result.grids)}")
-    print(f"pixels     {counts['pixels_with_data']} of {total} with data: "
-          f"{counts['medoid']} medoid, {counts['stc']} STC, {counts['single']} single; "
+    print(f"pixels     {counts['pixels_with_data']} of {total} with data: {chosen}; "
           f"{counts['none']} without a valid observation")
     for path, reason in result.skipped:
         print(f"skipped    {path}: {reason}")

@@ -55,7 +55,7 @@ def test_every_invalid_field_is_reported_at_once():
     with pytest.raises(ValidationError) as info:
         MosaicOrder.create(
             name="my mosaic", aoi="0,0,0,1", period="week", start="2023-13-01", resolution_m=15,
-            crs="lambert", bands="B02,B09,NDVI", format="png", bit_depth=12, preference="VEG",
+            crs="lambert", bands="B02,B09,NDVI", format="png", bit_depth=12, preference="MAX",
             cloud_mask="s2cloudless", colour="red",
         )
     errors = info.value.errors

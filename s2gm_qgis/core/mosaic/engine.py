@@ -29,6 +29,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
@@ -37,12 +38,12 @@ import numpy as np
 from ... import __version__
 from ..errors import CancelledError, NoProductsError, RemoteReadError, S2GMError
 from .blocks import Block
-from .compositors import TEMPORAL, Compositor
+from .compositors import TEMPORAL, BlockContext, Compositor, compositor_for
 from .datatakes import datatake_groups, merge_same_datatake
 from .grid import OutputGrid, aoi_mask, plan_output_grids
 from .layers import LAYERS, REFLECTANCE
 from .order import MosaicOrder
-from .select import REFLECTANCE_BANDS, selected_positions, take_selected
+from .select import selected_positions, take_selected
 from .sources import (
     AOT, CLOUD_PROBABILITY, SCL, SNOW_PROBABILITY, SUN_AZIMUTH, SUN_ZENITH, VIEW_AZIMUTH,
     VIEW_ZENITH, Observation, ObservationSource, as_source,
@@ -153,17 +154,56 @@ def composite_block(
     datasets: DatasetCache,
     aoi: Optional[np.ndarray] = None,
     compositor: Compositor = TEMPORAL,
+    period_end=None,
 ) -> BlockOutput:
     """Composite one block of a grid from the observations ``sources`` (see the module
-    docstring) with ``compositor``.
+    docstring) with ``compositor``; ``period_end`` (a date) for compositors that prefer recent
+    observations.
 
     ``layers``: the output layers to return; ``aoi``: boolean (nrows, ncols), False outside
     the AOI (None: everywhere inside). Every returned array is float32 (nrows, ncols) with NaN
     for no data, as the writers take them.
     """
+    halo = compositor.halo_px(block.grid.resolution)
+    if halo:
+        return _with_halo(sources, block, layers, datasets, aoi, compositor, period_end, halo)
+    return _composite_block(sources, block, layers, datasets, aoi, compositor, period_end,
+                            None, 0)
+
+
+def _with_halo(sources, block: Block, layers, datasets, aoi, compositor, period_end, halo
+               ) -> BlockOutput:
+    """A compositor that looks at neighbouring pixels (the BrightEarth mask's dilation) gets
+    the block with ``halo`` pixels around it (within the grid); the values and counts are
+    those of the block itself."""
+    grid = block.grid
+    r0, c0 = max(0, block.row0 - halo), max(0, block.col0 - halo)
+    r1 = min(grid.height, block.row0 + block.nrows + halo)
+    c1 = min(grid.width, block.col0 + block.ncols + halo)
+    big = Block(grid, r0, c0, r1 - r0, c1 - c0)
+    rows = slice(block.row0 - r0, block.row0 - r0 + block.nrows)
+    cols = slice(block.col0 - c0, block.col0 - c0 + block.ncols)
+    big_aoi = np.ones(big.shape, dtype=bool)
+    if getattr(grid, "aoi_wkt", None):
+        big_aoi = aoi_mask(grid, r0, c0, big.nrows, big.ncols)
+    if aoi is not None:
+        big_aoi[rows, cols] = aoi
+    counted = np.zeros(big.shape, dtype=bool)
+    counted[rows, cols] = True
+    out = _composite_block(sources, big, layers, datasets, big_aoi, compositor, period_end,
+                           counted.reshape(-1), halo)
+    return BlockOutput({name: np.ascontiguousarray(values[rows, cols])
+                        for name, values in out.values.items()}, out.counts)
+
+
+def _composite_block(sources, block: Block, layers, datasets, aoi, compositor, period_end,
+                     counted: Optional[np.ndarray], halo: int) -> BlockOutput:
+    """:func:`composite_block` on ``block``; counts over the ``counted`` pixels (None: all);
+    ``halo``: rows of context each strip of a long stack keeps around it."""
     shape = block.shape
     n_pixels = shape[0] * shape[1]
     inside = np.ones(n_pixels, dtype=bool) if aoi is None else aoi.reshape(-1)
+    counted = inside if counted is None else counted & inside
 
     # Which granules have data here: SCL is one byte per pixel and tells no data (class 0).
     active: list[Observation] = []
@@ -179,24 +219,40 @@ def composite_block(
             active.append(source)
             scl_rows.append(scl)
 
+    ages = _ages_days(active, period_end)
     rows = strip_rows(len(active), block.nrows, block.ncols)
     if rows >= block.nrows:
-        return _composite(active, scl_rows, block, layers, datasets, inside, compositor)
-    # A long stack: strips of fewer rows, so the samples held stay within the budget.
+        return _composite(active, scl_rows, block, layers, datasets, inside, compositor,
+                          counted, ages)
+    # A long stack: strips of fewer rows, so the samples held stay within the budget (each
+    # with the compositor's halo of rows around it).
     out = BlockOutput({name: np.empty(shape, dtype=np.float32) for name in layers},
                       dict.fromkeys(compositor.count_keys, 0))
     inside_2d = inside.reshape(shape)
+    counted_2d = counted.reshape(shape)
     for r0 in range(0, block.nrows, rows):
         r1 = min(r0 + rows, block.nrows)
-        strip = Block(block.grid, block.row0 + r0, block.col0, r1 - r0, block.ncols)
-        flat = slice(r0 * block.ncols, r1 * block.ncols)
+        h0, h1 = max(0, r0 - halo), min(block.nrows, r1 + halo)
+        strip = Block(block.grid, block.row0 + h0, block.col0, h1 - h0, block.ncols)
+        flat = slice(h0 * block.ncols, h1 * block.ncols)
+        strip_counted = np.zeros((h1 - h0, block.ncols), dtype=bool)
+        strip_counted[r0 - h0:r1 - h0] = counted_2d[r0:r1]
         part = _composite(active, [scl[flat] for scl in scl_rows], strip, layers, datasets,
-                          inside_2d[r0:r1].reshape(-1), compositor)
+                          inside_2d[h0:h1].reshape(-1), compositor, strip_counted.reshape(-1),
+                          ages)
         for name, values in part.values.items():
-            out.values[name][r0:r1] = values
+            out.values[name][r0:r1] = values[r0 - h0:r1 - h0]
         for key, value in part.counts.items():
             out.counts[key] += value
     return out
+
+
+def _ages_days(active: Sequence[Observation], period_end) -> np.ndarray:
+    """Days from each observation's sensing time to the end of the period (0 without one)."""
+    if period_end is None or not active:
+        return np.zeros(len(active), dtype=np.float64)
+    end = datetime.combine(period_end, datetime.max.time(), tzinfo=timezone.utc)
+    return np.array([(end - o.sensing_time_utc).total_seconds() / 86400.0 for o in active])
 
 
 def strip_rows(n_obs: int, nrows: int, ncols: int) -> int:
@@ -207,17 +263,17 @@ def strip_rows(n_obs: int, nrows: int, ncols: int) -> int:
 
 def _composite(active: Sequence[Observation], scl_rows: Sequence[np.ndarray], block: Block,
                layers: Sequence[str], datasets: DatasetCache, inside: np.ndarray,
-               compositor: Compositor) -> BlockOutput:
+               compositor: Compositor, counted: np.ndarray, ages: np.ndarray) -> BlockOutput:
     """:func:`composite_block` once the observations with data in the block are known
     (``scl_rows``: their SCL on the block, flat)."""
     shape = block.shape
     n_pixels = shape[0] * shape[1]
     n_obs = len(active)
 
-    bands = {b: np.empty((n_obs, n_pixels), dtype=np.float32) for b in REFLECTANCE_BANDS}
+    bands = {b: np.empty((n_obs, n_pixels), dtype=np.float32) for b in compositor.input_bands}
     vza = np.empty((n_obs, n_pixels), dtype=np.float32)
     for row, source in enumerate(active):
-        for band in REFLECTANCE_BANDS:
+        for band in compositor.input_bands:
             # Straight into the stack's row (a view of the block's shape).
             if source.read(band, block, datasets, out=bands[band][row].reshape(shape)) is None:
                 bands[band][row] = np.nan
@@ -225,7 +281,8 @@ def _composite(active: Sequence[Observation], scl_rows: Sequence[np.ndarray], bl
     scl_stack = (np.stack(scl_rows) if scl_rows
                  else np.zeros((0, n_pixels), dtype=np.uint8))
 
-    valid = (compositor.valid(bands, scl_stack, vza) if n_obs
+    valid = (compositor.valid(bands, scl_stack, vza,
+                              BlockContext(shape, block.grid.resolution, ages)) if n_obs
              else np.zeros((0, n_pixels), bool))
     valid &= inside[None, :]
 
@@ -243,6 +300,7 @@ def _composite(active: Sequence[Observation], scl_rows: Sequence[np.ndarray], bl
                     aot[row] = (np.full(n_pixels, np.nan, np.float32) if values is None
                                 else values.reshape(-1))
         member_row = merge_same_datatake(groups, has_data, aot)
+        ages = np.array([ages[members[0]] for members in groups])
         bands = {b: np.take_along_axis(s, member_row, axis=0) for b, s in bands.items()}
         scl_stack = np.take_along_axis(scl_stack, member_row, axis=0)
         vza = np.take_along_axis(vza, member_row, axis=0)
@@ -250,7 +308,8 @@ def _composite(active: Sequence[Observation], scl_rows: Sequence[np.ndarray], bl
     else:
         member_row = np.broadcast_to(np.arange(n_obs)[:, None], (n_obs, n_pixels))
 
-    composite = compositor.select(bands, scl_stack, valid, inside)
+    composite = compositor.select(bands, scl_stack, valid, counted,
+                                  BlockContext(shape, block.grid.resolution, ages))
     selection = composite.selection
     index = selection.index
     chosen = np.full(n_pixels, -1, dtype=np.intp)  # row in ``active`` per pixel
@@ -359,7 +418,7 @@ def run_mosaic(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     period = order.interval
-    compositor = TEMPORAL
+    compositor = compositor_for(order)
 
     if getattr(order, "source", None) is not None:
         source = order.source
@@ -491,7 +550,8 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
             with dropped_lock:
                 candidates = [s for s in per_grid[grid.name] if s.source_index not in dropped]
             try:
-                return composite_block(candidates, block, layers, datasets, mask, compositor)
+                return composite_block(candidates, block, layers, datasets, mask, compositor,
+                                       order.end)
             except RemoteReadError as exc:
                 owner = _owner_of(exc, candidates) if skip_failed else None
                 if owner is None:

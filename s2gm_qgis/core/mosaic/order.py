@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, Mapping, Optional
 
@@ -25,11 +25,22 @@ RESOLUTIONS_M: tuple[int, ...] = (10, 20, 30, 60)
 CRS_CHOICES: tuple[str, ...] = ("utm", "wgs84")
 FORMATS: tuple[str, ...] = ("gtiff", "cog", "jp2", "netcdf")
 BIT_DEPTHS: tuple[int, ...] = (8, 16)
-#: Pixel-selection preference (S2GM "CCC" of the folder name). VEG and SOI (vegetation / bare-soil
-#: preference) are S2GM options this engine does not implement, so they are refused.
-PREFERENCES: tuple[str, ...] = ("STD",)
-#: Cloud mask: "scl" is the ESA Sen2Cor scene classification the algorithm note describes.
-CLOUD_MASKS: tuple[str, ...] = ("scl",)
+#: Pixel-selection preference (S2GM "CCC" of the folder name): standard, vegetation, bare soil
+#: (what each changes: :class:`~.compositors.TemporalMosaic`).
+PREFERENCES: tuple[str, ...] = ("STD", "VEG", "SOI")
+#: Cloud mask: "scl" is the ESA Sen2Cor scene classification the algorithm note describes;
+#: "brightearth" the temporal cloud/shadow mask of :mod:`.brightearth`.
+CLOUD_MASKS: tuple[str, ...] = ("scl", "brightearth")
+_CLOUD_MASK_SYNONYMS = {"scl": "scl", "esa": "scl", "sen2cor": "scl",
+                        "brightearth": "brightearth", "bright_earth": "brightearth",
+                        "bright-earth": "brightearth"}
+#: Product types: S2GM's temporal mosaic and BrightEarth RGB mosaic (:mod:`.compositors`).
+PRODUCTS: tuple[str, ...] = ("temporal", "brightearth")
+_PRODUCT_SYNONYMS = {"temporal": "temporal", "temporal_mosaic": "temporal", "mosaic": "temporal",
+                     "brightearth": "brightearth", "bright_earth": "brightearth",
+                     "bright-earth": "brightearth"}
+#: The layers of a BrightEarth mosaic: RGB, and the quality layers that mean something there.
+BRIGHTEARTH_LAYERS: tuple[str, ...] = ("B02", "B03", "B04", "source_index", "valid_obs")
 #: S2GM handled orders above this area by hand; this engine refuses them (split the AOI).
 MAX_AOI_KM2 = 1_000_000.0
 #: UTM is defined between 80 S and 84 N (beyond, UPS applies): refuse UTM outside.
@@ -64,6 +75,8 @@ class MosaicOrder:
     bit_depth: int = 16  # 8 | 16 (see layers.py for the storage laws)
     preference: str = "STD"
     cloud_mask: str = "scl"
+    #: "temporal" (S2GM's temporal mosaic) or "brightearth" (RGB, its own cloud mask).
+    product: str = "temporal"
     #: Where the observations come from: None for the engine's own local archives, else a STAC
     #: API (:class:`~.sources.spec.SourceSpec`; in JSON ``{"type": "stac", "provider": ...}``).
     source: Optional[SourceSpec] = None
@@ -127,6 +140,7 @@ class MosaicOrder:
             "bit_depth": self.bit_depth,
             "preference": self.preference,
             "cloud_mask": self.cloud_mask,
+            **({"product": self.product} if self.product != "temporal" else {}),
             # Written only when set, so the canonical form of archive orders is unchanged.
             **({"source": self.source.to_dict()} if self.source is not None else {}),
             **({"on_read_error": self.on_read_error} if self.on_read_error != "fail" else {}),
@@ -149,6 +163,18 @@ class MosaicOrder:
     @property
     def layers(self) -> tuple[Layer, ...]:
         return tuple(LAYERS[name] for name in self.bands)
+
+    def encoding(self, layer_name: str):
+        """How a layer of this order is stored (:class:`~.layers.Encoding`): the layer's own
+        at the order's bit depth, except 8-bit BrightEarth reflectance, which uses the fixed
+        viewing stretch of :data:`~.brightearth.BRIGHTEARTH_8BIT_SCALE`."""
+        layer = LAYERS[layer_name]
+        encoding = layer.encoding(self.bit_depth)
+        if self.product == "brightearth" and self.bit_depth == 8 and layer.kind == REFLECTANCE:
+            from .brightearth import BRIGHTEARTH_8BIT_SCALE
+
+            encoding = replace(encoding, scale=1.0 / BRIGHTEARTH_8BIT_SCALE)
+        return encoding
 
     @property
     def reflectance_bands(self) -> tuple[str, ...]:
@@ -181,9 +207,20 @@ def _normalise(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
     check("format", lambda v: _choice(v, _FORMAT_SYNONYMS, FORMATS, "format"))
     check("bit_depth", _bit_depth)
     check("preference", lambda v: _choice(v, {p.lower(): p for p in PREFERENCES}, PREFERENCES,
-                                          "preference (VEG and SOI are not implemented)"))
-    check("cloud_mask", lambda v: _choice(v, {c: c for c in CLOUD_MASKS}, CLOUD_MASKS,
-                                          "cloud mask"))
+                                          "preference"))
+    check("cloud_mask", lambda v: _choice(v, _CLOUD_MASK_SYNONYMS, CLOUD_MASKS, "cloud mask"))
+    check("product", lambda v: _choice(v, _PRODUCT_SYNONYMS, PRODUCTS, "product type"))
+    if out.get("product") == "brightearth":
+        # BrightEarth is RGB with its own mask, whatever the defaults of the other fields.
+        out["cloud_mask"] = "brightearth"
+        bands = out.get("bands", LAYER_NAMES)
+        if bands == LAYER_NAMES:
+            out["bands"] = BRIGHTEARTH_LAYERS
+        else:
+            extra = [b for b in bands if b not in BRIGHTEARTH_LAYERS]
+            if extra:
+                errors["bands"] = (f"a BrightEarth mosaic has only {', '.join(BRIGHTEARTH_LAYERS)}"
+                                   f" (not {', '.join(extra)})")
     check("on_read_error", lambda v: _choice(v, {c: c for c in ON_READ_ERROR}, ON_READ_ERROR,
                                              "on_read_error"))
     if values.get("source") is not None:

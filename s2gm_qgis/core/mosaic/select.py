@@ -64,6 +64,9 @@ class Method(IntEnum):
     SINGLE = 1  # n = 1
     STC = 2  # n = 2 or 3
     MEDOID = 3  # n >= 4
+    PREFERENCE = 4  # VEG / SOI preference decided (n >= 2)
+    CLEAR = 5  # BrightEarth: the least hazy clear observation
+    HAZY = 6  # BrightEarth: nothing clear, the least hazy observation with data
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ class MosaicWriter:
                 f"block of {layer} at row {row0}, col {col0} of shape {values.shape} falls outside"
                 f" grid {self.grid.name} ({self.grid.height} x {self.grid.width})"
             )
-        codes = LAYERS[layer].encoding(self.order.bit_depth).encode(values)
+        codes = self.order.encoding(layer).encode(values)
         if self._nc is not None:
             with _NETCDF_LOCK:
                 self._nc_arrays[layer].Write(codes[np.newaxis], array_start_idx=[0, row0, col0],
@@ -188,7 +188,7 @@ class MosaicWriter:
 
     def _create_gtiff(self, name: str) -> gdal.Dataset:
         layer = LAYERS[name]
-        encoding = layer.encoding(self.order.bit_depth)
+        encoding = self.order.encoding(layer.name)
         if self.order.format == "gtiff":
             path, options = self._final_path(name), _GTIFF_OPTIONS
         else:
@@ -322,7 +322,7 @@ class MosaicWriter:
             bounds.Write(np.array([[float(start), float(end)]]))
             for name in self.order.bands:
                 layer = LAYERS[name]
-                encoding = layer.encoding(self.order.bit_depth)
+                encoding = self.order.encoding(layer.name)
                 chunk_y, chunk_x = min(TILE, self.grid.height), min(TILE, self.grid.width)
                 array = root.CreateMDArray(
                     name, [dim_t, dim_y, dim_x], gdal.ExtendedDataType.Create(encoding.gdal_type),
@@ -362,7 +362,7 @@ class MosaicWriter:
         encodings = {}
         for name in self.order.bands:
             layer = LAYERS[name]
-            enc = layer.encoding(self.order.bit_depth)
+            enc = self.order.encoding(layer.name)
             encodings[name] = {
                 "file": files[name].name, "alias": layer.alias, "kind": layer.kind,
                 "units": layer.units, "description": layer.description, "dtype": enc.dtype,
@@ -411,7 +411,7 @@ class MosaicWriter:
             codes = small.GetRasterBand(1).ReadAsArray()
             if codes.ndim == 3:
                 codes = codes[0]
-            reflectance = LAYERS[band].encoding(self.order.bit_depth).decode(codes)
+            reflectance = self.order.encoding(band).decode(codes)
             valid &= np.isfinite(reflectance)
             channels.append(np.clip(np.nan_to_num(reflectance) / QUICKLOOK_WHITE * 255.0, 0, 255))
         image = gdal.GetDriverByName("MEM").Create("", width, height, 4, gdal.GDT_Byte)

@@ -24,7 +24,7 @@ def _order_ok(description: str) -> dict[str, Any]:
 def _order_spec_schema() -> dict[str, Any]:
     from ..mosaic.layers import LAYER_NAMES
     from ..mosaic.order import BIT_DEPTHS, CLOUD_MASKS, CRS_CHOICES, FORMATS, PREFERENCES, \
-        RESOLUTIONS_M
+        PRODUCTS, RESOLUTIONS_M
     from ..mosaic.periods import PERIOD_TYPES
     from ..mosaic.sources.spec import CUSTOM, ON_READ_ERROR, PROVIDERS
 
@@ -53,7 +53,12 @@ def _order_spec_schema() -> dict[str, Any]:
             "format": {"type": "string", "enum": list(FORMATS), "default": "gtiff"},
             "bit_depth": {"type": "integer", "enum": list(BIT_DEPTHS), "default": 16},
             "preference": {"type": "string", "enum": list(PREFERENCES), "default": "STD"},
-            "cloud_mask": {"type": "string", "enum": list(CLOUD_MASKS), "default": "scl"},
+            "cloud_mask": {"type": "string", "enum": list(CLOUD_MASKS), "default": "scl",
+                           "description": "scl: Sen2Cor's scene classes (ESA); brightearth: "
+                                          "temporal cloud / haze / shadow tests"},
+            "product": {"type": "string", "enum": list(PRODUCTS), "default": "temporal",
+                        "description": "temporal mosaic, or BrightEarth RGB mosaic (bands "
+                                       "B02, B03, B04, source_index, valid_obs)"},
             "source": {
                 "type": "object", "additionalProperties": False,
                 "description": (
