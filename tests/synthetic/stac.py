@@ -54,12 +54,22 @@ def _raster_bands(layer: str, resolution: int, dtype: str) -> list[dict]:
     return [band]
 
 
+def _write_asset_job(args) -> tuple[list, list, str]:
+    src, dst, style, shift = args
+    return _write_asset(src, Path(dst), style, shift)
+
+
 def _write_asset(src: str, dst: Path, style: str, shift: bool) -> tuple[list, list, str]:
     dst.parent.mkdir(parents=True, exist_ok=True)
     source = gdal.Open(src)
     transform = source.GetGeoTransform()
     shape = [source.RasterYSize, source.RasterXSize]
     dtype = gdal.GetDataTypeName(source.GetRasterBand(1).DataType).lower()
+    proj_transform = [transform[1], transform[2], transform[0], transform[4], transform[5],
+                      transform[3]]
+    if dst.exists():
+        return proj_transform, shape, dtype
+    final, dst = dst, dst.with_name(dst.name + ".partial" + dst.suffix)
     if style == "cdse":
         shutil.copyfile(src, dst)  # the SAFE's own JPEG 2000
     elif shift:
@@ -76,14 +86,15 @@ def _write_asset(src: str, dst: Path, style: str, shift: bool) -> tuple[list, li
                        noData=0)
     for sidecar in dst.parent.glob(dst.name + ".aux.xml"):
         sidecar.unlink()
-    proj_transform = [transform[1], transform[2], transform[0], transform[4], transform[5],
-                      transform[3]]
+    dst.replace(final)
     return proj_transform, shape, dtype
 
 
 def publish(products: Iterable[Path], asset_dir: Path, base_url: str, style: str = "earth-search",
-            collection: str | None = None) -> list[dict]:
-    """The STAC items of ``products`` (synthetic L2A SAFE folders), their files in ``asset_dir``."""
+            collection: str | None = None, only=None, workers: int = 1) -> list[dict]:
+    """The STAC items of ``products`` (synthetic L2A SAFE folders), their files in ``asset_dir``
+    (written once: existing files are kept). ``only``: the (layer, resolution) assets to
+    publish (default: all); ``workers``: processes converting files."""
     if style not in STYLES:
         raise ValueError(f"style {style!r} is not one of {STYLES}")
     collection = collection or {"earth-search": "sentinel-2-c1-l2a",
@@ -110,12 +121,25 @@ def publish(products: Iterable[Path], asset_dir: Path, base_url: str, style: str
         layers += [(kind, int(key[:-1]), p) for (kind, key), p in granule.masks.items()
                    if kind in ("MSK_CLDPRB", "MSK_SNWPRB") and key and key.endswith("m")
                    and style != "cdse"]
+        if only is not None:
+            layers = [item for item in layers if (item[0], item[1]) in only]
+        jobs = []
         for name, res, src in sorted(layers):
             rel = f"R{res}m/{name}_{res}m.{ext}"
-            transform, shape, dtype = _write_asset(
-                src, (folder / rel) if style != "cdse" else
+            target = (folder / rel) if style != "cdse" else (
                 Path(asset_dir) / "eodata" / "Sentinel-2" / "MSI" / "L2A" / f"{item_id}.SAFE"
-                / rel, style, style == "earth-search-shifted" and name.startswith("B"))
+                / rel)
+            jobs.append((name, res, rel, (src, str(target), style,
+                                          style == "earth-search-shifted"
+                                          and name.startswith("B"))))
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers) as pool:
+                written = list(pool.map(_write_asset_job, [job[3] for job in jobs]))
+        else:
+            written = [_write_asset_job(job[3]) for job in jobs]
+        for (name, res, rel, _), (transform, shape, dtype) in zip(jobs, written):
             assets[_key(name, res, style)] = {
                 "href": href(rel),
                 "type": ("image/jp2" if style == "cdse" else
