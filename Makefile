@@ -10,7 +10,8 @@ VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 PLUGIN := s2gm_qgis
 ZIP := dist/$(PLUGIN)-$(VERSION).zip
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal python3-pyproj python3-requests \
-	python3-numpy python3-venv pyqt5-dev-tools qttools5-dev-tools xvfb xauth
+	python3-numpy python3-venv pyqt5-dev-tools qttools5-dev-tools xvfb xauth \
+	nginx postgresql postgresql-15-postgis-3
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 export DEBIAN_FRONTEND := noninteractive

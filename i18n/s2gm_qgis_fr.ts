@@ -64,142 +64,142 @@
         <translation>L'outil {feature} n'a pas pu démarrer : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="107"/>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="164"/>
         <source>{value} is not one of {choices}</source>
         <translation>{value} n'est pas l'une des valeurs permises : {choices}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="112"/>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="143"/>
         <source>{value} is not an http:// or https:// address with a host name</source>
         <translation>{value} n'est pas une adresse http:// ou https:// avec un nom d'hôte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="118"/>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="149"/>
         <source>a folder is required</source>
         <translation>un dossier est requis</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="120"/>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="151"/>
         <source>{path} exists and is not a folder</source>
         <translation>{path} existe et n'est pas un dossier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="123"/>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="173"/>
         <source>not a folder: {paths}</source>
         <translation>pas un dossier existant : {paths}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="152"/>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="202"/>
         <source>the QGIS authentication system is disabled (see the QGIS log): the service token cannot be stored safely</source>
         <translation>le système d'authentification de QGIS est désactivé (voir le journal de QGIS) : le jeton du service ne peut pas être enregistré de façon sûre</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="167"/>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="217"/>
         <source>QGIS refused to store the service token (is the master password of the QGIS authentication database set?)</source>
         <translation>QGIS a refusé d'enregistrer le jeton du service (le mot de passe principal de la base d'authentification de QGIS est-il défini ?)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="45"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="49"/>
         <source>S2GM settings</source>
         <translation>Paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="284"/>
         <source>Mosaic engine</source>
         <translation>Moteur de mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="83"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="89"/>
         <source>Embedded in QGIS, on my local archive</source>
         <translation>Intégré à QGIS, sur mon archive locale</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="84"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="90"/>
         <source>Engine service, over HTTP</source>
         <translation>Service de calcul, par HTTP</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="94"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="100"/>
         <source>Service address:</source>
         <translation>Adresse du service :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="101"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="163"/>
         <source>Forget</source>
         <translation>Oublier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="102"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="108"/>
         <source>Remove the stored token from the QGIS authentication database</source>
         <translation>Supprimer le jeton enregistré de la base d'authentification de QGIS</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="109"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="115"/>
         <source>Service token:</source>
         <translation>Jeton du service :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="113"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="119"/>
         <source>Folders</source>
         <translation>Dossiers</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="117"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="123"/>
         <source>Folders holding Sentinel-2 L2A products (.SAFE folders or .zip files)</source>
         <translation>Dossiers contenant des produits Sentinel-2 L2A (dossiers .SAFE ou fichiers .zip)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="121"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="127"/>
         <source>Add…</source>
         <translation>Ajouter…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="123"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="129"/>
         <source>Remove</source>
         <translation>Retirer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="136"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="142"/>
         <source>Sentinel-2 archive:</source>
         <translation>Archive Sentinel-2 :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="222"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="288"/>
         <source>Cache folder</source>
         <translation>Dossier de cache</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="139"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="145"/>
         <source>Cache folder:</source>
         <translation>Dossier de cache :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="223"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="289"/>
         <source>Results folder</source>
         <translation>Dossier des résultats</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="141"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="147"/>
         <source>Results folder:</source>
         <translation>Dossier des résultats :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="219"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="285"/>
         <source>Service address</source>
         <translation>Adresse du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="220"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="286"/>
         <source>Service token</source>
         <translation>Jeton du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="221"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="287"/>
         <source>Sentinel-2 archive</source>
         <translation>Archive Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="256"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="342"/>
         <source>Add a Sentinel-2 archive folder</source>
         <translation>Ajouter un dossier d'archive Sentinel-2</translation>
     </message>
@@ -209,42 +209,42 @@
         <translation>S2GM : mosaïques Sentinel-2 et décalages entre bandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="226"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="299"/>
         <source>{field}: {reason}</source>
         <translation>{field} : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="88"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="77"/>
         <source>Read Sentinel-2 product metadata</source>
         <translation>Lire les métadonnées d'un produit Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="91"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="80"/>
         <source>Sentinel-2 products</source>
         <translation>Produits Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="97"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="86"/>
         <source>Reads a Sentinel-2 L1C or L2A product (a .SAFE folder, a .zip, or any file inside one such as MTD_MSIL1C.xml) and writes one feature per tile: product name, level, spacecraft, processing baseline, sensing start, relative orbit, cloud cover, quantification value, tile, EPSG code, tile sensing time, number of images, datastrip and, if the datastrip is missing or unusable, why. The geometry is the data footprint in WGS 84 when the metadata gives one. Nothing is written in the product.</source>
         <translation>Lit un produit Sentinel-2 L1C ou L2A (un dossier .SAFE, un .zip, ou un fichier qu'il contient comme MTD_MSIL1C.xml) et écrit une entité par tuile : nom du produit, niveau, satellite, version de traitement, début d'acquisition, orbite relative, couverture nuageuse, valeur de quantification, tuile, code EPSG, heure d'acquisition de la tuile, nombre d'images, datastrip et, si le datastrip manque ou est inutilisable, pourquoi. La géométrie est l'emprise des données en WGS 84 quand les métadonnées la donnent. Rien n'est écrit dans le produit.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="111"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="100"/>
         <source>Sentinel-2 product (.zip, .SAFE folder or a file inside it)</source>
         <translation>Produit Sentinel-2 (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="111"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="100"/>
         <source>Sentinel-2 products (*.zip *.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 (*.zip *.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="116"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="105"/>
         <source>Only this tile (e.g. 31TCJ)</source>
         <translation>Seulement cette tuile (par ex. 31TCJ)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="119"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="108"/>
         <source>Product metadata</source>
         <translation>Métadonnées du produit</translation>
     </message>
@@ -289,72 +289,72 @@
         <translation>Hors de toute empreinte de détecteur de {band} : pas de décalages ici.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="72"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="99"/>
         <source>S2GM {tile}: {message}</source>
         <translation>S2GM {tile} : {message}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="76"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="103"/>
         <source>S2GM {tile} detector {detector}: {delays}</source>
         <translation>S2GM {tile} détecteur {detector} : {delays}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="90"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="117"/>
         <source>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} kn)</source>
         <translation>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} nœuds)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="92"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="119"/>
         <source>{deg:.1f}° from true north</source>
         <translation>{deg:.1f}° depuis le nord géographique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="93"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="120"/>
         <source>± {u:.2f} m/s</source>
         <translation>± {u:.2f} m/s</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="94"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="121"/>
         <source>{d:.1f} m in {dt:+.5f} s ({a} → {b}, detector {det})</source>
         <translation>{d:.1f} m en {dt:+.5f} s ({a} → {b}, détecteur {det})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="110"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="137"/>
         <source>source</source>
         <translation>source</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="65"/>
         <source>no detector footprints of {band} in this product</source>
         <translation>pas d'empreintes de détecteurs de {band} dans ce produit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="68"/>
         <source>Detectors {band} – {tile}</source>
         <translation>Détecteurs {band} – {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="99"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="101"/>
         <source>Detector {n}</source>
         <translation>Détecteur {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="121"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="132"/>
         <source>{product} – true colour</source>
         <translation>{product} – couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="185"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="125"/>
         <source>GDAL cannot read this image</source>
         <translation>GDAL ne peut pas lire cette image</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="143"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="152"/>
         <source>no TCI image and no {bands} image to show</source>
         <translation>pas d'image TCI ni d'image {bands} à afficher</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="180"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="195"/>
         <source>GDAL cannot stack B04, B03, B02: {error}</source>
         <translation>GDAL ne peut pas empiler B04, B03, B02 : {error}</translation>
     </message>
@@ -479,17 +479,17 @@
         <translation>WKT collé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="97"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="103"/>
         <source>Sent to the engine service as &apos;Authorization: Bearer&apos;; kept in the QGIS authentication database, not in the settings file</source>
         <translation>Envoyé au service de calcul comme « Authorization: Bearer » ; conservé dans la base d'authentification de QGIS, pas dans le fichier des paramètres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="244"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="330"/>
         <source>stored; type a new one to replace it</source>
         <translation>enregistré ; saisir un autre pour le remplacer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="246"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="332"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -604,7 +604,7 @@
         <translation>Échantillon d'éphémérides dont le nadir est le plus proche du centre de la tuile (Binet et al. 2022) ou du point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="146"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="181"/>
         <source>Product</source>
         <translation>Produit</translation>
     </message>
@@ -699,7 +699,7 @@
         <translation>Enregistrer les épingles en CSV ou GeoJSON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
@@ -734,107 +734,107 @@
         <translation>Déplacement</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="334"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="332"/>
         <source>With the velocity probe, click the object in the {a} image, then in the {b} image.</source>
         <translation>Avec la sonde de vitesse, cliquez l'objet dans l'image {a}, puis dans l'image {b}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="337"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="335"/>
         <source>Now click the same object in the {b} image.</source>
         <translation>Cliquez maintenant le même objet dans l'image {b}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="180"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="183"/>
         <source>Opening the product… {percent:.0f} %</source>
         <translation>Ouverture du produit… {percent:.0f} %</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="182"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="185"/>
         <source>This product cannot be read: {error}</source>
         <translation>Ce produit est illisible : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="183"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="186"/>
         <source>Not over a Sentinel-2 L1C product.</source>
         <translation>Hors de tout produit Sentinel-2 L1C.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="242"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="245"/>
         <source>Pin {n}</source>
         <translation>Épingle {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="266"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
         <source>No pins to export: click on the map with the delay tool to pin readouts.</source>
         <translation>Aucune épingle à exporter : cliquez sur la carte avec l'outil des décalages pour épingler des lectures.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="272"/>
         <source>Export pins</source>
         <translation>Exporter les épingles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="272"/>
         <source>CSV (*.csv);;GeoJSON (*.geojson)</source>
         <translation>CSV (*.csv);;GeoJSON (*.geojson)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="282"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="285"/>
         <source>Pins not exported: {error}</source>
         <translation>Épingles non exportées : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="286"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="289"/>
         <source>{n} pins exported to {path}</source>
         <translation>{n} épingles exportées dans {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="315"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="318"/>
         <source>the first point is outside every detector footprint of {band}</source>
         <translation>le premier point est hors de toute empreinte de détecteur de {band}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="320"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="323"/>
         <source>No velocity: {error}</source>
         <translation>Pas de vitesse : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="323"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="326"/>
         <source>S2GM velocity: {speed}, heading {heading}</source>
         <translation>Vitesse S2GM : {speed}, cap {heading}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="333"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="336"/>
         <source>Open a Sentinel-2 L1C product</source>
         <translation>Ouvrir un produit Sentinel-2 L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="333"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="336"/>
         <source>Sentinel-2 L1C products (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 L1C (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="350"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="353"/>
         <source>{name} is not a Level-1C product: the delay inspector needs L1C (detector footprints and datastrip)</source>
         <translation>{name} n'est pas un produit de niveau 1C : l'inspecteur de décalages demande du L1C (empreintes des détecteurs et datastrip)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="386"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="389"/>
         <source>Cannot open {path}: {reason}</source>
         <translation>Impossible d'ouvrir {path} : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="371"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="374"/>
         <source>{product}: no true-colour layer ({error})</source>
         <translation>{product} : pas de couche en couleurs naturelles ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="410"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="413"/>
         <source>Open an L1C product first (or hover over one with the delay tool).</source>
         <translation>Ouvrez d'abord un produit L1C (ou survolez-en un avec l'outil des décalages).</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="428"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="431"/>
         <source>No detector footprints: {error}</source>
         <translation>Pas d'empreintes de détecteurs : {error}</translation>
     </message>
@@ -849,762 +849,762 @@
         <translation>Commander des mosaïques Sentinel-2 sans nuages d'une zone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="62"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="71"/>
         <source>Order name</source>
         <translation>Nom de la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="179"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
         <source>Area of interest</source>
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="119"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="143"/>
         <source>Period</source>
         <translation>Période</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="72"/>
         <source>Starting</source>
         <translation>Début</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="72"/>
         <source>Resolution</source>
         <translation>Résolution</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="72"/>
         <source>CRS</source>
         <translation>SCR</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="135"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="159"/>
         <source>Layers</source>
         <translation>Couches</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="130"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="154"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="132"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="156"/>
         <source>Bit depth</source>
         <translation>Profondeur</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>Order</source>
         <translation>Commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="75"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="89"/>
         <source>Area of interest from WKT</source>
         <translation>Zone d'intérêt en WKT</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="82"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="96"/>
         <source>Coordinates are in:</source>
         <translation>Les coordonnées sont en :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="96"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="110"/>
         <source>S2GM mosaics</source>
         <translation>Mosaïques S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="118"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="136"/>
         <source>drawn rectangle</source>
         <translation>rectangle dessiné</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="119"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="137"/>
         <source>drawn polygon</source>
         <translation>polygone dessiné</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="134"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="155"/>
         <source>Options</source>
         <translation>Options</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="141"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="162"/>
         <source>Engine:</source>
         <translation>Moteur :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="144"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="165"/>
         <source>Embedded (QGIS task)</source>
         <translation>Intégré (tâche QGIS)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="145"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="166"/>
         <source>Service (HTTP)</source>
         <translation>Service (HTTP)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="150"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="171"/>
         <source>Archive folders, results folder, service address and token</source>
         <translation>Dossiers d'archive, dossier des résultats, adresse et jeton du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="166"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="187"/>
         <source>Place order</source>
         <translation>Commander</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="189"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="210"/>
         <source>Rectangle</source>
         <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="189"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="210"/>
         <source>Drag a rectangle on the map</source>
         <translation>Tracez un rectangle sur la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="191"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="212"/>
         <source>Polygon</source>
         <translation>Polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="191"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="212"/>
         <source>Click the corners on the map; right click or double click closes the polygon</source>
         <translation>Cliquez les sommets sur la carte ; un clic droit ou un double clic ferme le polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
         <source>Drag the corners of the AOI (until it is ordered)</source>
         <translation>Déplacez les sommets de la zone (jusqu'à sa commande)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
         <source>Remove the area of interest</source>
         <translation>Retirer la zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="221"/>
         <source>Map extent</source>
         <translation>Emprise de la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="221"/>
         <source>The extent shown in the map</source>
         <translation>L'emprise affichée dans la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="203"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="224"/>
         <source>File…</source>
         <translation>Fichier…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="203"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="224"/>
         <source>GeoJSON, KML, GeoPackage, shapefile...</source>
         <translation>GeoJSON, KML, GeoPackage, shapefile...</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="226"/>
         <source>WKT…</source>
         <translation>WKT…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="226"/>
         <source>Paste a POLYGON or MULTIPOLYGON</source>
         <translation>Collez un POLYGON ou un MULTIPOLYGON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="214"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="235"/>
         <source>Layer extent</source>
         <translation>Emprise de couche</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="214"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="235"/>
         <source>The extent of the chosen layer</source>
         <translation>L'emprise de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="239"/>
         <source>Selected</source>
         <translation>Sélection</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="239"/>
         <source>The selected polygons of the chosen layer</source>
         <translation>Les polygones sélectionnés de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="402"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="630"/>
         <source>No area of interest</source>
         <translation>Pas de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="235"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="318"/>
         <source>Orders</source>
         <translation>Commandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="564"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="842"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="570"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="849"/>
         <source>Retry</source>
         <translation>Relancer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="259"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="342"/>
         <source>Zoom to AOI</source>
         <translation>Zoomer sur la zone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="605"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="893"/>
         <source>Open folder</source>
         <translation>Ouvrir le dossier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="631"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="930"/>
         <source>Load result</source>
         <translation>Charger le résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="583"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="863"/>
         <source>Delete</source>
         <translation>Supprimer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="298"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="555"/>
         <source>Orders go to the engine service at {url}.</source>
         <translation>Les commandes vont au service de calcul {url}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="305"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="562"/>
         <source>none: add one in the settings</source>
         <translation>aucune : ajoutez-en une dans les paramètres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="306"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="563"/>
         <source>Orders run in QGIS on the archive: {folders}. Results: {results}.</source>
         <translation>Les commandes sont calculées dans QGIS sur l'archive : {folders}. Résultats : {results}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="311"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="538"/>
         <source>The mosaic engine cannot start: {error}</source>
         <translation>Le moteur de mosaïque ne peut pas démarrer : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="353"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="597"/>
         <source>Nothing to edit: draw or choose a new area of interest</source>
         <translation>Rien à modifier : dessinez ou choisissez une nouvelle zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="389"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="632"/>
         <source>{area} km² ({source})</source>
         <translation>{area} km² ({source})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="404"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="644"/>
         <source>{area} km² (drawing)</source>
         <translation>{area} km² (en cours de tracé)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="392"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="654"/>
         <source>The geometry was invalid (e.g. self-intersecting) and was repaired</source>
         <translation>La géométrie était invalide (par exemple auto-intersectée) et a été réparée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="413"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="675"/>
         <source>Area of interest from a file</source>
         <translation>Zone d'intérêt depuis un fichier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="413"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="675"/>
         <source>Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)</source>
         <translation>Fichiers vecteur (*.geojson *.json *.kml *.gpkg *.shp *.gml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="435"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="706"/>
         <source>draw or choose an area of interest first</source>
         <translation>dessinez ou choisissez d'abord une zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="452"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="724"/>
         <source>The mosaic engine is not running: check the S2GM settings</source>
         <translation>Le moteur de mosaïque ne tourne pas : vérifiez les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="471"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="749"/>
         <source>Mosaic order {name} placed</source>
         <translation>Commande de mosaïque {name} passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="491"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="769"/>
         <source>Large area of interest</source>
         <translation>Grande zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="491"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="769"/>
         <source>The area of interest covers {area} km², more than {limit} km². The mosaic may take long and need much disk space. Place the order anyway?</source>
         <translation>La zone d'intérêt couvre {area} km², plus que {limit} km². La mosaïque peut être longue à calculer et occuper beaucoup de place sur le disque. Commander quand même ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="528"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="806"/>
         <source>Mosaic {name} is partially finished: {reason}</source>
         <translation>La mosaïque {name} est partiellement terminée : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="531"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="809"/>
         <source>Mosaic {name} failed: {reason}</source>
         <translation>La mosaïque {name} a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="557"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="835"/>
         <source>{action}: {error}</source>
         <translation>{action} : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="576"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="855"/>
         <source>Delete order</source>
         <translation>Supprimer la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="576"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="855"/>
         <source>Delete order {name} and its result files?</source>
         <translation>Supprimer la commande {name} et ses fichiers de résultat ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="624"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="920"/>
         <source>Mosaic {name} cannot be loaded: {error}</source>
         <translation>La mosaïque {name} ne peut pas être chargée : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="628"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="913"/>
         <source>Mosaic {name} loaded</source>
         <translation>Mosaïque {name} chargée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="104"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="254"/>
         <source>S2GM mosaic {name}</source>
         <translation>Mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="185"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="356"/>
         <source>no Sentinel-2 archive folder is set: add one in the S2GM settings</source>
         <translation>aucun dossier d'archive Sentinel-2 n'est défini : ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="232"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="384"/>
         <source>{folder}: the results folder is gone</source>
         <translation>{folder} : le dossier des résultats a disparu</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="259"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="401"/>
         <source>order {id} could not run: {error}</source>
         <translation>la commande {id} n'a pas pu être calculée : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="317"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="451"/>
         <source>Downloading S2GM mosaic {name}</source>
         <translation>Téléchargement de la mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="400"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="432"/>
         <source>QGIS reaches {url} through a SOCKS5 proxy, which the plugin cannot use: set an HTTP proxy, or exclude this address from the proxy, in the QGIS network settings</source>
-        <translation>QGIS atteint {url} par un proxy SOCKS5, que l&apos;extension ne sait pas utiliser : choisissez un proxy HTTP, ou excluez cette adresse du proxy, dans les paramètres réseau de QGIS</translation>
+        <translation>QGIS atteint {url} par un proxy SOCKS5, que l'extension ne sait pas utiliser : choisissez un proxy HTTP, ou excluez cette adresse du proxy, dans les paramètres réseau de QGIS</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="439"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="440"/>
         <source>Loading S2GM mosaic {name}</source>
         <translation>Chargement de la mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="411"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="518"/>
         <source>engine service: {error}</source>
         <translation>service de calcul : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="460"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="552"/>
         <source>download cancelled</source>
         <translation>téléchargement annulé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="259"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="345"/>
         <source>True colour (B04, B03, B02)</source>
         <translation>Couleurs naturelles (B04, B03, B02)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="69"/>
         <source>True colour with scene classes and validation layers</source>
         <translation>Couleurs naturelles avec classes de scène et couches de validation</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="68"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="70"/>
         <source>10 m bands (B02, B03, B04, B08)</source>
         <translation>Bandes à 10 m (B02, B03, B04, B08)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="69"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="71"/>
         <source>All bands with quality and validation layers</source>
         <translation>Toutes les bandes avec couches de qualité et de validation</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="70"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="72"/>
         <source>Every layer</source>
         <translation>Toutes les couches</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="71"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="73"/>
         <source>Custom selection</source>
         <translation>Sélection personnalisée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="94"/>
         <source>Day</source>
         <translation>Jour</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="94"/>
         <source>10 days (dekad)</source>
         <translation>10 jours (décade)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="76"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="94"/>
         <source>Month</source>
         <translation>Mois</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="77"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="95"/>
         <source>Quarter</source>
         <translation>Trimestre</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="77"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="95"/>
         <source>Year</source>
         <translation>Année</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="83"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="101"/>
         <source>Aerosol optical thickness (AOT)</source>
         <translation>Épaisseur optique des aérosols (AOT)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="84"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="102"/>
         <source>Cloud probability</source>
         <translation>Probabilité de nuage</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="85"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="103"/>
         <source>Snow probability</source>
         <translation>Probabilité de neige</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="86"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="104"/>
         <source>Scene classification (SCL)</source>
         <translation>Classification de scène (SCL)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="87"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="105"/>
         <source>View zenith angle</source>
         <translation>Angle zénithal de visée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="88"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="106"/>
         <source>View azimuth angle</source>
         <translation>Angle azimutal de visée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="89"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="107"/>
         <source>Sun zenith angle</source>
         <translation>Angle zénithal solaire</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="90"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="108"/>
         <source>Sun azimuth angle</source>
         <translation>Angle azimutal solaire</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="91"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="109"/>
         <source>Source product index</source>
         <translation>Indice du produit source</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="92"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="110"/>
         <source>Number of valid observations</source>
         <translation>Nombre d'observations valides</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="93"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="111"/>
         <source>Medoid spread</source>
         <translation>Dispersion du médoïde</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="120"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="138"/>
         <source>Basic</source>
         <translation>Simple</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="121"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="139"/>
         <source>A month and the AOI: a true-colour quick-look at 60 m</source>
         <translation>Un mois et la zone : un aperçu en couleurs naturelles à 60 m</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="122"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="140"/>
         <source>Advanced</source>
         <translation>Avancé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="123"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="141"/>
         <source>Every option of the mosaic engine</source>
         <translation>Toutes les options du moteur de mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="137"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="155"/>
         <source>1 to 64 letters, digits or &apos;-&apos;; it names the output folder and the layer group</source>
         <translation>1 à 64 lettres, chiffres ou « - » ; il nomme le dossier de sortie et le groupe de couches</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="139"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="157"/>
         <source>Order name:</source>
         <translation>Nom de la commande :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="145"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="163"/>
         <source>Period:</source>
         <translation>Période :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="150"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="168"/>
         <source>Starting:</source>
         <translation>Début :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="157"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="175"/>
         <source>Quick-look: true colour (B04, B03, B02) and the number of valid observations, 60 m, 8-bit GeoTIFF, UTM.</source>
         <translation>Aperçu : couleurs naturelles (B04, B03, B02) et nombre d'observations valides, 60 m, GeoTIFF 8 bits, UTM.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="180"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="219"/>
         <source>{metres} m</source>
         <translation>{metres} m</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="182"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="221"/>
         <source>Resolution:</source>
         <translation>Résolution :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="184"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="223"/>
         <source>UTM of the AOI (Sentinel-2 tiles)</source>
         <translation>UTM de la zone (tuiles Sentinel-2)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="185"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="224"/>
         <source>WGS 84 latitude/longitude (EPSG:4326)</source>
         <translation>WGS 84 latitude/longitude (EPSG:4326)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="186"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="225"/>
         <source>CRS:</source>
         <translation>SCR :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="227"/>
         <source>GeoTIFF</source>
         <translation>GeoTIFF</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="227"/>
         <source>Cloud Optimized GeoTIFF</source>
         <translation>GeoTIFF optimisé pour le cloud (COG)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="227"/>
         <source>JPEG 2000 (lossless)</source>
         <translation>JPEG 2000 (sans perte)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="188"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="227"/>
         <source>NetCDF-4 (CF)</source>
         <translation>NetCDF-4 (CF)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="191"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="230"/>
         <source>Format:</source>
         <translation>Format :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="194"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="233"/>
         <source>{bits} bit</source>
         <translation>{bits} bits</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="196"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="235"/>
         <source>Bit depth:</source>
         <translation>Profondeur :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="201"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="240"/>
         <source>Layers:</source>
         <translation>Couches :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="203"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="242"/>
         <source>Bands:</source>
         <translation>Bandes :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="244"/>
         <source>Quality layers:</source>
         <translation>Couches de qualité :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="212"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="251"/>
         <source>Placing an order with a larger AOI asks for confirmation</source>
         <translation>Commander une zone plus grande demande une confirmation</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="252"/>
         <source>Confirm AOIs above:</source>
         <translation>Confirmer les zones au-delà de :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="322"/>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="368"/>
         <source>{first} to {last} ({days} days)</source>
         <translation>du {first} au {last} ({days} jours)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>Placed</source>
         <translation>Passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
         <source>Queued</source>
         <translation>En attente</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
         <source>Processing</source>
         <translation>En calcul</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Finished</source>
         <translation>Terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Partially finished</source>
         <translation>Partiellement terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
         <source>Failed</source>
         <translation>Échouée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
         <source>Cancelled</source>
         <translation>Annulée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="36"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="38"/>
         <source>{period} {start}, {resolution} m</source>
         <translation>{period} {start}, {resolution} m</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>State</source>
         <translation>État</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>Progress</source>
         <translation>Avancement</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="83"/>
         <source>No data</source>
         <translation>Pas de données</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="83"/>
         <source>Saturated or defective</source>
         <translation>Saturé ou défectueux</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="83"/>
         <source>Dark area pixels</source>
         <translation>Zones sombres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Cloud shadows</source>
         <translation>Ombres de nuages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Vegetation</source>
         <translation>Végétation</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Not vegetated</source>
         <translation>Sol nu</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Water</source>
         <translation>Eau</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="85"/>
         <source>Unclassified</source>
         <translation>Non classé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="85"/>
         <source>Cloud, medium probability</source>
         <translation>Nuage, probabilité moyenne</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="86"/>
         <source>Cloud, high probability</source>
         <translation>Nuage, probabilité forte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="86"/>
         <source>Thin cirrus</source>
         <translation>Cirrus fins</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="86"/>
         <source>Snow or ice</source>
         <translation>Neige ou glace</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="229"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="282"/>
         <source>{path}: GDAL cannot build the true-colour composite</source>
         <translation>{path} : GDAL ne peut pas construire la composition en couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="277"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="344"/>
         <source>order {name} has no result files</source>
         <translation>la commande {name} n'a pas de fichier de résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="296"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="351"/>
         <source>{source}: QGIS cannot open this result file</source>
         <translation>{source} : QGIS ne peut pas ouvrir ce fichier de résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="324"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="374"/>
         <source>Reflectance bands</source>
         <translation>Bandes de réflectance</translation>
     </message>
@@ -1689,117 +1689,107 @@
         <translation>hors de la tuile {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="90"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="110"/>
         <source>Build S2GM mosaic</source>
         <translation>Construire une mosaïque S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="93"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="113"/>
         <source>Mosaics</source>
         <translation>Mosaïques</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="99"/>
-        <source>Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term composite per pixel, with quality layers), from the L2A products of an archive folder. The area is the union of the polygons of a layer (or its selected features) or an extent. The result is an S2GM folder in the output folder; the true colour and the quality layers are loaded with their styles. Without an archive folder, the folders of the S2GM settings are used.</source>
-        <translation>Compose une mosaïque Sentinel-2 sans nuages d'une zone d'intérêt sur une période comme le service Copernicus Sentinel-2 Global Mosaic (médoïde ou composition à court terme par pixel, avec des couches de qualité), à partir des produits L2A d'un dossier d'archive. La zone est l'union des polygones d'une couche (ou de ses entités sélectionnées) ou une emprise. Le résultat est un dossier S2GM dans le dossier de sortie ; les couleurs naturelles et les couches de qualité sont chargées avec leurs styles. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés.</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="113"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="137"/>
         <source>Area of interest (polygons)</source>
         <translation>Zone d'intérêt (polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="116"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="140"/>
         <source>Area of interest as an extent (when no polygon layer is given)</source>
         <translation>Zone d'intérêt en emprise (sans couche de polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="122"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="146"/>
         <source>A day in the period (snapped to its first day)</source>
         <translation>Un jour de la période (ramené à son premier jour)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="125"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="149"/>
         <source>Resolution (m)</source>
         <translation>Résolution (m)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="128"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="152"/>
         <source>Output CRS</source>
         <translation>SCR de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="138"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="162"/>
         <source>Order name (letters, digits, &apos;-&apos;)</source>
         <translation>Nom de la commande (lettres, chiffres, « - »)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="140"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="164"/>
         <source>Archive folder of L2A products (default: the S2GM settings)</source>
         <translation>Dossier d'archive des produits L2A (par défaut : les paramètres de S2GM)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="143"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="190"/>
         <source>Load the result into the project</source>
         <translation>Charger le résultat dans le projet</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="145"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="192"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="147"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="194"/>
         <source>Mosaic folder</source>
         <translation>Dossier de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="148"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="195"/>
         <source>Mosaic layers</source>
         <translation>Couches de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="159"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="206"/>
         <source>The area of interest layer has no polygon</source>
         <translation>La couche de zone d'intérêt n'a pas de polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="163"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="210"/>
         <source>area of interest layer</source>
         <translation>couche de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="168"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="215"/>
         <source>extent</source>
         <translation>emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="171"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="218"/>
         <source>Give an area of interest: a polygon layer or an extent</source>
         <translation>Donnez une zone d'intérêt : une couche de polygones ou une emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="182"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="229"/>
         <source>No archive folder: give one, or add one in the S2GM settings</source>
         <translation>Pas de dossier d'archive : donnez-en un, ou ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="210"/>
-        <source>Order {name}: {period} from {start}, {area:.1f} km², archive {archives}</source>
-        <translation>Commande {name} : {period} à partir du {start}, {area:.1f} km², archive {archives}</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="230"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="313"/>
         <source>Cancelled; nothing was written</source>
         <translation>Annulé ; rien n'a été écrit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="233"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="316"/>
         <source>Mosaic written to {folder} in {seconds:.1f} s</source>
         <translation>Mosaïque écrite dans {folder} en {seconds:.1f} s</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="146"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="155"/>
         <source>{product} – {band}</source>
         <translation>{product} – {band}</translation>
     </message>
@@ -1816,7 +1806,377 @@
     <message>
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="89"/>
         <source>Near a detector seam: {bands} see this point with another detector; their delays assume detector {detector}</source>
-        <translation>Près d&apos;une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
+        <translation>Près d'une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="184"/>
+        <source>Cloud mask</source>
+        <translation>Masque de nuages</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="187"/>
+        <source>Preference</source>
+        <translation>Préférence</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="167"/>
+        <source>Data source</source>
+        <translation>Source des données</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="293"/>
+        <source>STAC API address</source>
+        <translation>Adresse de l'API STAC</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="294"/>
+        <source>Collection</source>
+        <translation>Collection</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="295"/>
+        <source>Maximum cloud cover</source>
+        <translation>Couverture nuageuse maximale</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="296"/>
+        <source>Unreadable images</source>
+        <translation>Images illisibles</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="262"/>
+        <source>Where the Sentinel-2 L2A observations come from: your archive folders, or a STAC catalogue read over the network (only the parts of the images the mosaic needs)</source>
+        <translation>D'où viennent les observations Sentinel-2 L2A : vos dossiers d'archive, ou un catalogue STAC lu par le réseau (seules les parties des images dont la mosaïque a besoin)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="266"/>
+        <source>STAC API:</source>
+        <translation>API STAC :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="272"/>
+        <source>Collection:</source>
+        <translation>Collection :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="278"/>
+        <source>Scenes up to:</source>
+        <translation>Scènes jusqu'à :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="282"/>
+        <source> % cloud</source>
+        <translation> % de nuages</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="283"/>
+        <source>Leave out scenes whose cloud cover (as the catalogue gives it) is higher; 100: all</source>
+        <translation>Écarter les scènes dont la couverture nuageuse (selon le catalogue) est plus élevée ; 100 : toutes</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="287"/>
+        <source>Skip unreadable images</source>
+        <translation>Ignorer les images illisibles</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="289"/>
+        <source>When an image cannot be read after retries: leave that observation out and list it in the metadata, instead of failing the order</source>
+        <translation>Quand une image ne peut être lue après plusieurs essais : écarter cette observation et la citer dans les métadonnées, au lieu de faire échouer la commande</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="293"/>
+        <source>Test connection</source>
+        <translation>Tester la connexion</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="296"/>
+        <source>Find scenes</source>
+        <translation>Chercher les scènes</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="298"/>
+        <source>The scenes an order of this area and period would use, before placing it</source>
+        <translation>Les scènes qu'une commande de cette zone et de cette période utiliserait, avant de la passer</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="469"/>
+        <source>Connecting to {url}…</source>
+        <translation>Connexion à {url}…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="473"/>
+        <source>Connected to {title}: collection {collection} ({found})</source>
+        <translation>Connecté à {title} : collection {collection} ({found})</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="476"/>
+        <source>; no S3 keys stored: add them in the S2GM settings</source>
+        <translation> ; aucune clé S3 enregistrée : ajoutez-les dans les paramètres S2GM</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="479"/>
+        <source>{url} answers, but has no collection {collection}</source>
+        <translation>{url} répond, mais n'a pas de collection {collection}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="483"/>
+        <source>S2GM: testing {url}</source>
+        <translation>S2GM : test de {url}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="498"/>
+        <source>No archive folder is set: add one in the S2GM settings</source>
+        <translation>Aucun dossier d'archive n'est défini : ajoutez-en un dans les paramètres S2GM</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="504"/>
+        <source>the archive folders</source>
+        <translation>les dossiers d'archive</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="509"/>
+        <source>Searching {where} from {start} to {end}…</source>
+        <translation>Recherche dans {where} du {start} au {end}…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="511"/>
+        <source>S2GM: finding scenes</source>
+        <translation>S2GM : recherche des scènes</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="557"/>
+        <source>It reads {source}.</source>
+        <translation>Il lit {source}.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="559"/>
+        <source>Orders run in QGIS, reading {source}. Results: {results}.</source>
+        <translation>Les commandes s'exécutent dans QGIS, en lisant {source}. Résultats : {results}.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="78"/>
+        <source>Temporal mosaic (all bands, quality layers)</source>
+        <translation>Mosaïque temporelle (toutes les bandes, couches de qualité)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="79"/>
+        <source>BrightEarth (RGB for viewing)</source>
+        <translation>BrightEarth (RVB pour la visualisation)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="83"/>
+        <source>ESA scene classification (SCL)</source>
+        <translation>Classification de scène de l'ESA (SCL)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="84"/>
+        <source>BrightEarth (temporal cloud, haze and shadow tests)</source>
+        <translation>BrightEarth (tests temporels de nuages, de brume et d'ombres)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="88"/>
+        <source>Standard (medoid)</source>
+        <translation>Standard (médoïde)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="89"/>
+        <source>Vegetation (greenest: highest NDVI)</source>
+        <translation>Végétation (la plus verte : NDVI le plus élevé)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="90"/>
+        <source>Bare soil (lowest NDVI over land)</source>
+        <translation>Sol nu (NDVI le plus bas sur les terres)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="200"/>
+        <source>BrightEarth: RGB only, with a cloud mask of its own, made for viewing (no cloud borders, haze or seamlines)</source>
+        <translation>BrightEarth : RVB seulement, avec son propre masque de nuages, faite pour la visualisation (sans bords de nuages, brume ni lignes de raccord)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="203"/>
+        <source>Product:</source>
+        <translation>Produit :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="208"/>
+        <source>Cloud mask:</source>
+        <translation>Masque de nuages :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="213"/>
+        <source>Which valid observation a pixel takes: the medoid (standard), the greenest (vegetation) or the barest (soil)</source>
+        <translation>L'observation valide que prend un pixel : le médoïde (standard), la plus verte (végétation) ou la plus nue (sol)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="216"/>
+        <source>Preference:</source>
+        <translation>Préférence :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="37"/>
+        <source>Local archive folders</source>
+        <translation>Dossiers d'archive locaux</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="38"/>
+        <source>Earth Search (Element 84, no login)</source>
+        <translation>Earth Search (Element 84, sans connexion)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="39"/>
+        <source>Copernicus Data Space (S3 keys)</source>
+        <translation>Copernicus Data Space (clés S3)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="40"/>
+        <source>Custom STAC API</source>
+        <translation>API STAC personnalisée</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="67"/>
+        <source>No Copernicus Data Space S3 keys are stored: add them in the S2GM settings to read the images</source>
+        <translation>Aucune clé S3 du Copernicus Data Space n'est enregistrée : ajoutez-les dans les paramètres S2GM pour lire les images</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="80"/>
+        <source>No scene found for this area and period</source>
+        <translation>Aucune scène trouvée pour cette zone et cette période</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="85"/>
+        <source> ({cloud} % cloud)</source>
+        <translation> ({cloud} % de nuages)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="90"/>
+        <source>{count} scene(s) found</source>
+        <translation>{count} scène(s) trouvée(s)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="92"/>
+        <source> on tile(s) {tiles}</source>
+        <translation> sur la ou les tuiles {tiles}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="129"/>
+        <source>the query failed</source>
+        <translation>la requête a échoué</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="167"/>
+        <source>{value} is not between 0 and 100</source>
+        <translation>{value} n'est pas entre 0 et 100</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="170"/>
+        <source>{value} is negative</source>
+        <translation>{value} est négatif</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="265"/>
+        <source>the QGIS authentication system is disabled (see the QGIS log): the S3 keys cannot be stored safely</source>
+        <translation>le système d'authentification de QGIS est désactivé (voir le journal de QGIS) : les clés S3 ne peuvent pas être enregistrées de façon sûre</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="280"/>
+        <source>QGIS refused to store the S3 keys (is the master password of the QGIS authentication database set?)</source>
+        <translation>QGIS a refusé d'enregistrer les clés S3 (le mot de passe principal de la base d'authentification de QGIS est-il défini ?)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="151"/>
+        <source>Remote catalogues (STAC)</source>
+        <translation>Catalogues distants (STAC)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="153"/>
+        <source>Earth Search needs nothing. The Copernicus Data Space serves its images from S3: create S3 keys in your CDSE account (eodata S3 access) and enter them here; they are kept in the QGIS authentication database, not in the settings file.</source>
+        <translation>Earth Search ne demande rien. Le Copernicus Data Space sert ses images depuis S3 : créez des clés S3 dans votre compte CDSE (accès S3 eodata) et saisissez-les ici ; elles sont gardées dans la base d'authentification de QGIS, pas dans le fichier des paramètres.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="164"/>
+        <source>Remove the stored S3 keys from the QGIS authentication database</source>
+        <translation>Retirer les clés S3 enregistrées de la base d'authentification de QGIS</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="167"/>
+        <source>CDSE S3 access key:</source>
+        <translation>Clé d'accès S3 du CDSE :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="171"/>
+        <source>CDSE S3 secret key:</source>
+        <translation>Clé secrète S3 du CDSE :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="177"/>
+        <source>off</source>
+        <translation>désactivé</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="178"/>
+        <source>Keep fetched image tiles in the cache folder, up to this size, so that a second order over the same area reads them from disk</source>
+        <translation>Garder les tuiles d'images téléchargées dans le dossier de cache, jusqu'à cette taille, pour qu'une deuxième commande sur la même zone les lise sur le disque</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="181"/>
+        <source>Tile cache:</source>
+        <translation>Cache de tuiles :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="242"/>
+        <source>give both the access key and the secret key</source>
+        <translation>donnez la clé d'accès et la clé secrète</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="290"/>
+        <source>CDSE S3 keys</source>
+        <translation>Clés S3 du CDSE</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="291"/>
+        <source>Tile cache</source>
+        <translation>Cache de tuiles</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="317"/>
+        <source>stored; type new keys to replace them</source>
+        <translation>enregistrées ; saisissez de nouvelles clés pour les remplacer</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="319"/>
+        <source>stored</source>
+        <translation>enregistrée</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="119"/>
+        <source>Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term composite per pixel, with quality layers), from the L2A products of an archive folder. The area is the union of the polygons of a layer (or its selected features) or an extent. The result is an S2GM folder in the output folder; the true colour and the quality layers are loaded with their styles. Without an archive folder, the folders of the S2GM settings are used. The observations may also come from a STAC catalogue: Earth Search (no login), the Copernicus Data Space (with the S3 keys of the S2GM settings) or any STAC API address; only the parts of the images the mosaic needs are read. Product: temporal mosaic or BrightEarth (RGB for viewing); preference: standard, vegetation or bare soil.</source>
+        <translation>Compose une mosaïque Sentinel-2 sans nuages d'une zone d'intérêt sur une période comme le fait le service Copernicus Sentinel-2 Global Mosaic (médoïde ou composite à court terme par pixel, avec des couches de qualité), à partir des produits L2A d'un dossier d'archive. La zone est l'union des polygones d'une couche (ou de ses entités sélectionnées) ou une emprise. Le résultat est un dossier S2GM dans le dossier de sortie ; la couleur vraie et les couches de qualité sont chargées avec leurs styles. Sans dossier d'archive, les dossiers des paramètres S2GM sont utilisés. Les observations peuvent aussi venir d'un catalogue STAC : Earth Search (sans connexion), le Copernicus Data Space (avec les clés S3 des paramètres S2GM) ou toute adresse d'API STAC ; seules les parties des images dont la mosaïque a besoin sont lues. Produit : mosaïque temporelle ou BrightEarth (RVB pour la visualisation) ; préférence : standard, végétation ou sol nu.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="170"/>
+        <source>STAC API address (custom STAC API)</source>
+        <translation>Adresse de l'API STAC (API STAC personnalisée)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="172"/>
+        <source>STAC collection (default: the provider&apos;s)</source>
+        <translation>Collection STAC (par défaut : celle du fournisseur)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="174"/>
+        <source>Leave out scenes above this cloud cover (%)</source>
+        <translation>Écarter les scènes au-dessus de cette couverture nuageuse (%)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="178"/>
+        <source>Skip images that cannot be read (listed in the metadata)</source>
+        <translation>Ignorer les images illisibles (citées dans les métadonnées)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="290"/>
+        <source>Order {name}: {period} from {start}, {area:.1f} km², from {source}</source>
+        <translation>Commande {name} : {period} à partir du {start}, {area:.1f} km², depuis {source}</translation>
     </message>
 </context>
 </TS>

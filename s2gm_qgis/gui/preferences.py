@@ -24,7 +24,8 @@ from urllib.parse import urlparse
 
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
 
-from ..core.errors import S2GMError
+from ..core.errors import S2GMError, ValidationError
+from ..core.mosaic.sources.spec import CDSE, CUSTOM, EARTH_SEARCH, ON_READ_ERROR, SourceSpec
 from .i18n import tr
 
 #: QgsSettings group of every key of the plugin.
@@ -40,6 +41,12 @@ DEFAULT_SERVICE_URL = "http://127.0.0.1:8765"
 #: only reads the secret back and sends it as ``Authorization: Bearer``.
 TOKEN_AUTH_METHOD = "EsriToken"
 TOKEN_CONFIG_NAME = "S2GM engine service"
+#: Where the observations of an order come from: the archive folders, or a STAC API.
+LOCAL = "local"
+DATA_SOURCES = (LOCAL, EARTH_SEARCH.name, CDSE.name, CUSTOM)
+#: The CDSE S3 keys are a "Basic" configuration: user name = access key id, password = secret.
+S3_KEYS_AUTH_METHOD = "Basic"
+S3_KEYS_CONFIG_NAME = "S2GM Copernicus Data Space S3 keys"
 
 
 def default_cache_folder() -> str:
@@ -67,6 +74,30 @@ class Preferences:
     cache_folder: str = field(default_factory=default_cache_folder)
     #: Where finished mosaics are written.
     results_folder: str = field(default_factory=default_results_folder)
+    #: Where observations come from: one of DATA_SOURCES.
+    data_source: str = LOCAL
+    #: API address of a custom STAC source (the known providers have their own).
+    stac_url: str = ""
+    #: STAC collection; "" for the provider's default.
+    stac_collection: str = ""
+    #: Scenes above this cloud cover (%, the item's eo:cloud_cover) are not searched; 100: all.
+    max_cloud_pct: int = 100
+    #: What a remote read that fails after retries does: "fail" the order or "skip" the
+    #: observation (recorded in the metadata JSON).
+    on_read_error: str = "fail"
+    #: Id of the QgsAuthManager configuration holding the CDSE S3 keys; "" for none.
+    s3_auth_config_id: str = ""
+    #: Size bound of the disk cache of fetched remote tiles (MB, under the cache folder); 0: off.
+    tile_cache_mb: int = 0
+
+    def source_spec(self) -> Optional[SourceSpec]:
+        """The STAC source of orders, None for the local archive; ValidationError if unusable."""
+        if self.data_source == LOCAL:
+            return None
+        return SourceSpec(self.data_source,
+                          self.stac_url if self.data_source == CUSTOM else "",
+                          self.stac_collection,
+                          None if self.max_cloud_pct >= 100 else float(self.max_cloud_pct))
 
     @classmethod
     def load(cls, settings: Optional[QgsSettings] = None) -> "Preferences":
@@ -118,6 +149,25 @@ class Preferences:
                 found[name] = tr("a folder is required")
             elif Path(path).exists() and not Path(path).is_dir():
                 found[name] = tr("{path} exists and is not a folder").format(path=path)
+        if self.data_source not in DATA_SOURCES:
+            found["data_source"] = tr("{value} is not one of {choices}").format(
+                value=repr(self.data_source), choices=", ".join(DATA_SOURCES))
+        else:
+            try:
+                self.source_spec()
+            except ValidationError as exc:
+                field_of = {"source.url": "stac_url", "source.collection": "stac_collection",
+                            "source.max_cloud_pct": "max_cloud_pct"}
+                for key, reason in exc.errors.items():
+                    found[field_of.get(key, "data_source")] = reason
+        if self.on_read_error not in ON_READ_ERROR:
+            found["on_read_error"] = tr("{value} is not one of {choices}").format(
+                value=repr(self.on_read_error), choices=", ".join(ON_READ_ERROR))
+        if not 0 <= self.max_cloud_pct <= 100:
+            found["max_cloud_pct"] = tr("{value} is not between 0 and 100").format(
+                value=self.max_cloud_pct)
+        if self.tile_cache_mb < 0:
+            found["tile_cache_mb"] = tr("{value} is negative").format(value=self.tile_cache_mb)
         missing = [folder for folder in self.archive_folders if not Path(folder).is_dir()]
         if missing:
             found["archive_folders"] = tr("not a folder: {paths}").format(paths=", ".join(missing))
@@ -178,6 +228,20 @@ def service_token(auth_config_id: str) -> Optional[str]:
     or the password of a "Basic" one, so that users may also pick a configuration they made in
     the QGIS authentication settings.
     """
+    config = _load_config(auth_config_id)
+    if config is None:
+        return None
+    secret = config.config("password" if config.method() == "Basic" else "token")
+    return secret or None
+
+
+def forget_service_token(auth_config_id: str) -> None:
+    """Remove the configuration holding the service token (nothing if it does not exist)."""
+    forget_auth_config(auth_config_id)
+
+
+def _load_config(auth_config_id: str):
+    """The decrypted QgsAuthMethodConfig ``auth_config_id``, or None."""
     if not auth_config_id:
         return None
     manager = QgsApplication.authManager()
@@ -186,14 +250,50 @@ def service_token(auth_config_id: str) -> Optional[str]:
     config = QgsAuthMethodConfig()
     loaded = manager.loadAuthenticationConfig(auth_config_id, config, True)
     ok, config = loaded if isinstance(loaded, tuple) else (loaded, config)
-    if not ok:
+    return config if ok else None
+
+
+def store_s3_keys(access_key_id: str, secret_access_key: str, auth_config_id: str = "") -> str:
+    """Store the CDSE S3 keys in the QGIS authentication database; return the configuration id.
+
+    A "Basic" configuration (user name = access key id, password = secret), so that the keys can
+    also be entered or changed in the QGIS authentication settings. Raises S2GMError when the
+    authentication system is disabled or refuses the configuration.
+    """
+    manager = QgsApplication.authManager()
+    if manager.isDisabled():
+        raise S2GMError(tr(
+            "the QGIS authentication system is disabled (see the QGIS log): the S3 keys cannot "
+            "be stored safely"))
+    config = QgsAuthMethodConfig(S3_KEYS_AUTH_METHOD)
+    config.setName(S3_KEYS_CONFIG_NAME)
+    config.setUri(f"https://{CDSE.s3_endpoint}")
+    config.setConfig("username", access_key_id)
+    config.setConfig("password", secret_access_key)
+    if auth_config_id and auth_config_id in manager.configIds():
+        config.setId(auth_config_id)
+        stored = manager.updateAuthenticationConfig(config)
+    else:
+        stored = manager.storeAuthenticationConfig(config)
+    ok, config = stored if isinstance(stored, tuple) else (stored, config)
+    if not ok or not config.id():
+        raise S2GMError(tr(
+            "QGIS refused to store the S3 keys (is the master password of the QGIS "
+            "authentication database set?)"))
+    return config.id()
+
+
+def s3_keys(auth_config_id: str) -> Optional[tuple[str, str]]:
+    """(access key id, secret) stored under ``auth_config_id``, or None."""
+    config = _load_config(auth_config_id)
+    if config is None:
         return None
-    secret = config.config("password" if config.method() == "Basic" else "token")
-    return secret or None
+    key, secret = config.config("username"), config.config("password")
+    return (key, secret) if key and secret else None
 
 
-def forget_service_token(auth_config_id: str) -> None:
-    """Remove the configuration holding the service token (nothing if it does not exist)."""
+def forget_auth_config(auth_config_id: str) -> None:
+    """Remove an authentication configuration of the plugin (nothing if it does not exist)."""
     manager = QgsApplication.authManager()
     if auth_config_id and not manager.isDisabled() and auth_config_id in manager.configIds():
         manager.removeAuthenticationConfig(auth_config_id)

@@ -1,8 +1,9 @@
 """The S2GM settings dialog: engine choice, engine service address and token, folders.
 
 It edits a ``Preferences`` and saves it on OK, after checking it (``Preferences.problems``): a
-problem is shown in the dialog, which stays open, and nothing is saved. The service token goes to
-the QGIS authentication database, never to the settings file.
+problem is shown in the dialog, which stays open, and nothing is saved. The service token and the
+CDSE S3 keys go to the QGIS authentication database, never to the settings file. The data source
+itself is chosen in the mosaic dock.
 
 Later settings: add the field to ``Preferences``, a widget in a group here, and read/write it in
 ``set_preferences`` / ``preferences``.
@@ -27,13 +28,16 @@ from qgis.PyQt.QtWidgets import (
     QListWidget,
     QPushButton,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from ..core.errors import S2GMError
 from .i18n import tr
-from .preferences import Preferences, forget_service_token, store_service_token
+from .preferences import (
+    Preferences, forget_auth_config, forget_service_token, store_s3_keys, store_service_token,
+)
 
 
 class SettingsDialog(QDialog):
@@ -48,6 +52,7 @@ class SettingsDialog(QDialog):
         self.saved_preferences: Optional[Preferences] = None
         self._initial = preferences
         self._forget_token = False
+        self._forget_s3_keys = False
         self._build()
         self.set_preferences(preferences)
 
@@ -57,6 +62,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_engine_group())
         layout.addWidget(self._build_folders_group())
+        layout.addWidget(self._build_remote_group())
         self.problem_label = QLabel(self)
         self.problem_label.setObjectName("problem_label")
         self.problem_label.setWordWrap(True)
@@ -141,6 +147,40 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Results folder:"), self.results_widget)
         return group
 
+    def _build_remote_group(self) -> QGroupBox:
+        group = QGroupBox(tr("Remote catalogues (STAC)"), self)
+        form = QFormLayout(group)
+        note = QLabel(tr(
+            "Earth Search needs nothing. The Copernicus Data Space serves its images from S3: "
+            "create S3 keys in your CDSE account (eodata S3 access) and enter them here; they "
+            "are kept in the QGIS authentication database, not in the settings file."), group)
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.s3_key_edit = QLineEdit(group)
+        self.s3_key_edit.setObjectName("s3_key_edit")
+        self.s3_secret_edit = QgsPasswordLineEdit(group)
+        self.s3_secret_edit.setObjectName("s3_secret_edit")
+        self.forget_s3_button = QPushButton(tr("Forget"), group)
+        self.forget_s3_button.setToolTip(
+            tr("Remove the stored S3 keys from the QGIS authentication database"))
+        self.forget_s3_button.clicked.connect(self._on_forget_s3_keys)
+        form.addRow(tr("CDSE S3 access key:"), self.s3_key_edit)
+        secret_row = QHBoxLayout()
+        secret_row.addWidget(self.s3_secret_edit, 1)
+        secret_row.addWidget(self.forget_s3_button)
+        form.addRow(tr("CDSE S3 secret key:"), secret_row)
+        self.tile_cache_spin = QSpinBox(group)
+        self.tile_cache_spin.setObjectName("tile_cache_spin")
+        self.tile_cache_spin.setRange(0, 1_000_000)
+        self.tile_cache_spin.setSingleStep(512)
+        self.tile_cache_spin.setSuffix(" MB")
+        self.tile_cache_spin.setSpecialValueText(tr("off"))
+        self.tile_cache_spin.setToolTip(tr(
+            "Keep fetched image tiles in the cache folder, up to this size, so that a second "
+            "order over the same area reads them from disk"))
+        form.addRow(tr("Tile cache:"), self.tile_cache_spin)
+        return group
+
     @staticmethod
     def _folder_widget(parent: QWidget, title: str) -> QgsFileWidget:
         widget = QgsFileWidget(parent)
@@ -154,6 +194,7 @@ class SettingsDialog(QDialog):
         """Show ``preferences`` in the widgets (the typed token is left as it is)."""
         self._initial = preferences
         self._forget_token = False
+        self._forget_s3_keys = False
         (self.service_radio if preferences.engine == "service" else self.embedded_radio).setChecked(
             True
         )
@@ -162,6 +203,8 @@ class SettingsDialog(QDialog):
         self.archive_list.addItems(list(preferences.archive_folders))
         self.cache_widget.setFilePath(preferences.cache_folder)
         self.results_widget.setFilePath(preferences.results_folder)
+        self.tile_cache_spin.setValue(preferences.tile_cache_mb)
+        self._update_s3_placeholder()
         self._update_token_placeholder()
         self._update_service_widgets()
 
@@ -176,11 +219,14 @@ class SettingsDialog(QDialog):
             cache_folder=self.cache_widget.filePath().strip(),
             results_folder=self.results_widget.filePath().strip(),
             auth_config_id="" if self._forget_token else self._initial.auth_config_id,
+            s3_auth_config_id="" if self._forget_s3_keys else self._initial.s3_auth_config_id,
+            tile_cache_mb=int(self.tile_cache_spin.value()),
         )
 
     def restore_defaults(self) -> None:
         """Show the default preferences, keeping the stored token."""
-        self.set_preferences(Preferences(auth_config_id=self._initial.auth_config_id))
+        self.set_preferences(Preferences(auth_config_id=self._initial.auth_config_id,
+                                         s3_auth_config_id=self._initial.s3_auth_config_id))
 
     # ------------------------------------------------------------------ OK
 
@@ -191,10 +237,20 @@ class SettingsDialog(QDialog):
         if problems:
             self._show_problems(problems)
             return
+        key, secret = self.s3_key_edit.text().strip(), self.s3_secret_edit.text().strip()
+        if bool(key) != bool(secret):
+            self._show_problems({"s3_auth_config_id": tr(
+                "give both the access key and the secret key")})
+            return
         try:
             preferences = self._store_token(preferences)
         except S2GMError as exc:
             self._show_problems({"auth_config_id": str(exc)})
+            return
+        try:
+            preferences = self._store_s3_keys(preferences, key, secret)
+        except S2GMError as exc:
+            self._show_problems({"s3_auth_config_id": str(exc)})
             return
         preferences.save()
         self.saved_preferences = preferences
@@ -213,6 +269,16 @@ class SettingsDialog(QDialog):
             forget_service_token(self._initial.auth_config_id)
         return preferences
 
+    def _store_s3_keys(self, preferences: Preferences, key: str, secret: str) -> Preferences:
+        if key and secret:
+            config_id = store_s3_keys(key, secret, preferences.s3_auth_config_id)
+            self.s3_key_edit.clear()
+            self.s3_secret_edit.clear()
+            return dataclasses.replace(preferences, s3_auth_config_id=config_id)
+        if self._forget_s3_keys and self._initial.s3_auth_config_id:
+            forget_auth_config(self._initial.s3_auth_config_id)
+        return preferences
+
     def _show_problems(self, problems: dict[str, str]) -> None:
         labels = {
             "engine": tr("Mosaic engine"),
@@ -221,6 +287,13 @@ class SettingsDialog(QDialog):
             "archive_folders": tr("Sentinel-2 archive"),
             "cache_folder": tr("Cache folder"),
             "results_folder": tr("Results folder"),
+            "s3_auth_config_id": tr("CDSE S3 keys"),
+            "tile_cache_mb": tr("Tile cache"),
+            "data_source": tr("Data source"),
+            "stac_url": tr("STAC API address"),
+            "stac_collection": tr("Collection"),
+            "max_cloud_pct": tr("Maximum cloud cover"),
+            "on_read_error": tr("Unreadable images"),
         }
         lines = [
             tr("{field}: {reason}").format(field=labels.get(name, name), reason=reason)
@@ -238,6 +311,19 @@ class SettingsDialog(QDialog):
         self.forget_token_button.setEnabled(
             enabled and bool(self._initial.auth_config_id) and not self._forget_token
         )
+
+    def _update_s3_placeholder(self) -> None:
+        stored = bool(self._initial.s3_auth_config_id) and not self._forget_s3_keys
+        self.s3_key_edit.setPlaceholderText(
+            tr("stored; type new keys to replace them") if stored else tr("none"))
+        self.s3_secret_edit.setPlaceholderText(tr("stored") if stored else tr("none"))
+        self.forget_s3_button.setEnabled(stored)
+
+    def _on_forget_s3_keys(self) -> None:
+        self._forget_s3_keys = True
+        self.s3_key_edit.clear()
+        self.s3_secret_edit.clear()
+        self._update_s3_placeholder()
 
     def _update_token_placeholder(self) -> None:
         if self._initial.auth_config_id and not self._forget_token:

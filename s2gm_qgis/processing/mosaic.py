@@ -28,17 +28,25 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsRasterLayer,
 )
 
 from ..core.errors import CancelledError, S2GMError, ValidationError
 from ..core.mosaic.layers import LAYER_NAMES, TRUE_COLOUR
-from ..core.mosaic.order import BIT_DEPTHS, CRS_CHOICES, FORMATS, RESOLUTIONS_M, MosaicOrder
+from ..core.mosaic.order import (
+    BIT_DEPTHS, CLOUD_MASKS, CRS_CHOICES, FORMATS, PREFERENCES, PRODUCTS, RESOLUTIONS_M, MosaicOrder,
+)
+from ..core.mosaic.sources.spec import SourceSpec
 from ..core.mosaic.periods import PERIOD_TYPES
 from ..gui.i18n import tr
 from ..gui.mosaic import aoi as aoi_sources
-from ..gui.mosaic.options import DEFAULT_PRESET, PRESETS, layer_label
+from ..gui.mosaic.options import (
+    DEFAULT_PRESET, PRESETS, cloud_mask_labels, layer_label, preference_labels, product_labels,
+)
+from ..gui.mosaic.sources import source_labels
+from ..gui.preferences import DATA_SOURCES, LOCAL
 from ..gui.mosaic.results import (
     TRUE_COLOUR_KEY, gdal_source, style_layer, style_statistics, true_colour_vrt,
 )
@@ -82,6 +90,14 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
     LAYERS = "LAYERS"
     NAME = "NAME"
     ARCHIVE = "ARCHIVE"
+    SOURCE = "SOURCE"
+    STAC_URL = "STAC_URL"
+    COLLECTION = "COLLECTION"
+    MAX_CLOUD = "MAX_CLOUD"
+    SKIP_UNREADABLE = "SKIP_UNREADABLE"
+    PRODUCT = "PRODUCT"
+    CLOUD_MASK = "CLOUD_MASK"
+    PREFERENCE = "PREFERENCE"
     LOAD = "LOAD"
     OUTPUT = "OUTPUT"
     MOSAIC_FOLDER = "MOSAIC_FOLDER"
@@ -107,7 +123,11 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             "folder. The area is the union of the polygons of a layer (or its selected "
             "features) or an extent. The result is an S2GM folder in the output folder; the "
             "true colour and the quality layers are loaded with their styles. Without an "
-            "archive folder, the folders of the S2GM settings are used."
+            "archive folder, the folders of the S2GM settings are used. The observations may "
+            "also come from a STAC catalogue: Earth Search (no login), the Copernicus Data "
+            "Space (with the S3 keys of the S2GM settings) or any STAC API address; only the "
+            "parts of the images the mosaic needs are read. Product: temporal mosaic or "
+            "BrightEarth (RGB for viewing); preference: standard, vegetation or bare soil."
         )
 
     def createInstance(self) -> "BuildMosaicAlgorithm":  # noqa: N802 (QGIS API)
@@ -144,6 +164,29 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.ARCHIVE, tr("Archive folder of L2A products (default: the S2GM settings)"),
             behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SOURCE, tr("Data source"), options=[source_labels()[k] for k in DATA_SOURCES],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(
+            self.STAC_URL, tr("STAC API address (custom STAC API)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.COLLECTION, tr("STAC collection (default: the provider's)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_CLOUD, tr("Leave out scenes above this cloud cover (%)"),
+            type=QgsProcessingParameterNumber.Type.Double, minValue=0, maxValue=100,
+            defaultValue=100))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.SKIP_UNREADABLE, tr("Skip images that cannot be read (listed in the metadata)"),
+            defaultValue=False))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.PRODUCT, tr("Product"), options=[product_labels()[k] for k in PRODUCTS],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.CLOUD_MASK, tr("Cloud mask"),
+            options=[cloud_mask_labels()[k] for k in CLOUD_MASKS], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.PREFERENCE, tr("Preference"),
+            options=[preference_labels()[k] for k in PREFERENCES], defaultValue=0))
         self.addParameter(QgsProcessingParameterBoolean(
             self.LOAD, tr("Load the result into the project"), defaultValue=True))
         self.addParameter(QgsProcessingParameterFolderDestination(
@@ -187,11 +230,36 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
                                             "S2GM settings"))
         return folders
 
+    def _source(self, parameters, context):
+        """The STAC source the parameters name, None for the local archive."""
+        kind = DATA_SOURCES[self.parameterAsEnum(parameters, self.SOURCE, context)]
+        if kind == LOCAL:
+            return None
+        cloud = self.parameterAsDouble(parameters, self.MAX_CLOUD, context)
+        try:
+            return SourceSpec(kind, self.parameterAsString(parameters, self.STAC_URL, context),
+                              self.parameterAsString(parameters, self.COLLECTION, context),
+                              None if cloud >= 100 else cloud)
+        except ValidationError as exc:
+            raise QgsProcessingException("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        """On the GUI thread: the proxy and the S3 keys of the QGIS settings for remote reads
+        (the authentication database may ask for its master password)."""
+        from ..gui.mosaic.sources import prepare_remote_reads
+        from ..gui.preferences import Preferences
+
+        spec = self._source(parameters, context)
+        for warning in prepare_remote_reads(Preferences.load(), spec):
+            feedback.reportError(warning)
+        return True
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
         from ..core.mosaic.engine import run_mosaic
         from ..gui.preferences import Preferences
 
         aoi = self._aoi(parameters, context)
+        spec = self._source(parameters, context)
         start = self.parameterAsDateTime(parameters, self.START, context).date()
         layer_indices = self.parameterAsEnums(parameters, self.LAYERS, context)
         try:
@@ -206,23 +274,34 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
                 format=FORMATS[self.parameterAsEnum(parameters, self.FORMAT, context)],
                 bit_depth=BIT_DEPTHS[self.parameterAsEnum(parameters, self.BIT_DEPTH, context)],
                 bands=[LAYER_NAMES[i] for i in layer_indices],
+                product=PRODUCTS[self.parameterAsEnum(parameters, self.PRODUCT, context)],
+                cloud_mask=CLOUD_MASKS[self.parameterAsEnum(parameters, self.CLOUD_MASK,
+                                                            context)],
+                preference=PREFERENCES[self.parameterAsEnum(parameters, self.PREFERENCE,
+                                                            context)],
+                source=spec.to_dict() if spec is not None else None,
+                on_read_error="skip" if self.parameterAsBoolean(
+                    parameters, self.SKIP_UNREADABLE, context) else "fail",
             )
         except ValidationError as exc:
             raise QgsProcessingException("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-        archives = self._archives(parameters, context)
+        archives = self._archives(parameters, context) if spec is None else []
         out_dir = Path(self.parameterAsString(parameters, self.OUTPUT, context))
-        feedback.pushInfo(tr("Order {name}: {period} from {start}, {area:.1f} km², archive "
-                             "{archives}").format(name=order.name, period=order.period,
-                                                  start=order.start.isoformat(),
-                                                  area=order.aoi.area_km2,
-                                                  archives=", ".join(archives)))
+        feedback.pushInfo(tr("Order {name}: {period} from {start}, {area:.1f} km², from "
+                             "{source}").format(name=order.name, period=order.period,
+                                                start=order.start.isoformat(),
+                                                area=order.aoi.area_km2,
+                                                source=spec.title if spec is not None
+                                                else ", ".join(archives)))
         last = [""]
 
         def progress(fraction: float, message: str = "") -> None:
             feedback.setProgress(100.0 * fraction)
-            step = message.split(" of ")[0] if message.startswith("block") else message
-            if step and step != last[0] and not message.startswith("block"):
-                last[0] = step
+            # Block reports ("block 3 of 12: reading 70 %, compositing 30 % of the time") once a
+            # quarter; every other stage (searching, indexing, finding) once.
+            key = f"block {int(4 * fraction)}" if message.startswith("block") else message
+            if key and key != last[0]:
+                last[0] = key
                 feedback.pushInfo(message)
 
         catalogue = Path(Preferences.load().cache_folder) / "catalogue.sqlite"

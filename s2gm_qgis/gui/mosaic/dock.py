@@ -15,6 +15,7 @@ from qgis.PyQt.QtCore import QTimer, QUrl, Qt
 from qgis.PyQt.QtGui import QDesktopServices, QIcon
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,10 +25,12 @@ from qgis.PyQt.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -40,7 +43,7 @@ from ...core.mosaic.order import MosaicOrder
 from ...resources import icon_path
 from ..i18n import tr
 from ..messages import push_message
-from ..preferences import Preferences, service_token
+from ..preferences import LOCAL, Preferences, s3_keys, service_token
 from . import aoi as aoi_sources
 from .aoi import AoiSelection
 from .aoi_tools import AoiRubberBand, PolygonTool, RectangleTool, VertexTool
@@ -48,6 +51,10 @@ from .engines import EmbeddedEngine, OrdersEngine, ServiceEngine, qgis_proxies
 from .options import OptionsWidget
 from .orders_model import ORDER_ROLE, OrdersModel, ProgressDelegate
 from .results import LoadResultTask, remove_order_group
+from .sources import (
+    SourceQueryTask, archive_scenes_query, connection_query, describe_scenes, known_collections,
+    prepare_remote_reads, scenes_query, source_labels,
+)
 
 DOCK_OBJECT_NAME = "s2gm_qgis_mosaic_dock"
 SETTINGS_OPTIONS = "s2gm_qgis/mosaic/options"
@@ -64,7 +71,12 @@ def field_label(field: str) -> str:
         "name": tr("Order name"), "aoi": tr("Area of interest"), "period": tr("Period"),
         "start": tr("Starting"), "resolution_m": tr("Resolution"), "crs": tr("CRS"),
         "bands": tr("Layers"), "format": tr("Format"), "bit_depth": tr("Bit depth"),
-        "order": tr("Order"),
+        "order": tr("Order"), "product": tr("Product"), "cloud_mask": tr("Cloud mask"),
+        "preference": tr("Preference"), "source": tr("Data source"),
+        "source.url": tr("STAC API address"), "source.collection": tr("Collection"),
+        "source.max_cloud_pct": tr("Maximum cloud cover"), "stac_url": tr("STAC API address"),
+        "stac_collection": tr("Collection"), "max_cloud_pct": tr("Maximum cloud cover"),
+        "data_source": tr("Data source"), "on_read_error": tr("Unreadable images"),
     }
     return labels.get(field, field)
 
@@ -112,6 +124,8 @@ class MosaicDock(QgsDockWidget):
         self.loaded_groups: dict[str, Any] = {}
         #: Results being prepared for the map, by order id.
         self.load_tasks: dict[str, LoadResultTask] = {}
+        #: The running connection test or scenes query (one at a time).
+        self.query_task: Optional[SourceQueryTask] = None
         self._first_refresh = True
 
         self.rubber_band = AoiRubberBand(self.canvas)
@@ -137,6 +151,7 @@ class MosaicDock(QgsDockWidget):
         content = QWidget(self)
         layout = QVBoxLayout(content)
         layout.addWidget(self._build_aoi_group(content))
+        layout.addWidget(self._build_source_group(content))
         options_group = QGroupBox(tr("Options"), content)
         options_layout = QVBoxLayout(options_group)
         self.options = OptionsWidget(options_group)
@@ -237,6 +252,68 @@ class MosaicDock(QgsDockWidget):
         grid.addWidget(self.aoi_message_label, 4, 0, 1, 4)
         return group
 
+    def _build_source_group(self, parent) -> QGroupBox:
+        group = QGroupBox(tr("Data source"), parent)
+        grid = QGridLayout(group)
+        self.source_combo = QComboBox(group)
+        self.source_combo.setObjectName("source_combo")
+        for key, label in source_labels().items():
+            self.source_combo.addItem(label, key)
+        self.source_combo.setToolTip(tr(
+            "Where the Sentinel-2 L2A observations come from: your archive folders, or a STAC "
+            "catalogue read over the network (only the parts of the images the mosaic needs)"))
+        grid.addWidget(self.source_combo, 0, 0, 1, 4)
+        self.stac_url_label = QLabel(tr("STAC API:"), group)
+        self.stac_url_edit = QLineEdit(group)
+        self.stac_url_edit.setObjectName("stac_url_edit")
+        self.stac_url_edit.setPlaceholderText("https://example.org/stac/v1")
+        grid.addWidget(self.stac_url_label, 1, 0)
+        grid.addWidget(self.stac_url_edit, 1, 1, 1, 3)
+        self.collection_label = QLabel(tr("Collection:"), group)
+        self.collection_combo = QComboBox(group)
+        self.collection_combo.setObjectName("collection_combo")
+        self.collection_combo.setEditable(True)
+        grid.addWidget(self.collection_label, 2, 0)
+        grid.addWidget(self.collection_combo, 2, 1, 1, 3)
+        self.max_cloud_label = QLabel(tr("Scenes up to:"), group)
+        self.max_cloud_spin = QSpinBox(group)
+        self.max_cloud_spin.setObjectName("max_cloud_spin")
+        self.max_cloud_spin.setRange(0, 100)
+        self.max_cloud_spin.setSuffix(tr(" % cloud"))
+        self.max_cloud_spin.setToolTip(tr(
+            "Leave out scenes whose cloud cover (as the catalogue gives it) is higher; 100: all"))
+        grid.addWidget(self.max_cloud_label, 3, 0)
+        grid.addWidget(self.max_cloud_spin, 3, 1)
+        self.skip_unreadable_check = QCheckBox(tr("Skip unreadable images"), group)
+        self.skip_unreadable_check.setObjectName("skip_unreadable_check")
+        self.skip_unreadable_check.setToolTip(tr(
+            "When an image cannot be read after retries: leave that observation out and list "
+            "it in the metadata, instead of failing the order"))
+        grid.addWidget(self.skip_unreadable_check, 3, 2, 1, 2)
+        self.test_connection_button = QPushButton(tr("Test connection"), group)
+        self.test_connection_button.setObjectName("test_connection_button")
+        self.test_connection_button.clicked.connect(self.test_connection)
+        self.find_scenes_button = QPushButton(tr("Find scenes"), group)
+        self.find_scenes_button.setObjectName("find_scenes_button")
+        self.find_scenes_button.setToolTip(tr("The scenes an order of this area and period "
+                                              "would use, before placing it"))
+        self.find_scenes_button.clicked.connect(self.find_scenes)
+        grid.addWidget(self.test_connection_button, 4, 0, 1, 2)
+        grid.addWidget(self.find_scenes_button, 4, 2, 1, 2)
+        self.source_status_label = QLabel(group)
+        self.source_status_label.setObjectName("source_status_label")
+        self.source_status_label.setWordWrap(True)
+        self.source_status_label.hide()
+        grid.addWidget(self.source_status_label, 5, 0, 1, 4)
+
+        self.source_combo.activated.connect(self._on_source_edited)
+        self.stac_url_edit.editingFinished.connect(self._on_source_edited)
+        self.collection_combo.activated.connect(self._on_source_edited)
+        self.collection_combo.lineEdit().editingFinished.connect(self._on_source_edited)
+        self.max_cloud_spin.editingFinished.connect(self._on_source_edited)
+        self.skip_unreadable_check.toggled.connect(self._on_source_edited)
+        return group
+
     def _build_orders_group(self, parent) -> QGroupBox:
         group = QGroupBox(tr("Orders"), parent)
         layout = QVBoxLayout(group)
@@ -283,7 +360,156 @@ class MosaicDock(QgsDockWidget):
         """Use ``preferences`` (after the settings dialog saved them): rebuild the engine."""
         self.preferences = preferences
         self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(preferences.engine)))
+        self._show_source(preferences)
         self._start_engine()
+
+    # ------------------------------------------------------------------ data source
+
+    def _show_source(self, prefs: Preferences) -> None:
+        """The source widgets as the preferences say (no signal loops: they save on edit)."""
+        widgets = (self.source_combo, self.stac_url_edit, self.collection_combo,
+                   self.max_cloud_spin, self.skip_unreadable_check)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.source_combo.setCurrentIndex(max(0, self.source_combo.findData(prefs.data_source)))
+        self.stac_url_edit.setText(prefs.stac_url)
+        self.collection_combo.clear()
+        collections = known_collections(prefs.data_source)
+        self.collection_combo.addItems(list(collections))
+        self.collection_combo.setEditText(prefs.stac_collection or
+                                          (collections[0] if collections else ""))
+        self.max_cloud_spin.setValue(prefs.max_cloud_pct)
+        self.skip_unreadable_check.setChecked(prefs.on_read_error == "skip")
+        for widget in widgets:
+            widget.blockSignals(False)
+        remote = prefs.data_source != LOCAL
+        custom = prefs.data_source == "custom"
+        self.stac_url_label.setVisible(custom)
+        self.stac_url_edit.setVisible(custom)
+        for widget in (self.collection_label, self.collection_combo, self.max_cloud_label,
+                       self.max_cloud_spin, self.skip_unreadable_check,
+                       self.test_connection_button):
+            widget.setVisible(remote)
+
+    def _source_from_widgets(self) -> Preferences:
+        data_source = self.source_combo.currentData()
+        collection = self.collection_combo.currentText().strip()
+        known = known_collections(data_source)
+        if data_source != self.preferences.data_source:
+            collection = ""  # another provider: its own default collection
+        elif known and collection == known[0]:
+            collection = ""  # the default, stored as such so a better default reaches users
+        return dataclasses.replace(
+            self.preferences, data_source=data_source,
+            stac_url=self.stac_url_edit.text().strip(), stac_collection=collection,
+            max_cloud_pct=int(self.max_cloud_spin.value()),
+            on_read_error="skip" if self.skip_unreadable_check.isChecked() else "fail")
+
+    def _on_source_edited(self, *_args) -> None:
+        """Save the source choice at once (it is part of the preferences, not of one order)."""
+        preferences = self._source_from_widgets()
+        if preferences != self.preferences:
+            self.preferences = preferences
+            preferences.save()
+            self._show_source(preferences)
+            self._describe_engine()
+        self._set_source_status("")
+
+    def _set_source_status(self, text: str, *, error: bool = False) -> None:
+        self.source_status_label.setText(text)
+        self.source_status_label.setStyleSheet("color: #b00020;" if error else "")
+        self.source_status_label.setVisible(bool(text))
+
+    def _checked_source(self):
+        """The STAC spec of the preferences (None: local); None with the problem shown when the
+        source is unusable (e.g. a custom API without an address)."""
+        problems = {k: v for k, v in self.preferences.problems().items()
+                    if k in ("data_source", "stac_url", "stac_collection", "max_cloud_pct")}
+        if problems:
+            self._set_source_status("\n".join(
+                tr("{field}: {reason}").format(field=field_label(k), reason=v)
+                for k, v in problems.items()), error=True)
+            raise ValidationError(problems)
+        return self.preferences.source_spec()
+
+    def _run_query(self, description: str, query, on_done) -> None:
+        if self.query_task is not None:
+            self.query_task.cancel()
+
+        def done(value):
+            self.query_task = None
+            self._set_query_buttons(True)
+            on_done(value)
+
+        def failed(error):
+            self.query_task = None
+            self._set_query_buttons(True)
+            self._set_source_status(str(error), error=True)
+
+        task = SourceQueryTask(description, query, done, failed)
+        task.taskTerminated.connect(lambda: self._set_query_buttons(True))
+        self.query_task = task
+        self._set_query_buttons(False)
+        QgsApplication.taskManager().addTask(task)
+
+    def _set_query_buttons(self, enabled: bool) -> None:
+        self.test_connection_button.setEnabled(enabled)
+        self.find_scenes_button.setEnabled(enabled)
+
+    def test_connection(self) -> None:
+        """Reach the STAC API and its collection in a task; say what was found."""
+        try:
+            spec = self._checked_source()
+        except ValidationError:
+            return
+        if spec is None:
+            return
+        for warning in prepare_remote_reads(self.preferences, spec):
+            self._set_source_status(warning, error=True)
+        self._set_source_status(tr("Connecting to {url}…").format(url=spec.url))
+
+        def done(report):
+            if report.collection_found:
+                text = tr("Connected to {title}: collection {collection} ({found})").format(
+                    title=report.title, collection=spec.collection, found=report.collection_title)
+                if spec.needs_s3_keys and s3_keys(self.preferences.s3_auth_config_id) is None:
+                    text += tr("; no S3 keys stored: add them in the S2GM settings")
+                self._set_source_status(text)
+            else:
+                self._set_source_status(tr("{url} answers, but has no collection {collection}"
+                                           ).format(url=spec.url, collection=spec.collection),
+                                        error=True)
+
+        self._run_query(tr("S2GM: testing {url}").format(url=spec.url),
+                        connection_query(spec), done)
+
+    def find_scenes(self) -> None:
+        """The scenes an order of the AOI and period would use, found in a task."""
+        try:
+            spec = self._checked_source()
+            order = self.build_order()
+        except ValidationError as exc:
+            self._show_field_errors(exc.errors)
+            return
+        self.problem_label.hide()
+        period = order.interval
+        if spec is None:
+            if not self.preferences.archive_folders:
+                self._set_source_status(tr("No archive folder is set: add one in the S2GM "
+                                           "settings"), error=True)
+                return
+            query = archive_scenes_query(self.preferences.archive_folders,
+                                         Path(self.preferences.cache_folder) /
+                                         "catalogue.sqlite", order.aoi, period.start, period.end)
+            where = tr("the archive folders")
+        else:
+            prepare_remote_reads(self.preferences, spec)
+            query = scenes_query(spec, order.aoi, period.start, period.end)
+            where = spec.title
+        self._set_source_status(tr("Searching {where} from {start} to {end}…").format(
+            where=where, start=period.start.isoformat(), end=period.end.isoformat()))
+        self._run_query(tr("S2GM: finding scenes"), query,
+                        lambda scenes: self._set_source_status(describe_scenes(scenes)))
 
     def _on_engine_chosen(self) -> None:
         engine = self.engine_combo.currentData()
@@ -302,17 +528,11 @@ class MosaicDock(QgsDockWidget):
                 engine = ServiceEngine(prefs.service_url, service_token(prefs.auth_config_id),
                                        prefs.results_folder,
                                        proxies=qgis_proxies(prefs.service_url), parent=self)
-                self.engine_label.setText(tr("Orders go to the engine service at {url}.").format(
-                    url=prefs.service_url))
                 self.timer.setInterval(POLL_SERVICE_MS)
             else:
                 engine = EmbeddedEngine(prefs.results_folder, prefs.cache_folder,
                                         prefs.archive_folders, parent=self)
                 engine.task_ended.connect(self._on_task_ended)
-                folders = ", ".join(prefs.archive_folders) or tr("none: add one in the settings")
-                self.engine_label.setText(tr(
-                    "Orders run in QGIS on the archive: {folders}. Results: {results}.").format(
-                        folders=folders, results=prefs.results_folder))
                 self.timer.setInterval(POLL_EMBEDDED_MS)
         except S2GMError as exc:
             self._set_status(tr("The mosaic engine cannot start: {error}").format(error=exc))
@@ -320,9 +540,29 @@ class MosaicDock(QgsDockWidget):
         engine.orders_changed.connect(self._on_orders)
         engine.status_changed.connect(self._set_status)
         self.engine = engine
+        self._describe_engine()
         self._set_status("")
         engine.start()
         self.timer.start()
+
+    def _describe_engine(self) -> None:
+        prefs = self.preferences
+        try:
+            spec = prefs.source_spec()
+        except ValidationError:
+            spec = None
+        if prefs.engine == "service":
+            text = tr("Orders go to the engine service at {url}.").format(url=prefs.service_url)
+            if spec is not None:
+                text += " " + tr("It reads {source}.").format(source=spec.title)
+        elif spec is not None:
+            text = tr("Orders run in QGIS, reading {source}. Results: {results}.").format(
+                source=spec.title, results=prefs.results_folder)
+        else:
+            folders = ", ".join(prefs.archive_folders) or tr("none: add one in the settings")
+            text = tr("Orders run in QGIS on the archive: {folders}. Results: {results}.").format(
+                folders=folders, results=prefs.results_folder)
+        self.engine_label.setText(text)
 
     def stop_engine(self) -> None:
         """Stop polling and the engine's work for this session (its orders stay stored)."""
@@ -453,12 +693,22 @@ class MosaicDock(QgsDockWidget):
     def build_order(self) -> MosaicOrder:
         """The order the dock shows; ValidationError with every bad field."""
         fields = self.options.order_fields()
+        errors: dict[str, str] = {}
+        try:
+            spec = self._checked_source()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        else:
+            if spec is not None:
+                fields["source"] = spec.to_dict()
+                fields["on_read_error"] = self.preferences.on_read_error
         if self.selection is None:
-            errors = {"aoi": tr("draw or choose an area of interest first")}
+            errors["aoi"] = tr("draw or choose an area of interest first")
             try:
                 MosaicOrder.create(aoi="0,0,1,1", **fields)
             except ValidationError as exc:
                 errors.update(exc.errors)
+        if errors:
             raise ValidationError(errors)
         return MosaicOrder.create(aoi=self.selection.aoi, **fields)
 
@@ -477,6 +727,12 @@ class MosaicDock(QgsDockWidget):
         if area > self.confirm_area_km2 and not self.confirm_large_aoi(area,
                                                                        self.confirm_area_km2):
             return
+        if order.source is not None and self.preferences.engine == "embedded":
+            # The service reads with its host's keys and proxy; the embedded engine with ours.
+            warnings = prepare_remote_reads(self.preferences, order.source)
+            if warnings:
+                self._show_problem("\n".join(warnings))
+                return
         self._save_settings()
         self.order_button.setEnabled(False)
         self.engine.place(order.to_dict(), self._on_placed, self._on_place_failed)
@@ -700,6 +956,9 @@ class MosaicDock(QgsDockWidget):
         """Stop the engine and the loading of results, and take the tools and rubber bands off
         the canvas (unload)."""
         self.stop_engine()
+        if self.query_task is not None:
+            self.query_task.cancel()
+            self.query_task = None
         tasks, self.load_tasks = list(self.load_tasks.values()), {}
         for task in tasks:  # a task not started yet ends (and says so) inside cancel()
             task.cancel()

@@ -351,7 +351,7 @@ class EmbeddedEngine(OrdersEngine):
             self._run(next_queued)
 
     def place(self, spec, on_placed=None, on_failed=None) -> None:
-        if not self.archive_folders:
+        if not self.archive_folders and not spec.get("source"):  # a STAC order needs none
             if on_failed:
                 on_failed(S2GMError(tr("no Sentinel-2 archive folder is set: add one in the "
                                        "S2GM settings")))

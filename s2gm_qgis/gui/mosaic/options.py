@@ -29,7 +29,9 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ...core.mosaic.layers import LAYERS, QUALITY_LAYER_NAMES, REFLECTANCE_BANDS
-from ...core.mosaic.order import BIT_DEPTHS, NAME_PATTERN, RESOLUTIONS_M
+from ...core.mosaic.order import (
+    BIT_DEPTHS, BRIGHTEARTH_LAYERS, CLOUD_MASKS, NAME_PATTERN, PREFERENCES, PRODUCTS, RESOLUTIONS_M,
+)
 from ...core.mosaic.periods import period_of, snap
 from ..i18n import tr
 
@@ -70,6 +72,22 @@ def preset_labels() -> dict[str, str]:
         "everything": tr("Every layer"),
         "custom": tr("Custom selection"),
     }
+
+
+def product_labels() -> dict[str, str]:
+    return {"temporal": tr("Temporal mosaic (all bands, quality layers)"),
+            "brightearth": tr("BrightEarth (RGB for viewing)")}
+
+
+def cloud_mask_labels() -> dict[str, str]:
+    return {"scl": tr("ESA scene classification (SCL)"),
+            "brightearth": tr("BrightEarth (temporal cloud, haze and shadow tests)")}
+
+
+def preference_labels() -> dict[str, str]:
+    return {"STD": tr("Standard (medoid)"),
+            "VEG": tr("Vegetation (greenest: highest NDVI)"),
+            "SOI": tr("Bare soil (lowest NDVI over land)")}
 
 
 def period_labels() -> dict[str, str]:
@@ -175,6 +193,27 @@ class OptionsWidget(QWidget):
         page = QWidget(self)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
+        self.product_combo = QComboBox(page)
+        self.product_combo.setObjectName("product_combo")
+        for key in PRODUCTS:
+            self.product_combo.addItem(product_labels()[key], key)
+        self.product_combo.setToolTip(tr(
+            "BrightEarth: RGB only, with a cloud mask of its own, made for viewing (no cloud "
+            "borders, haze or seamlines)"))
+        form.addRow(tr("Product:"), self.product_combo)
+        self.cloud_mask_combo = QComboBox(page)
+        self.cloud_mask_combo.setObjectName("cloud_mask_combo")
+        for key in CLOUD_MASKS:
+            self.cloud_mask_combo.addItem(cloud_mask_labels()[key], key)
+        form.addRow(tr("Cloud mask:"), self.cloud_mask_combo)
+        self.preference_combo = QComboBox(page)
+        self.preference_combo.setObjectName("preference_combo")
+        for key in PREFERENCES:
+            self.preference_combo.addItem(preference_labels()[key], key)
+        self.preference_combo.setToolTip(tr(
+            "Which valid observation a pixel takes: the medoid (standard), the greenest "
+            "(vegetation) or the barest (soil)"))
+        form.addRow(tr("Preference:"), self.preference_combo)
         self.resolution_combo = QComboBox(page)
         for value in RESOLUTIONS_M:
             self.resolution_combo.addItem(tr("{metres} m").format(metres=value), value)
@@ -213,8 +252,9 @@ class OptionsWidget(QWidget):
         form.addRow(tr("Confirm AOIs above:"), self.confirm_spin)
 
         for combo in (self.resolution_combo, self.crs_combo, self.format_combo,
-                      self.bit_depth_combo):
+                      self.bit_depth_combo, self.cloud_mask_combo, self.preference_combo):
             combo.currentIndexChanged.connect(self.changed)
+        self.product_combo.currentIndexChanged.connect(self._on_product)
         self.preset_combo.currentIndexChanged.connect(self._on_preset)
         self.band_list.itemChanged.connect(self._on_checklist)
         self.quality_list.itemChanged.connect(self._on_checklist)
@@ -245,8 +285,11 @@ class OptionsWidget(QWidget):
         self._on_mode()
 
     def set_layers(self, names) -> None:
-        """Check exactly ``names`` in the checklists; the preset follows."""
+        """Check exactly ``names`` in the checklists (those a BrightEarth mosaic has, when it is
+        the product); the preset follows."""
         wanted = set(names)
+        if self.product_combo.currentData() == "brightearth":
+            wanted &= set(BRIGHTEARTH_LAYERS)
         for widget in (self.band_list, self.quality_list):
             widget.blockSignals(True)
             for row in range(widget.count()):
@@ -292,6 +335,9 @@ class OptionsWidget(QWidget):
             "format": self.format_combo.currentData(),
             "bit_depth": self.bit_depth_combo.currentData(),
             "bands": list(self.checked_layers()),
+            "product": self.product_combo.currentData(),
+            "cloud_mask": self.cloud_mask_combo.currentData(),
+            "preference": self.preference_combo.currentData(),
         })
         return fields
 
@@ -323,6 +369,32 @@ class OptionsWidget(QWidget):
             first=period.start.isoformat(), last=period.end.isoformat(), days=period.days))
         self.changed.emit()
 
+    def _on_product(self) -> None:
+        """BrightEarth is RGB with its own mask and no preference: the other choices are
+        fixed while it is chosen; the layers outside it cannot be checked."""
+        brightearth = self.product_combo.currentData() == "brightearth"
+        if brightearth:
+            self.cloud_mask_combo.setCurrentIndex(self.cloud_mask_combo.findData("brightearth"))
+            self.preference_combo.setCurrentIndex(self.preference_combo.findData("STD"))
+        self.cloud_mask_combo.setEnabled(not brightearth)
+        self.preference_combo.setEnabled(not brightearth)
+        self.preset_combo.setEnabled(not brightearth)
+        for widget in (self.band_list, self.quality_list):
+            widget.blockSignals(True)
+            for row in range(widget.count()):
+                item = widget.item(row)
+                allowed = not brightearth or item.data(Qt.ItemDataRole.UserRole) in \
+                    BRIGHTEARTH_LAYERS
+                flags = item.flags()
+                item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled if allowed
+                              else flags & ~Qt.ItemFlag.ItemIsEnabled)
+            widget.blockSignals(False)
+        if brightearth:
+            chosen = [n for n in self.checked_layers() if n in BRIGHTEARTH_LAYERS]
+            self.set_layers(chosen if {"B02", "B03", "B04"} <= set(chosen)
+                            else BRIGHTEARTH_LAYERS)
+        self.changed.emit()
+
     def _on_preset(self) -> None:
         key = self.preset_combo.currentData()
         if key in PRESETS:
@@ -347,13 +419,19 @@ class OptionsWidget(QWidget):
                 "resolution_m": self.resolution_combo.currentData(),
                 "crs": self.crs_combo.currentData(), "format": self.format_combo.currentData(),
                 "bit_depth": self.bit_depth_combo.currentData(),
-                "bands": list(self.checked_layers())}
+                "bands": list(self.checked_layers()),
+                "product": self.product_combo.currentData(),
+                "cloud_mask": self.cloud_mask_combo.currentData(),
+                "preference": self.preference_combo.currentData()}
 
     def restore(self, state: Mapping[str, Any]) -> None:
         """Apply a ``state()`` (unknown or bad values are ignored)."""
         for combo, key in ((self.period_combo, "period"), (self.resolution_combo, "resolution_m"),
                            (self.crs_combo, "crs"), (self.format_combo, "format"),
-                           (self.bit_depth_combo, "bit_depth")):
+                           (self.bit_depth_combo, "bit_depth"),
+                           (self.product_combo, "product"),
+                           (self.cloud_mask_combo, "cloud_mask"),
+                           (self.preference_combo, "preference")):
             if key in state:
                 for index in range(combo.count()):
                     if str(combo.itemData(index)) == str(state[key]):

@@ -1,0 +1,165 @@
+"""The data source of orders inside QGIS: labels, the network settings remote reads need (the
+proxy QGIS uses, the CDSE S3 keys from the QGIS authentication database, the tile cache under
+the cache folder), and the two queries the dock makes before an order is placed (connection
+test, scenes found) in QgsTasks.
+
+The core does the work (``core.mosaic.sources.stac``); this module only hands it what QGIS
+knows. Keys go from the authentication database to the core's in-memory store
+(``network.set_s3_credentials``), never to settings, orders or logs.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from qgis.core import QgsTask
+
+from ...core.errors import NoProductsError, S2GMError
+from ...core.mosaic.sources import network
+from ...core.mosaic.sources.spec import CDSE, CUSTOM, EARTH_SEARCH, SourceSpec
+from ...core.mosaic.sources.tile_cache import set_default_tile_cache
+from ..i18n import tr
+from ..preferences import LOCAL, Preferences, s3_keys
+from .engines import qgis_proxies
+
+log = logging.getLogger(__name__)
+
+#: Sub-folder of the cache folder holding fetched remote tiles.
+TILE_CACHE_FOLDER = "tiles"
+#: Scene dates the dock lists in full; more are summarised as first ... last.
+DATES_SHOWN = 12
+
+
+def source_labels() -> dict[str, str]:
+    return {
+        LOCAL: tr("Local archive folders"),
+        EARTH_SEARCH.name: tr("Earth Search (Element 84, no login)"),
+        CDSE.name: tr("Copernicus Data Space (S3 keys)"),
+        CUSTOM: tr("Custom STAC API"),
+    }
+
+
+def known_collections(data_source: str) -> tuple[str, ...]:
+    """The collections the dock proposes for a source (a custom API: none known)."""
+    provider = {EARTH_SEARCH.name: EARTH_SEARCH, CDSE.name: CDSE}.get(data_source)
+    return provider.collections if provider else ()
+
+
+def prepare_remote_reads(preferences: Preferences, spec: Optional[SourceSpec]) -> list[str]:
+    """Hand the core what remote reads need, on the GUI thread (the authentication database may
+    ask for the master password): the proxy QGIS uses for the API, the CDSE S3 keys, and the
+    tile cache. Returns the warnings to show (e.g. CDSE without keys)."""
+    warnings: list[str] = []
+    if spec is None:
+        return warnings
+    try:
+        network.set_proxies(qgis_proxies(spec.url))
+    except S2GMError as exc:
+        warnings.append(str(exc))
+    if spec.needs_s3_keys:
+        keys = s3_keys(preferences.s3_auth_config_id)
+        if keys is not None:
+            network.set_s3_credentials(spec.known.s3_endpoint, *keys)
+        else:
+            network.clear_s3_credentials(spec.known.s3_endpoint)
+            warnings.append(tr("No Copernicus Data Space S3 keys are stored: add them in the "
+                               "S2GM settings to read the images"))
+    if preferences.tile_cache_mb > 0:
+        set_default_tile_cache(Path(preferences.cache_folder) / TILE_CACHE_FOLDER,
+                               preferences.tile_cache_mb * 2**20)
+    else:
+        set_default_tile_cache(None)
+    return warnings
+
+
+def describe_scenes(scenes) -> str:
+    """'5 scenes: 2024-06-03 (12 % cloud), ...' for the dock."""
+    if not scenes:
+        return tr("No scene found for this area and period")
+    days = []
+    for scene in scenes:
+        day = scene.sensing_time_utc.date().isoformat()
+        if scene.cloud_cover_pct is not None:
+            day += tr(" ({cloud} % cloud)").format(cloud=round(scene.cloud_cover_pct))
+        days.append(day)
+    if len(days) > DATES_SHOWN:
+        days = days[:DATES_SHOWN // 2] + ["…"] + days[-DATES_SHOWN // 2:]
+    tiles = sorted({s.tile_id for s in scenes if s.tile_id})
+    text = tr("{count} scene(s) found").format(count=len(scenes))
+    if tiles:
+        text += tr(" on tile(s) {tiles}").format(tiles=", ".join(tiles))
+    return text + ": " + ", ".join(days)
+
+
+class SourceQueryTask(QgsTask):
+    """Runs ``query(cancel)`` (a core call that may wait on the network) on a worker thread,
+    then ``on_done(value)`` or ``on_failed(S2GMError)`` on the GUI thread; a cancelled query
+    calls neither. The core's HTTP client checks ``cancel`` between requests and retries."""
+
+    def __init__(self, description: str, query: Callable[[Callable[[], bool]], Any],
+                 on_done: Callable[[Any], None], on_failed: Callable[[S2GMError], None]):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.query = query
+        self.on_done: Optional[Callable[[Any], None]] = on_done
+        self.on_failed: Optional[Callable[[S2GMError], None]] = on_failed
+        self.value: Any = None
+        self.error: Optional[S2GMError] = None
+
+    def run(self) -> bool:  # worker thread
+        try:
+            self.value = self.query(self.isCanceled)
+        except S2GMError as exc:
+            self.error = exc
+            return False
+        except Exception as exc:  # noqa: BLE001 (a bug reaches the user, QGIS stays up)
+            log.exception("source query failed")
+            self.error = S2GMError(f"{type(exc).__name__}: {exc}")
+            return False
+        return not self.isCanceled()
+
+    def finished(self, ok: bool) -> None:  # GUI thread
+        on_done, on_failed, self.on_done, self.on_failed = self.on_done, self.on_failed, None, None
+        if self.isCanceled() or on_done is None:
+            return
+        if ok:
+            on_done(self.value)
+        elif on_failed is not None:
+            on_failed(self.error or S2GMError(tr("the query failed")))
+
+
+def connection_query(spec: SourceSpec) -> Callable[[Callable[[], bool]], Any]:
+    from ...core.mosaic.sources.stac import test_connection
+
+    return lambda cancel: test_connection(spec, cancel=cancel)
+
+
+def scenes_query(spec: SourceSpec, aoi, start: date, end: date
+                 ) -> Callable[[Callable[[], bool]], Any]:
+    from ...core.mosaic.sources.stac import preview_scenes
+
+    return lambda cancel: preview_scenes(spec, aoi, start, end, cancel=cancel)
+
+
+def archive_scenes_query(folders, catalogue_path: Path, aoi, start: date, end: date
+                         ) -> Callable[[Callable[[], bool]], Any]:
+    """The products of the local archive folders over the AOI and period, as the engine finds
+    them (the index is brought up to date on the way, as an order would)."""
+    from ...core.mosaic.sources.safe_archive import SafeArchiveSource
+    from ...core.mosaic.sources.stac import SceneSummary
+
+    def query(cancel):
+        catalogue_path.parent.mkdir(parents=True, exist_ok=True)
+        source = SafeArchiveSource(list(folders), catalogue_path=catalogue_path)
+        try:
+            found = source.find(aoi, start, end, cancel=cancel)
+        except NoProductsError:
+            return []
+        finally:
+            source.close()
+        scenes = [SceneSummary(o.product_id, o.product_id, o.tile_id, o.sensing_time_utc, None)
+                  for o in found.observations]
+        return sorted(scenes, key=lambda s: (s.sensing_time_utc, s.item_id))
+
+    return query
