@@ -80,8 +80,9 @@ class PointObservation:
 class PointSeries:
     """The time series at one point: its observations in sensing-time order.
 
-    ``point``: as given; ``lon`` / ``lat``: in degrees; ``grid``: the window read (its CRS,
-    resolution, centre pixel); ``skipped``: (what, reason) of products or observations that
+    ``point``: as given; ``lon`` / ``lat``: in degrees; ``grid_epsg`` / ``pixel_centre``: the
+    CRS of the window read and its centre pixel's centre there (``crs="tile"``: of the CRS most
+    of the tiles read have); ``skipped``: (what, reason) of products or observations that
     could not be used (unreadable products, remote reads that failed when skipping them)."""
 
     point: GeoPoint
@@ -285,9 +286,12 @@ def point_time_series_at(
     report(1.0, "done")
     out = []
     for index, point in enumerate(points):
-        items = sorted(per_point[index],
+        items = sorted((item for item, _ in per_point[index]),
                        key=lambda o: (o.sensing_time_utc, o.product_id, o.tile_id))
         grid = search_grids[index]
+        epsgs = [epsg for _, epsg in per_point[index]]
+        if crs == "tile" and epsgs:  # the CRS of most of the tiles read
+            grid = point_grid(point, resolution_m, window, epsg=max(set(epsgs), key=epsgs.count))
         out.append(PointSeries(
             point=point, lon=lonlats[index][0], lat=lonlats[index][1], start=start, end=end,
             resolution_m=int(resolution_m), window=int(window), crs=crs,
@@ -337,9 +341,10 @@ def _run(observation_source, points, search_grids, lonlats, start, end, resoluti
             with thread_gdal_options(gdal_options):
                 out = []
                 for index in range(len(points)):
-                    seen = observe(observation, grid_of(index, observation), datasets)
+                    where = grid_of(index, observation)
+                    seen = observe(observation, where, datasets)
                     if seen is not None:
-                        out.append((index, seen))
+                        out.append((index, seen, where.grid.epsg))
                 return out, None
         except RemoteReadError as exc:
             if on_read_error != "skip":
@@ -357,10 +362,10 @@ def _run(observation_source, points, search_grids, lonlats, start, end, resoluti
     with ThreadPoolExecutor(max_workers=min(n_workers, max(1, len(observations))),
                             thread_name_prefix="s2gm-pts") as pool:
         results = list(pool.map(read_one, observations))
-    per_point: list[list[PointObservation]] = [[] for _ in points]
+    per_point: list[list[tuple[PointObservation, int]]] = [[] for _ in points]
     for seen, problem in results:
-        for index, item in seen:
-            per_point[index].append(item)
+        for index, item, epsg in seen:
+            per_point[index].append((item, epsg))
         if problem is not None:
             skipped.append(problem)
     return found, per_point, skipped, described
