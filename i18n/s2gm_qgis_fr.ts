@@ -204,7 +204,7 @@
         <translation>Ajouter un dossier d'archive Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/provider.py" line="41"/>
+        <location filename="../s2gm_qgis/processing/provider.py" line="43"/>
         <source>S2GM: Sentinel-2 mosaics and inter-band delays</source>
         <translation>S2GM : mosaïques Sentinel-2 et décalages entre bandes</translation>
     </message>
@@ -1374,7 +1374,7 @@
         <translation>Nom de la commande :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="163"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="191"/>
         <source>Period:</source>
         <translation>Période :</translation>
     </message>
@@ -1389,7 +1389,7 @@
         <translation>Aperçu : couleurs naturelles (B04, B03, B02) et nombre d'observations valides, 60 m, GeoTIFF 8 bits, UTM.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/options.py" line="219"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="195"/>
         <source>{metres} m</source>
         <translation>{metres} m</translation>
     </message>
@@ -1629,7 +1629,7 @@
         <translation>Produit Sentinel-2 L1C (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="92"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="81"/>
         <source>Points</source>
         <translation>Points</translation>
     </message>
@@ -1694,7 +1694,7 @@
         <translation>Construire une mosaïque S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="113"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="59"/>
         <source>Mosaics</source>
         <translation>Mosaïques</translation>
     </message>
@@ -1714,7 +1714,7 @@
         <translation>Un jour de la période (ramené à son premier jour)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="149"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="93"/>
         <source>Resolution (m)</source>
         <translation>Résolution (m)</translation>
     </message>
@@ -1729,7 +1729,7 @@
         <translation>Nom de la commande (lettres, chiffres, « - »)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="164"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="86"/>
         <source>Archive folder of L2A products (default: the S2GM settings)</source>
         <translation>Dossier d'archive des produits L2A (par défaut : les paramètres de S2GM)</translation>
     </message>
@@ -1774,12 +1774,12 @@
         <translation>Donnez une zone d'intérêt : une couche de polygones ou une emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="229"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="111"/>
         <source>No archive folder: give one, or add one in the S2GM settings</source>
         <translation>Pas de dossier d'archive : donnez-en un, ou ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="313"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="160"/>
         <source>Cancelled; nothing was written</source>
         <translation>Annulé ; rien n'a été écrit</translation>
     </message>
@@ -2177,6 +2177,256 @@
         <location filename="../s2gm_qgis/processing/mosaic.py" line="290"/>
         <source>Order {name}: {period} from {start}, {area:.1f} km², from {source}</source>
         <translation>Commande {name} : {period} à partir du {start}, {area:.1f} km², depuis {source}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/__init__.py" line="17"/>
+        <source>Time series…</source>
+        <translation>Séries temporelles…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/__init__.py" line="17"/>
+        <source>Every observation of a point: reflectance, indices, and what the valid filter says</source>
+        <translation>Toutes les observations d'un point : réflectance, indices, et l'avis du filtre de validité</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="160"/>
+        <source>S2GM time series</source>
+        <translation>Séries temporelles S2GM</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="145"/>
+        <source>the time series failed</source>
+        <translation>la série temporelle a échoué</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="199"/>
+        <source>1 × 1 pixel</source>
+        <translation>1 × 1 pixel</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="200"/>
+        <source>3 × 3 pixels (mean of the valid ones)</source>
+        <translation>3 × 3 pixels (moyenne des pixels valides)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="204"/>
+        <source>Pixel:</source>
+        <translation>Pixel :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="217"/>
+        <source>Show:</source>
+        <translation>Afficher :</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="221"/>
+        <source>Pick a point</source>
+        <translation>Choisir un point</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="224"/>
+        <source>Click the map: the series of every observation there</source>
+        <translation>Cliquez sur la carte : la série de toutes les observations à cet endroit</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="226"/>
+        <source>Export CSV…</source>
+        <translation>Exporter en CSV…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="228"/>
+        <source>Export PNG…</source>
+        <translation>Exporter en PNG…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="297"/>
+        <source>No archive folder is set: add one in the S2GM settings, or choose a STAC source in the mosaic dock</source>
+        <translation>Aucun dossier d'archive n'est défini : ajoutez-en un dans les paramètres S2GM, ou choisissez une source STAC dans le panneau des mosaïques</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="318"/>
+        <source>Reading the observations at {lon:.5f}°, {lat:.5f}° from {start} to {end}…</source>
+        <translation>Lecture des observations en {lon:.5f}°, {lat:.5f}° du {start} au {end}…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="321"/>
+        <source>Reading…</source>
+        <translation>Lecture…</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="332"/>
+        <source>{n} observation(s), {valid} valid, at {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</source>
+        <translation>{n} observation(s), {valid} valide(s), en {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="337"/>
+        <source>— {layer} chose {date} ({product})</source>
+        <translation>— {layer} a choisi le {date} ({product})</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="342"/>
+        <source>— {n} skipped: {what}</source>
+        <translation>— {n} écartée(s) : {what}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="384"/>
+        <source>Export the time series</source>
+        <translation>Exporter la série temporelle</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="384"/>
+        <source>CSV files (*.csv)</source>
+        <translation>Fichiers CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="392"/>
+        <source>{path}: cannot write ({error})</source>
+        <translation>{path} : écriture impossible ({error})</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="402"/>
+        <source>Export the plot</source>
+        <translation>Exporter le graphique</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="402"/>
+        <source>PNG images (*.png)</source>
+        <translation>Images PNG (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="408"/>
+        <source>{path}: cannot write the image</source>
+        <translation>{path} : impossible d'écrire l'image</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="35"/>
+        <source>no data</source>
+        <translation>pas de données</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="35"/>
+        <source>view zenith too large</source>
+        <translation>angle zénithal de visée trop grand</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="36"/>
+        <source>scene class not valid (cloud, shadow, ...)</source>
+        <translation>classe de scène non valide (nuage, ombre, ...)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="37"/>
+        <source>snow (spectral test)</source>
+        <translation>neige (test spectral)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="74"/>
+        <source>Click the map with the time-series tool</source>
+        <translation>Cliquez sur la carte avec l'outil des séries temporelles</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="149"/>
+        <source>No observation at this point in the period</source>
+        <translation>Aucune observation en ce point sur la période</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="163"/>
+        <source>mosaic</source>
+        <translation>mosaïque</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="214"/>
+        <source>index</source>
+        <translation>indice</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="214"/>
+        <source>reflectance</source>
+        <translation>réflectance</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="215"/>
+        <source>sensing date (UTC); y: {unit}</source>
+        <translation>date d'acquisition (UTC) ; y : {unit}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="234"/>
+        <source>rejected by the valid filter</source>
+        <translation>rejetée par le filtre de validité</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="272"/>
+        <source>valid ({n} pixel(s))</source>
+        <translation>valide ({n} pixel(s))</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/timeseries/plot.py" line="274"/>
+        <source>rejected: {reason}</source>
+        <translation>rejetée : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="56"/>
+        <source>Point time series</source>
+        <translation>Série temporelle en des points</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="65"/>
+        <source>For every point of the layer, every Sentinel-2 L2A observation of the archive between the two dates, read on the mosaic&apos;s pixel at the chosen resolution: B01-B12 and B8A reflectance, scene class, cloud and snow probability (%), AOT, view and sun zenith (degrees), and whether the mosaic&apos;s valid filter keeps it (valid 1) or the first test that rejects it (reject_reason: no_data, view_zenith, scl_class, snow_refinement). With the 3 x 3 window, values are the mean of the window&apos;s valid pixels and n_pixels their count. One row per point and observation, in time order. Without an archive folder, the folders of the S2GM settings are used.</source>
+        <translation>Pour chaque point de la couche, toutes les observations Sentinel-2 L2A de l'archive entre les deux dates, lues sur le pixel de la mosaïque à la résolution choisie : réflectances B01-B12 et B8A, classe de scène, probabilités de nuage et de neige (%), AOT, zéniths de visée et solaire (degrés), et si le filtre de validité de la mosaïque la garde (valid 1) ou le premier test qui la rejette (reject_reason : no_data, view_zenith, scl_class, snow_refinement). Avec la fenêtre 3 x 3, les valeurs sont la moyenne des pixels valides de la fenêtre et n_pixels leur nombre. Une ligne par point et par observation, dans l'ordre du temps. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="83"/>
+        <source>Point id field (default: the feature id)</source>
+        <translation>Champ identifiant du point (par défaut : l'identifiant de l'entité)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="89"/>
+        <source>First day</source>
+        <translation>Premier jour</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="91"/>
+        <source>Last day</source>
+        <translation>Dernier jour</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="97"/>
+        <source>Pixels</source>
+        <translation>Pixels</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="97"/>
+        <source>1 x 1</source>
+        <translation>1 x 1</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="97"/>
+        <source>3 x 3 (mean of the valid)</source>
+        <translation>3 x 3 (moyenne des pixels valides)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="100"/>
+        <source>Time series</source>
+        <translation>Série temporelle</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="140"/>
+        <source>Point {id}: not a single point, left out</source>
+        <translation>Point {id} : pas un point simple, laissé de côté</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="147"/>
+        <source>The layer has no point</source>
+        <translation>La couche n'a aucun point</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="171"/>
+        <source>Point {id}: outside every product of the period</source>
+        <translation>Point {id} : hors de tous les produits de la période</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="179"/>
+        <source>{rows} observation(s) at {points} point(s)</source>
+        <translation>{rows} observation(s) en {points} point(s)</translation>
     </message>
 </context>
 </TS>

@@ -11,7 +11,7 @@ from .. import __version__
 from ..core.errors import S2GMError
 
 #: Modules under s2gm_qgis.cli that provide sub-commands, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("engine", "delays", "mosaic")
+COMMAND_MODULES: tuple[str, ...] = ("engine", "delays", "mosaic", "pts")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from ..gui.i18n import tr
 from ..resources import icon_path
 from .delays_at_points import DelaysAtPointsAlgorithm
 from .mosaic import BuildMosaicAlgorithm
+from .point_time_series import PointTimeSeriesAlgorithm
 from .product_info import ProductMetadataAlgorithm
 
 #: Zero-argument callables returning a new algorithm each, in toolbox order.
@@ -25,6 +26,7 @@ ALGORITHM_FACTORIES: list[Callable[[], QgsProcessingAlgorithm]] = [
     ProductMetadataAlgorithm,
     DelaysAtPointsAlgorithm,
     BuildMosaicAlgorithm,
+    PointTimeSeriesAlgorithm,
 ]
 
 

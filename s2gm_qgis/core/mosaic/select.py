@@ -210,6 +210,57 @@ def valid_observations(
     return valid
 
 
+class Reject(IntEnum):
+    """The first test of the valid filter (:func:`valid_observations`) a sample fails, in the
+    order of ../shared/docs/mosaic-algorithm.md section 1 (``NONE``: it passes all)."""
+
+    NONE = 0
+    NO_DATA = 1  # a band without data, or SCL 0 (no data)
+    VIEW_ZENITH = 2  # mean view zenith not below VIEW_ZENITH_LIMIT_DEG (or unknown)
+    SCL_CLASS = 3  # a scene class outside SCL_VALID_CLASSES
+    SNOW_REFINEMENT = 4  # SCL 11 whose NDSI / TCB fail snow_test (bright cloud taken for snow)
+
+
+#: What the point time series writes for each :class:`Reject` code ("" when valid).
+REJECT_NAMES: dict[int, str] = {
+    Reject.NONE: "", Reject.NO_DATA: "no_data", Reject.VIEW_ZENITH: "view_zenith",
+    Reject.SCL_CLASS: "scl_class", Reject.SNOW_REFINEMENT: "snow_refinement",
+}
+
+
+def reject_reasons(
+    bands: Mapping[str, np.ndarray],
+    scl: np.ndarray,
+    view_zenith_mean_deg: np.ndarray,
+) -> np.ndarray:
+    """The valid filter of :func:`valid_observations`, test by test: a uint8 :class:`Reject`
+    code per sample, the first test it fails (same arguments, any same shape).
+
+    The tests are that function's own (its class table, zenith limit and :func:`snow_test`),
+    so ``reject_reasons(...) == Reject.NONE`` is exactly ``valid_observations(...)`` (checked
+    by the tests); SCL 0 is reported as no data rather than as a class.
+    """
+    scl = np.asarray(scl)
+    reason = np.full(scl.shape, Reject.NONE, dtype=np.uint8)
+    has_data = scl != 0
+    for stack in bands.values():
+        has_data &= np.isfinite(stack)
+    with np.errstate(invalid="ignore"):
+        view_ok = np.asarray(view_zenith_mean_deg) < VIEW_ZENITH_LIMIT_DEG
+    class_ok = _SCL_VALID_TABLE[scl] if scl.dtype == np.uint8 else np.isin(scl, SCL_VALID_CLASSES)
+    snow = has_data & view_ok & class_ok & (scl == SCL_SNOW_ICE)
+    snow_ok = np.ones(scl.shape, dtype=bool)
+    if snow.any():
+        snow_ok[snow] = snow_test({band: stack[snow] for band, stack in bands.items()},
+                                  scl[snow])
+    # Assigned from the last test to the first, so the first failing one is what remains.
+    reason[~snow_ok] = Reject.SNOW_REFINEMENT
+    reason[~class_ok] = Reject.SCL_CLASS
+    reason[~view_ok] = Reject.VIEW_ZENITH
+    reason[~has_data] = Reject.NO_DATA
+    return reason
+
+
 # --------------------------------------------------------------------------------------------
 # Medoid
 # --------------------------------------------------------------------------------------------

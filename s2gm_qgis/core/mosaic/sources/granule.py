@@ -34,6 +34,10 @@ from .angles import AngleField
 from .gdal_reads import DatasetCache, _open_raster, _read_window, _srs_of_epsg
 from .layers import AOT, MASK_LAYERS as _MASK_LAYERS, SCL, SCL_NODATA
 
+#: Bands read as reflectance: the mosaic's, and B09 (water vapour), which only the point time
+#: series reads (same harmonisation).
+_REFLECTANCE_LAYERS = frozenset(REFLECTANCE_BANDS) | {"B09"}
+
 
 @dataclass(frozen=True)
 class GranuleSource:
@@ -128,7 +132,7 @@ class GranuleSource:
 
     # -- conversion of stored values to physical ones ----------------------------------------
     def _physical(self, layer: str, data: np.ndarray) -> np.ndarray:
-        if layer in REFLECTANCE_BANDS:
+        if layer in _REFLECTANCE_LAYERS:
             return self.product.reflectance(data, layer)
         if layer == AOT:
             quantification = self.product.aot_quantification_value or 1000.0
