@@ -41,7 +41,7 @@ from .i18n import install_translator, tr
 from .messages import install_log_handler, log_message, push_message, remove_log_handler
 
 #: Feature modules under s2gm_qgis.gui, in menu order (see the module docstring).
-FEATURES: tuple[str, ...] = ("mosaic", "delays")
+FEATURES: tuple[str, ...] = ("mosaic", "timeseries", "delays")
 
 #: Prefix of the objectName of everything the plugin adds to the main window.
 OBJECT_PREFIX = "s2gm_qgis_"

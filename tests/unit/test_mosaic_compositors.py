@@ -182,3 +182,18 @@ def test_brightearth_mosaic_of_synthetic_products(tmp_path):
     assert clear_index in values and latest in values
     b04 = gdal.Open(str(result.files["B04"][0])).ReadAsArray()
     assert b04.shape == index.shape
+
+
+def test_bright_soil_is_not_a_cloud_and_its_shadow_is_not_chosen():
+    """Bare bright soil fails the ATBD's spectral cloud test on every date: that must not mask
+    the whole stack and leave the darkest (shadowed) date as the 'least hazy' choice."""
+    from s2gm_qgis.core.mosaic.select import cloud_test
+
+    soil = {b: v * 1.4 for b, v in SOIL.items()}  # B02 0.14, B04 0.25: a bright field
+    shadow = shadowed(soil, 0.3)
+    probe = {k: np.full(1, v, dtype=np.float32) for k, v in soil.items()}
+    assert cloud_test(probe).all()  # the case: the spectral test calls this soil a cloud
+    samples = [soil] * 5 + [shadow] + [soil] * 5
+    result = run(BrightEarthMosaic(), samples)
+    assert (result.selection.index != 5).all()
+    assert result.counts["clear"] == N_PIX

@@ -15,8 +15,11 @@ the rule, so this is ours, step by step, each for a reason:
    and its NIR (B08) fall below :data:`SHADOW_RATIO` of the reference (a shadow darkens every
    band by a factor; a wet field less, and only some bands). With fewer than :data:`MIN_OBS_FOR_REFERENCE` samples
    there is no usable reference and only the absolute test applies.
-2. **An absolute test** for what no history shows (a pixel cloudy on most dates): the ATBD's
-   spectral cloud test (:func:`.select.cloud_test`), which also catches bright snow-free cloud.
+2. **An absolute test** for what the brightness history alone may miss: the ATBD's spectral
+   cloud test (:func:`.select.cloud_test`), counted only where it fires on a minority of a
+   pixel's dates: bright soil and sand fail that test on every date (they are not clouds), and
+   a pixel cloudy on most dates has no clear sample to find anyway (it takes the least hazy);
+   with too short a history for a reference, it applies everywhere.
 3. **Dilation** of cloud and shadow by :data:`DILATION_M` (square, in output pixels): cloud
    edges are thin and semi-transparent, exactly what makes visible borders in a mosaic.
 4. **Selection** (:func:`brightearth_select`): among the clear samples, the least hazy (lowest
@@ -96,8 +99,14 @@ def transient_clouds_and_shadows(bands: Mapping[str, np.ndarray], has_data: np.n
                                & (nir[:, cols] < SHADOW_RATIO * med_nir))
         # snow is bright but not a cloud: NDSI > 0.6 and not hazy
         ndsi = normalised_difference(bands["B03"], bands["B11"])
-        absolute = cloud_test(bands) & ~(ndsi > 0.6)
-        cloud |= absolute
+        absolute = cloud_test(bands) & ~(ndsi > 0.6) & has_data
+        # A spectral "cloud" on most dates of a pixel is the ground (bright soil, sand, salt
+        # flats fail the ATBD's test every time) or a pixel cloudy on most dates: the test
+        # cannot tell those apart, so it only counts where it fires on a minority of dates
+        # (clouds are transient). Mostly cloudy pixels then fall back to the least hazy sample.
+        # Without a history (fewer than MIN_OBS_FOR_REFERENCE samples) it is all there is.
+        persistent = (2 * absolute.sum(axis=0) > n_data) & reference
+        cloud |= absolute & ~persistent
     cloud &= has_data
     shadow &= has_data
     return cloud, shadow

@@ -1,0 +1,24 @@
+"""The point time-series feature (S2GM's PTS product in QGIS): a map tool, a task over the core's
+:func:`~s2gm_qgis.core.timeseries.series.point_time_series`, a dock plotting the series.
+
+Modules: :mod:`.dock` (tool, task, dock, exports), :mod:`.plot` (the QPainter plot),
+:mod:`.quantities` (bands and indices, no Qt).
+"""
+from __future__ import annotations
+
+from ..i18n import tr
+
+
+def init_gui(plugin):
+    """Create the dock and its S2GM menu/toolbar action; the dock's button activates the tool."""
+    from .dock import TimeSeriesDock
+
+    dock = TimeSeriesDock(plugin.iface, parent=plugin.iface.mainWindow())
+    action = plugin.add_action("timeseries_dock", tr("Time series…"), "timeseries.svg",
+                               tooltip=tr("Every observation of a point: reflectance, indices, "
+                                          "and what the valid filter says"))
+    plugin.add_dock(dock, action=action)
+    plugin.add_map_tool(dock.tool)
+    plugin.on_unload(dock.teardown)
+    dock.hide()
+    return dock
