@@ -214,57 +214,57 @@
         <translation>{field} : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="88"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="77"/>
         <source>Read Sentinel-2 product metadata</source>
         <translation>Lire les métadonnées d'un produit Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="91"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="80"/>
         <source>Sentinel-2 products</source>
         <translation>Produits Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="97"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="86"/>
         <source>Reads a Sentinel-2 L1C or L2A product (a .SAFE folder, a .zip, or any file inside one such as MTD_MSIL1C.xml) and writes one feature per tile: product name, level, spacecraft, processing baseline, sensing start, relative orbit, cloud cover, quantification value, tile, EPSG code, tile sensing time, number of images, datastrip and, if the datastrip is missing or unusable, why. The geometry is the data footprint in WGS 84 when the metadata gives one. Nothing is written in the product.</source>
         <translation>Lit un produit Sentinel-2 L1C ou L2A (un dossier .SAFE, un .zip, ou un fichier qu'il contient comme MTD_MSIL1C.xml) et écrit une entité par tuile : nom du produit, niveau, satellite, version de traitement, début d'acquisition, orbite relative, couverture nuageuse, valeur de quantification, tuile, code EPSG, heure d'acquisition de la tuile, nombre d'images, datastrip et, si le datastrip manque ou est inutilisable, pourquoi. La géométrie est l'emprise des données en WGS 84 quand les métadonnées la donnent. Rien n'est écrit dans le produit.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="111"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="100"/>
         <source>Sentinel-2 product (.zip, .SAFE folder or a file inside it)</source>
         <translation>Produit Sentinel-2 (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="111"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="100"/>
         <source>Sentinel-2 products (*.zip *.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 (*.zip *.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="116"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="105"/>
         <source>Only this tile (e.g. 31TCJ)</source>
         <translation>Seulement cette tuile (par ex. 31TCJ)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="119"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="108"/>
         <source>Product metadata</source>
         <translation>Métadonnées du produit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="36"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="37"/>
         <source>{detector} (all bands)</source>
         <translation>{detector} (toutes les bandes)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="38"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="40"/>
         <source>{detector} ({band}); elsewhere {differing}</source>
         <translation>{detector} ({band}) ; ailleurs {differing}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="44"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="50"/>
         <source>{x:.1f} E, {y:.1f} N ({crs}) – lon {lon:.6f}°, lat {lat:.6f}°</source>
         <translation>{x:.1f} E, {y:.1f} N ({crs}) – lon {lon:.6f}°, lat {lat:.6f}°</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="51"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="57"/>
         <source>none: delays are the table&apos;s reference values, not corrected for the orbit</source>
         <translation>aucune : les décalages sont les valeurs de référence de la table, non corrigées pour l'orbite</translation>
     </message>
@@ -279,82 +279,82 @@
         <translation>la plus proche du point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="54"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="60"/>
         <source>H_sat {h:.1f} m, V_ground {v:.2f} m/s – sample {index} ({where}), UTC {utc}</source>
         <translation>H_sat {h:.1f} m, V_sol {v:.2f} m/s – échantillon {index} ({where}), UTC {utc}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="64"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="70"/>
         <source>Outside every detector footprint of {band}: no delays here.</source>
         <translation>Hors de toute empreinte de détecteur de {band} : pas de décalages ici.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="72"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="114"/>
         <source>S2GM {tile}: {message}</source>
         <translation>S2GM {tile} : {message}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="76"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="118"/>
         <source>S2GM {tile} detector {detector}: {delays}</source>
         <translation>S2GM {tile} détecteur {detector} : {delays}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="90"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="132"/>
         <source>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} kn)</source>
         <translation>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} nœuds)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="92"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="134"/>
         <source>{deg:.1f}° from true north</source>
         <translation>{deg:.1f}° depuis le nord géographique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="93"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="135"/>
         <source>± {u:.2f} m/s</source>
         <translation>± {u:.2f} m/s</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="94"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="136"/>
         <source>{d:.1f} m in {dt:+.5f} s ({a} → {b}, detector {det})</source>
         <translation>{d:.1f} m en {dt:+.5f} s ({a} → {b}, détecteur {det})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="110"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="152"/>
         <source>source</source>
         <translation>source</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="65"/>
         <source>no detector footprints of {band} in this product</source>
         <translation>pas d'empreintes de détecteurs de {band} dans ce produit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="68"/>
         <source>Detectors {band} – {tile}</source>
         <translation>Détecteurs {band} – {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="99"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="101"/>
         <source>Detector {n}</source>
         <translation>Détecteur {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="121"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="132"/>
         <source>{product} – true colour</source>
         <translation>{product} – couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="185"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="125"/>
         <source>GDAL cannot read this image</source>
         <translation>GDAL ne peut pas lire cette image</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="143"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="152"/>
         <source>no TCI image and no {bands} image to show</source>
         <translation>pas d'image TCI ni d'image {bands} à afficher</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="180"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="195"/>
         <source>GDAL cannot stack B04, B03, B02: {error}</source>
         <translation>GDAL ne peut pas empiler B04, B03, B02 : {error}</translation>
     </message>
@@ -699,7 +699,7 @@
         <translation>Enregistrer les épingles en CSV ou GeoJSON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
@@ -734,107 +734,107 @@
         <translation>Déplacement</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="334"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="332"/>
         <source>With the velocity probe, click the object in the {a} image, then in the {b} image.</source>
         <translation>Avec la sonde de vitesse, cliquez l'objet dans l'image {a}, puis dans l'image {b}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="337"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="335"/>
         <source>Now click the same object in the {b} image.</source>
         <translation>Cliquez maintenant le même objet dans l'image {b}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="180"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="183"/>
         <source>Opening the product… {percent:.0f} %</source>
         <translation>Ouverture du produit… {percent:.0f} %</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="182"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="185"/>
         <source>This product cannot be read: {error}</source>
         <translation>Ce produit est illisible : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="183"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="186"/>
         <source>Not over a Sentinel-2 L1C product.</source>
         <translation>Hors de tout produit Sentinel-2 L1C.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="242"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="245"/>
         <source>Pin {n}</source>
         <translation>Épingle {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="266"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
         <source>No pins to export: click on the map with the delay tool to pin readouts.</source>
         <translation>Aucune épingle à exporter : cliquez sur la carte avec l'outil des décalages pour épingler des lectures.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="272"/>
         <source>Export pins</source>
         <translation>Exporter les épingles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="272"/>
         <source>CSV (*.csv);;GeoJSON (*.geojson)</source>
         <translation>CSV (*.csv);;GeoJSON (*.geojson)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="282"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="285"/>
         <source>Pins not exported: {error}</source>
         <translation>Épingles non exportées : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="286"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="289"/>
         <source>{n} pins exported to {path}</source>
         <translation>{n} épingles exportées dans {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="315"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="318"/>
         <source>the first point is outside every detector footprint of {band}</source>
         <translation>le premier point est hors de toute empreinte de détecteur de {band}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="320"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="323"/>
         <source>No velocity: {error}</source>
         <translation>Pas de vitesse : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="323"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="326"/>
         <source>S2GM velocity: {speed}, heading {heading}</source>
         <translation>Vitesse S2GM : {speed}, cap {heading}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="333"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="336"/>
         <source>Open a Sentinel-2 L1C product</source>
         <translation>Ouvrir un produit Sentinel-2 L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="333"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="336"/>
         <source>Sentinel-2 L1C products (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 L1C (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="350"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="353"/>
         <source>{name} is not a Level-1C product: the delay inspector needs L1C (detector footprints and datastrip)</source>
         <translation>{name} n'est pas un produit de niveau 1C : l'inspecteur de décalages demande du L1C (empreintes des détecteurs et datastrip)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="386"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="389"/>
         <source>Cannot open {path}: {reason}</source>
         <translation>Impossible d'ouvrir {path} : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="371"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="374"/>
         <source>{product}: no true-colour layer ({error})</source>
         <translation>{product} : pas de couche en couleurs naturelles ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="410"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="413"/>
         <source>Open an L1C product first (or hover over one with the delay tool).</source>
         <translation>Ouvrez d'abord un produit L1C (ou survolez-en un avec l'outil des décalages).</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="428"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="431"/>
         <source>No detector footprints: {error}</source>
         <translation>Pas d'empreintes de détecteurs : {error}</translation>
     </message>
@@ -849,262 +849,262 @@
         <translation>Commander des mosaïques Sentinel-2 sans nuages d'une zone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="62"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="64"/>
         <source>Order name</source>
         <translation>Nom de la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="179"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="185"/>
         <source>Area of interest</source>
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="119"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="123"/>
         <source>Period</source>
         <translation>Période</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="65"/>
         <source>Starting</source>
         <translation>Début</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="65"/>
         <source>Resolution</source>
         <translation>Résolution</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="65"/>
         <source>CRS</source>
         <translation>SCR</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="135"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="139"/>
         <source>Layers</source>
         <translation>Couches</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="130"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="134"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="132"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="136"/>
         <source>Bit depth</source>
         <translation>Profondeur</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>Order</source>
         <translation>Commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="75"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="77"/>
         <source>Area of interest from WKT</source>
         <translation>Zone d'intérêt en WKT</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="82"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="84"/>
         <source>Coordinates are in:</source>
         <translation>Les coordonnées sont en :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="96"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="98"/>
         <source>S2GM mosaics</source>
         <translation>Mosaïques S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="118"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="122"/>
         <source>drawn rectangle</source>
         <translation>rectangle dessiné</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="119"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="123"/>
         <source>drawn polygon</source>
         <translation>polygone dessiné</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="134"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="140"/>
         <source>Options</source>
         <translation>Options</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="141"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="147"/>
         <source>Engine:</source>
         <translation>Moteur :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="144"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="150"/>
         <source>Embedded (QGIS task)</source>
         <translation>Intégré (tâche QGIS)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="145"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="151"/>
         <source>Service (HTTP)</source>
         <translation>Service (HTTP)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="150"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="156"/>
         <source>Archive folders, results folder, service address and token</source>
         <translation>Dossiers d'archive, dossier des résultats, adresse et jeton du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="166"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="172"/>
         <source>Place order</source>
         <translation>Commander</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="189"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="195"/>
         <source>Rectangle</source>
         <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="189"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="195"/>
         <source>Drag a rectangle on the map</source>
         <translation>Tracez un rectangle sur la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="191"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="197"/>
         <source>Polygon</source>
         <translation>Polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="191"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="197"/>
         <source>Click the corners on the map; right click or double click closes the polygon</source>
         <translation>Cliquez les sommets sur la carte ; un clic droit ou un double clic ferme le polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
         <source>Drag the corners of the AOI (until it is ordered)</source>
         <translation>Déplacez les sommets de la zone (jusqu'à sa commande)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
         <source>Remove the area of interest</source>
         <translation>Retirer la zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="206"/>
         <source>Map extent</source>
         <translation>Emprise de la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="206"/>
         <source>The extent shown in the map</source>
         <translation>L'emprise affichée dans la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="203"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="209"/>
         <source>File…</source>
         <translation>Fichier…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="203"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="209"/>
         <source>GeoJSON, KML, GeoPackage, shapefile...</source>
         <translation>GeoJSON, KML, GeoPackage, shapefile...</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="211"/>
         <source>WKT…</source>
         <translation>WKT…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="211"/>
         <source>Paste a POLYGON or MULTIPOLYGON</source>
         <translation>Collez un POLYGON ou un MULTIPOLYGON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="214"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="220"/>
         <source>Layer extent</source>
         <translation>Emprise de couche</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="214"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="220"/>
         <source>The extent of the chosen layer</source>
         <translation>L'emprise de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="224"/>
         <source>Selected</source>
         <translation>Sélection</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="224"/>
         <source>The selected polygons of the chosen layer</source>
         <translation>Les polygones sélectionnés de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="402"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="390"/>
         <source>No area of interest</source>
         <translation>Pas de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="235"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="241"/>
         <source>Orders</source>
         <translation>Commandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="564"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="586"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="570"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="593"/>
         <source>Retry</source>
         <translation>Relancer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="259"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="265"/>
         <source>Zoom to AOI</source>
         <translation>Zoomer sur la zone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="605"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="637"/>
         <source>Open folder</source>
         <translation>Ouvrir le dossier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="631"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="674"/>
         <source>Load result</source>
         <translation>Charger le résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="583"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="607"/>
         <source>Delete</source>
         <translation>Supprimer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="298"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="305"/>
         <source>Orders go to the engine service at {url}.</source>
         <translation>Les commandes vont au service de calcul {url}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="305"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="312"/>
         <source>none: add one in the settings</source>
         <translation>aucune : ajoutez-en une dans les paramètres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="306"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="313"/>
         <source>Orders run in QGIS on the archive: {folders}. Results: {results}.</source>
         <translation>Les commandes sont calculées dans QGIS sur l'archive : {folders}. Résultats : {results}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="311"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="318"/>
         <source>The mosaic engine cannot start: {error}</source>
         <translation>Le moteur de mosaïque ne peut pas démarrer : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="353"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="357"/>
         <source>Nothing to edit: draw or choose a new area of interest</source>
         <translation>Rien à modifier : dessinez ou choisissez une nouvelle zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="389"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="392"/>
         <source>{area} km² ({source})</source>
         <translation>{area} km² ({source})</translation>
     </message>
@@ -1114,127 +1114,127 @@
         <translation>{area} km² (en cours de tracé)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="392"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="414"/>
         <source>The geometry was invalid (e.g. self-intersecting) and was repaired</source>
         <translation>La géométrie était invalide (par exemple auto-intersectée) et a été réparée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="413"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="435"/>
         <source>Area of interest from a file</source>
         <translation>Zone d'intérêt depuis un fichier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="413"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="435"/>
         <source>Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)</source>
         <translation>Fichiers vecteur (*.geojson *.json *.kml *.gpkg *.shp *.gml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="435"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="457"/>
         <source>draw or choose an area of interest first</source>
         <translation>dessinez ou choisissez d'abord une zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="452"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="474"/>
         <source>The mosaic engine is not running: check the S2GM settings</source>
         <translation>Le moteur de mosaïque ne tourne pas : vérifiez les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="471"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="493"/>
         <source>Mosaic order {name} placed</source>
         <translation>Commande de mosaïque {name} passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="491"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="513"/>
         <source>Large area of interest</source>
         <translation>Grande zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="491"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="513"/>
         <source>The area of interest covers {area} km², more than {limit} km². The mosaic may take long and need much disk space. Place the order anyway?</source>
         <translation>La zone d'intérêt couvre {area} km², plus que {limit} km². La mosaïque peut être longue à calculer et occuper beaucoup de place sur le disque. Commander quand même ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="528"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="550"/>
         <source>Mosaic {name} is partially finished: {reason}</source>
         <translation>La mosaïque {name} est partiellement terminée : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="531"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="553"/>
         <source>Mosaic {name} failed: {reason}</source>
         <translation>La mosaïque {name} a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="557"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="579"/>
         <source>{action}: {error}</source>
         <translation>{action} : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="576"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="599"/>
         <source>Delete order</source>
         <translation>Supprimer la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="576"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="599"/>
         <source>Delete order {name} and its result files?</source>
         <translation>Supprimer la commande {name} et ses fichiers de résultat ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="624"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="664"/>
         <source>Mosaic {name} cannot be loaded: {error}</source>
         <translation>La mosaïque {name} ne peut pas être chargée : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="628"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="657"/>
         <source>Mosaic {name} loaded</source>
         <translation>Mosaïque {name} chargée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="104"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="254"/>
         <source>S2GM mosaic {name}</source>
         <translation>Mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="185"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="356"/>
         <source>no Sentinel-2 archive folder is set: add one in the S2GM settings</source>
         <translation>aucun dossier d'archive Sentinel-2 n'est défini : ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="232"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="384"/>
         <source>{folder}: the results folder is gone</source>
         <translation>{folder} : le dossier des résultats a disparu</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="259"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="401"/>
         <source>order {id} could not run: {error}</source>
         <translation>la commande {id} n'a pas pu être calculée : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="317"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="451"/>
         <source>Downloading S2GM mosaic {name}</source>
         <translation>Téléchargement de la mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="400"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="432"/>
         <source>QGIS reaches {url} through a SOCKS5 proxy, which the plugin cannot use: set an HTTP proxy, or exclude this address from the proxy, in the QGIS network settings</source>
-        <translation>QGIS atteint {url} par un proxy SOCKS5, que l&apos;extension ne sait pas utiliser : choisissez un proxy HTTP, ou excluez cette adresse du proxy, dans les paramètres réseau de QGIS</translation>
+        <translation>QGIS atteint {url} par un proxy SOCKS5, que l'extension ne sait pas utiliser : choisissez un proxy HTTP, ou excluez cette adresse du proxy, dans les paramètres réseau de QGIS</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="439"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="440"/>
         <source>Loading S2GM mosaic {name}</source>
         <translation>Chargement de la mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="411"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="518"/>
         <source>engine service: {error}</source>
         <translation>service de calcul : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="460"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="552"/>
         <source>download cancelled</source>
         <translation>téléchargement annulé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="259"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="266"/>
         <source>True colour (B04, B03, B02)</source>
         <translation>Couleurs naturelles (B04, B03, B02)</translation>
     </message>
@@ -1479,132 +1479,132 @@
         <translation>du {first} au {last} ({days} jours)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>Placed</source>
         <translation>Passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
         <source>Queued</source>
         <translation>En attente</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="26"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
         <source>Processing</source>
         <translation>En calcul</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Finished</source>
         <translation>Terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Partially finished</source>
         <translation>Partiellement terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
         <source>Failed</source>
         <translation>Échouée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
         <source>Cancelled</source>
         <translation>Annulée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="36"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="38"/>
         <source>{period} {start}, {resolution} m</source>
         <translation>{period} {start}, {resolution} m</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>State</source>
         <translation>État</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="56"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
         <source>Progress</source>
         <translation>Avancement</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="83"/>
         <source>No data</source>
         <translation>Pas de données</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="83"/>
         <source>Saturated or defective</source>
         <translation>Saturé ou défectueux</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="66"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="83"/>
         <source>Dark area pixels</source>
         <translation>Zones sombres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Cloud shadows</source>
         <translation>Ombres de nuages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Vegetation</source>
         <translation>Végétation</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Not vegetated</source>
         <translation>Sol nu</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="67"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="84"/>
         <source>Water</source>
         <translation>Eau</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="85"/>
         <source>Unclassified</source>
         <translation>Non classé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="68"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="85"/>
         <source>Cloud, medium probability</source>
         <translation>Nuage, probabilité moyenne</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="86"/>
         <source>Cloud, high probability</source>
         <translation>Nuage, probabilité forte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="86"/>
         <source>Thin cirrus</source>
         <translation>Cirrus fins</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="69"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="86"/>
         <source>Snow or ice</source>
         <translation>Neige ou glace</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="229"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="282"/>
         <source>{path}: GDAL cannot build the true-colour composite</source>
         <translation>{path} : GDAL ne peut pas construire la composition en couleurs naturelles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="277"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="344"/>
         <source>order {name} has no result files</source>
         <translation>la commande {name} n'a pas de fichier de résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="296"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="351"/>
         <source>{source}: QGIS cannot open this result file</source>
         <translation>{source} : QGIS ne peut pas ouvrir ce fichier de résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="324"/>
+        <location filename="../s2gm_qgis/gui/mosaic/results.py" line="374"/>
         <source>Reflectance bands</source>
         <translation>Bandes de réflectance</translation>
     </message>
@@ -1689,117 +1689,117 @@
         <translation>hors de la tuile {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="90"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="94"/>
         <source>Build S2GM mosaic</source>
         <translation>Construire une mosaïque S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="93"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="97"/>
         <source>Mosaics</source>
         <translation>Mosaïques</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="99"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="103"/>
         <source>Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term composite per pixel, with quality layers), from the L2A products of an archive folder. The area is the union of the polygons of a layer (or its selected features) or an extent. The result is an S2GM folder in the output folder; the true colour and the quality layers are loaded with their styles. Without an archive folder, the folders of the S2GM settings are used.</source>
         <translation>Compose une mosaïque Sentinel-2 sans nuages d'une zone d'intérêt sur une période comme le service Copernicus Sentinel-2 Global Mosaic (médoïde ou composition à court terme par pixel, avec des couches de qualité), à partir des produits L2A d'un dossier d'archive. La zone est l'union des polygones d'une couche (ou de ses entités sélectionnées) ou une emprise. Le résultat est un dossier S2GM dans le dossier de sortie ; les couleurs naturelles et les couches de qualité sont chargées avec leurs styles. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="113"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="117"/>
         <source>Area of interest (polygons)</source>
         <translation>Zone d'intérêt (polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="116"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="120"/>
         <source>Area of interest as an extent (when no polygon layer is given)</source>
         <translation>Zone d'intérêt en emprise (sans couche de polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="122"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="126"/>
         <source>A day in the period (snapped to its first day)</source>
         <translation>Un jour de la période (ramené à son premier jour)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="125"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="129"/>
         <source>Resolution (m)</source>
         <translation>Résolution (m)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="128"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="132"/>
         <source>Output CRS</source>
         <translation>SCR de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="138"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="142"/>
         <source>Order name (letters, digits, &apos;-&apos;)</source>
         <translation>Nom de la commande (lettres, chiffres, « - »)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="140"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="144"/>
         <source>Archive folder of L2A products (default: the S2GM settings)</source>
         <translation>Dossier d'archive des produits L2A (par défaut : les paramètres de S2GM)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="143"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="147"/>
         <source>Load the result into the project</source>
         <translation>Charger le résultat dans le projet</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="145"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="149"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="147"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="151"/>
         <source>Mosaic folder</source>
         <translation>Dossier de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="148"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="152"/>
         <source>Mosaic layers</source>
         <translation>Couches de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="159"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="163"/>
         <source>The area of interest layer has no polygon</source>
         <translation>La couche de zone d'intérêt n'a pas de polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="163"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="167"/>
         <source>area of interest layer</source>
         <translation>couche de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="168"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="172"/>
         <source>extent</source>
         <translation>emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="171"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="175"/>
         <source>Give an area of interest: a polygon layer or an extent</source>
         <translation>Donnez une zone d'intérêt : une couche de polygones ou une emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="182"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="186"/>
         <source>No archive folder: give one, or add one in the S2GM settings</source>
         <translation>Pas de dossier d'archive : donnez-en un, ou ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="210"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="214"/>
         <source>Order {name}: {period} from {start}, {area:.1f} km², archive {archives}</source>
         <translation>Commande {name} : {period} à partir du {start}, {area:.1f} km², archive {archives}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="230"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="234"/>
         <source>Cancelled; nothing was written</source>
         <translation>Annulé ; rien n'a été écrit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="233"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="237"/>
         <source>Mosaic written to {folder} in {seconds:.1f} s</source>
         <translation>Mosaïque écrite dans {folder} en {seconds:.1f} s</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/layers.py" line="146"/>
+        <location filename="../s2gm_qgis/gui/delays/layers.py" line="155"/>
         <source>{product} – {band}</source>
         <translation>{product} – {band}</translation>
     </message>
@@ -1809,14 +1809,24 @@
         <translation>Empreintes des détecteurs de {band} – {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="83"/>
-        <source>{band} sees this point with detectors {detectors}: delays use detector {detector}</source>
-        <translation>{band} voit ce point avec les détecteurs {detectors} : les décalages utilisent le détecteur {detector}</translation>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="103"/>
+        <source>Near a detector seam: {bands} see this point with another detector; their delays assume detector {detector}</source>
+        <translation>Près d'une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="89"/>
-        <source>Near a detector seam: {bands} see this point with another detector; their delays assume detector {detector}</source>
-        <translation>Près d&apos;une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="43"/>
+        <source>{summary} – candidates {detectors}</source>
+        <translation>{summary} – candidats {detectors}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="91"/>
+        <source>{band} sees this point with detectors {detectors} (overlapping footprints): the overlap is split at its mid-line, delays use detector {detector}</source>
+        <translation>{band} voit ce point avec les détecteurs {detectors} (empreintes qui se chevauchent) : le chevauchement est partagé à sa ligne médiane, les décalages utilisent le détecteur {detector}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="97"/>
+        <source>The point lies on the edge shared by detectors {detectors}: it belongs to the detector east (or south) of the edge, delays use detector {detector}</source>
+        <translation>Le point est sur le bord commun aux détecteurs {detectors} : il appartient au détecteur à l'est (ou au sud) du bord, les décalages utilisent le détecteur {detector}</translation>
     </message>
 </context>
 </TS>
