@@ -249,22 +249,22 @@
         <translation>Métadonnées du produit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="36"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="37"/>
         <source>{detector} (all bands)</source>
         <translation>{detector} (toutes les bandes)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="38"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="40"/>
         <source>{detector} ({band}); elsewhere {differing}</source>
         <translation>{detector} ({band}) ; ailleurs {differing}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="44"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="50"/>
         <source>{x:.1f} E, {y:.1f} N ({crs}) – lon {lon:.6f}°, lat {lat:.6f}°</source>
         <translation>{x:.1f} E, {y:.1f} N ({crs}) – lon {lon:.6f}°, lat {lat:.6f}°</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="51"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="57"/>
         <source>none: delays are the table&apos;s reference values, not corrected for the orbit</source>
         <translation>aucune : les décalages sont les valeurs de référence de la table, non corrigées pour l'orbite</translation>
     </message>
@@ -279,47 +279,47 @@
         <translation>la plus proche du point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="54"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="60"/>
         <source>H_sat {h:.1f} m, V_ground {v:.2f} m/s – sample {index} ({where}), UTC {utc}</source>
         <translation>H_sat {h:.1f} m, V_sol {v:.2f} m/s – échantillon {index} ({where}), UTC {utc}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="64"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="70"/>
         <source>Outside every detector footprint of {band}: no delays here.</source>
         <translation>Hors de toute empreinte de détecteur de {band} : pas de décalages ici.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="99"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="114"/>
         <source>S2GM {tile}: {message}</source>
         <translation>S2GM {tile} : {message}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="103"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="118"/>
         <source>S2GM {tile} detector {detector}: {delays}</source>
         <translation>S2GM {tile} détecteur {detector} : {delays}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="117"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="132"/>
         <source>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} kn)</source>
         <translation>{ms:.2f} m/s ({kmh:.1f} km/h, {kn:.1f} nœuds)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="119"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="134"/>
         <source>{deg:.1f}° from true north</source>
         <translation>{deg:.1f}° depuis le nord géographique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="120"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="135"/>
         <source>± {u:.2f} m/s</source>
         <translation>± {u:.2f} m/s</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="121"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="136"/>
         <source>{d:.1f} m in {dt:+.5f} s ({a} → {b}, detector {det})</source>
         <translation>{d:.1f} m en {dt:+.5f} s ({a} → {b}, détecteur {det})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="137"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="152"/>
         <source>source</source>
         <translation>source</translation>
     </message>
@@ -1374,7 +1374,7 @@
         <translation>Nom de la commande :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="191"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="193"/>
         <source>Period:</source>
         <translation>Période :</translation>
     </message>
@@ -1389,7 +1389,7 @@
         <translation>Aperçu : couleurs naturelles (B04, B03, B02) et nombre d'observations valides, 60 m, GeoTIFF 8 bits, UTM.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="195"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="197"/>
         <source>{metres} m</source>
         <translation>{metres} m</translation>
     </message>
@@ -1799,12 +1799,7 @@
         <translation>Empreintes des détecteurs de {band} – {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="83"/>
-        <source>{band} sees this point with detectors {detectors}: delays use detector {detector}</source>
-        <translation>{band} voit ce point avec les détecteurs {detectors} : les décalages utilisent le détecteur {detector}</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="89"/>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="103"/>
         <source>Near a detector seam: {bands} see this point with another detector; their delays assume detector {detector}</source>
         <translation>Près d'une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
     </message>
@@ -2189,112 +2184,112 @@
         <translation>Toutes les observations d'un point : réflectance, indices, et l'avis du filtre de validité</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="162"/>
         <source>S2GM time series</source>
         <translation>Séries temporelles S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="145"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="147"/>
         <source>the time series failed</source>
         <translation>la série temporelle a échoué</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="199"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="201"/>
         <source>1 × 1 pixel</source>
         <translation>1 × 1 pixel</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="202"/>
         <source>3 × 3 pixels (mean of the valid ones)</source>
         <translation>3 × 3 pixels (moyenne des pixels valides)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="204"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="206"/>
         <source>Pixel:</source>
         <translation>Pixel :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="217"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="219"/>
         <source>Show:</source>
         <translation>Afficher :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="221"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="223"/>
         <source>Pick a point</source>
         <translation>Choisir un point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="224"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="226"/>
         <source>Click the map: the series of every observation there</source>
         <translation>Cliquez sur la carte : la série de toutes les observations à cet endroit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="226"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="228"/>
         <source>Export CSV…</source>
         <translation>Exporter en CSV…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="228"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="230"/>
         <source>Export PNG…</source>
         <translation>Exporter en PNG…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="297"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="299"/>
         <source>No archive folder is set: add one in the S2GM settings, or choose a STAC source in the mosaic dock</source>
         <translation>Aucun dossier d'archive n'est défini : ajoutez-en un dans les paramètres S2GM, ou choisissez une source STAC dans le panneau des mosaïques</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="318"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="320"/>
         <source>Reading the observations at {lon:.5f}°, {lat:.5f}° from {start} to {end}…</source>
         <translation>Lecture des observations en {lon:.5f}°, {lat:.5f}° du {start} au {end}…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="321"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="323"/>
         <source>Reading…</source>
         <translation>Lecture…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="332"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="334"/>
         <source>{n} observation(s), {valid} valid, at {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</source>
         <translation>{n} observation(s), {valid} valide(s), en {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="337"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="339"/>
         <source>— {layer} chose {date} ({product})</source>
         <translation>— {layer} a choisi le {date} ({product})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="342"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="344"/>
         <source>— {n} skipped: {what}</source>
         <translation>— {n} écartée(s) : {what}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="384"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="386"/>
         <source>Export the time series</source>
         <translation>Exporter la série temporelle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="384"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="386"/>
         <source>CSV files (*.csv)</source>
         <translation>Fichiers CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="392"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="394"/>
         <source>{path}: cannot write ({error})</source>
         <translation>{path} : écriture impossible ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="402"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="404"/>
         <source>Export the plot</source>
         <translation>Exporter le graphique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="402"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="404"/>
         <source>PNG images (*.png)</source>
         <translation>Images PNG (*.png)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="408"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="410"/>
         <source>{path}: cannot write the image</source>
         <translation>{path} : impossible d'écrire l'image</translation>
     </message>
@@ -2427,6 +2422,21 @@
         <location filename="../s2gm_qgis/processing/point_time_series.py" line="179"/>
         <source>{rows} observation(s) at {points} point(s)</source>
         <translation>{rows} observation(s) en {points} point(s)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="43"/>
+        <source>{summary} – candidates {detectors}</source>
+        <translation>{summary} – candidats {detectors}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="91"/>
+        <source>{band} sees this point with detectors {detectors} (overlapping footprints): the overlap is split at its mid-line, delays use detector {detector}</source>
+        <translation>{band} voit ce point avec les détecteurs {detectors} (empreintes qui se chevauchent) : le chevauchement est partagé à sa ligne médiane, les décalages utilisent le détecteur {detector}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/delays/formatting.py" line="97"/>
+        <source>The point lies on the edge shared by detectors {detectors}: it belongs to the detector east (or south) of the edge, delays use detector {detector}</source>
+        <translation>Le point est sur le bord commun aux détecteurs {detectors} : il appartient au détecteur à l'est (ou au sud) du bord, les décalages utilisent le détecteur {detector}</translation>
     </message>
 </context>
 </TS>

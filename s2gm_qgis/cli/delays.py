@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from ..core.delays import DelayInspector
 from ..core.delays.ephemeris import SELECTIONS
+from ..core.delays.granules import GranuleInspectors
 
 
 def register(subparsers) -> None:
@@ -22,7 +22,9 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("product", metavar="PRODUCT",
-                        help="SAFE folder, .zip, or a file inside (selects that tile)")
+                        help="SAFE folder, .zip, AWS tile folder or zip, or a file inside (a file "
+                             "in a granule selects that tile; else the point selects the tile "
+                             "of a multi-tile product)")
     parser.add_argument("--x", type=float, required=True, help="x (easting or longitude)")
     parser.add_argument("--y", type=float, required=True, help="y (northing or latitude)")
     parser.add_argument("--crs", default=None,
@@ -39,7 +41,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    inspector = DelayInspector.open(args.product, args.tile, ephemeris=args.ephemeris)
+    inspector = GranuleInspectors(args.product, args.tile, ephemeris=args.ephemeris
+                                  ).inspector_at(args.x, args.y, args.crs)
     readout = inspector.readout(args.x, args.y, crs=args.crs, source_band=args.source_band,
                                 detector=args.detector)
     if args.json:

@@ -40,7 +40,10 @@ def test_actions_dock_and_readout_are_french(qgis_iface, clean_settings, n0301_z
         assert dock.ephemeris_label.text().startswith("H_sat 793916.9 m, V_sol 6710.62 m/s")
         assert "la plus proche du centre de la tuile" in dock.ephemeris_label.text()
         move(feature.hover_tool, canvas, pixel_of(canvas, 502950, 8845120))  # near a seam
-        assert dock.message_label.text().startswith("Près d'une jonction de détecteurs : B01, B03")
+        edge_note, seam_note = dock.message_label.text().splitlines()[:2]  # on a pixel corner
+        assert edge_note.startswith("Le point est sur le bord commun aux détecteurs 3, 4 : il "
+                                    "appartient au détecteur à l'est (ou au sud) du bord")
+        assert seam_note.startswith("Près d'une jonction de détecteurs : B01, B03")
         assert "leurs décalages supposent le détecteur 4" in dock.message_label.text()
         move(feature.hover_tool, canvas, pixel_of(canvas, 400000, 8845120))
         assert dock.message_label.text() == "Hors de tout produit Sentinel-2 L1C."

@@ -153,15 +153,54 @@ def test_seam_and_overlap_notes_are_the_dock_s_own_words(feature, n0301_zip, qgi
     readout = feature.dock.readout
     assert any(w.startswith("near a detector seam") for w in readout.warnings)
     text = feature.dock.message_label.text()
-    assert text.startswith("Near a detector seam: B01, B03") and "near a detector seam" not in text
-    assert text.endswith("see this point with another detector; their delays assume detector 4")
+    # The hover lands exactly on a pixel corner of the B02 seam: the shared-edge note comes
+    # first (see test_dock_shows_both_candidates...), then the seam note.
+    edge_note, seam_note = text.splitlines()[:2]
+    assert edge_note.startswith("The point lies on the edge shared by detectors 3, 4")
+    assert seam_note.startswith("Near a detector seam: B01, B03")
+    assert "near a detector seam" not in text
+    assert seam_note.endswith(
+        "see this point with another detector; their delays assume detector 4")
     overlap = dataclasses.replace(
         readout, detectors={**readout.detectors, "B02": (4, 5)},
         warnings=readout.warnings + ("B02: the point lies where detectors 4 and 5 overlap; delays "
                                      "use detector 4 (pass detector= / --detector to choose)",))
     notes = F.readout_notes(overlap)
-    assert notes[0] == "B02 sees this point with detectors 4, 5: delays use detector 4"
+    assert notes[0] == ("B02 sees this point with detectors 4, 5 (overlapping footprints): the "
+                        "overlap is split at its mid-line, delays use detector 4")
     assert len(notes) == 2 and not any("--detector" in note for note in notes)
+
+
+def test_dock_shows_both_candidates_of_an_overlap_and_of_a_shared_edge(
+        feature, n0301_zip, tmp_path, qgis_iface):
+    """Overlapping footprints (shapes of baselines before 02.09 built from the real N0301
+    seams) and an edge shared by the real pixel-step footprints: the dock's detector line and
+    notes name both candidates, in its own translatable words."""
+    from tests.synthetic.layouts import with_overlapping_footprints
+
+    safe = with_overlapping_footprints(n0301_zip, tmp_path / "n0204_like")
+    _, inspector = open_and_wait(feature, safe)
+    dock = feature.dock
+    overlap = inspector.readout(552230.0 - 60.0, 8845120.0)  # 60 m west of the 5|6 seam
+    assert overlap.detector == 5 and overlap.detector_candidates == (5, 6)
+    dock.show_readout(overlap)
+    assert dock.detector_label.text().endswith(" – candidates 5, 6")
+    assert dock.message_label.text().splitlines()[0] == (
+        "B02 sees this point with detectors 5, 6 (overlapping footprints): the overlap is split "
+        "at its mid-line, delays use detector 5")
+    assert "alternative_delays" not in dock.message_label.text()
+
+    real = DelayInspector.open(n0301_zip)
+    edge = real.readout(502950.0, 8845115.0)  # on the vertical edge between detectors 3 and 4
+    assert edge.detector == 4 and edge.detector_candidates == (3, 4)
+    dock.show_readout(edge)
+    assert dock.detector_label.text().endswith(" – candidates 3, 4")
+    assert dock.message_label.text().splitlines()[0] == (
+        "The point lies on the edge shared by detectors 3, 4: it belongs to the detector east "
+        "(or south) of the edge, delays use detector 4")
+    clear = real.readout(540000.0, 8845115.0)
+    dock.show_readout(clear)
+    assert "candidates" not in dock.detector_label.text()
 
 
 def test_source_band_ephemeris_and_bands_shown_are_applied_and_remembered(

@@ -130,8 +130,9 @@ def test_outside_every_footprint(inspector):
 
 def test_json_has_exactly_the_documented_keys(inspector):
     data = inspector.readout(*CENTRE).to_json_dict()
-    assert list(data) == ["product", "satellite", "tile", "point", "detector", "detectors",
-                          "ephemeris", "delays", "sensing_time_utc", "warnings"]
+    assert list(data) == ["product", "satellite", "tile", "point", "detector",
+                          "detector_candidates", "detectors", "ephemeris", "delays",
+                          "alternative_delays", "sensing_time_utc", "warnings"]
     assert list(data["point"]) == ["x", "y", "crs", "lon", "lat"]
     assert list(data["ephemeris"]) == ["h_sat_m", "v_ground_m_s", "gps_time", "utc_time",
                                        "sample_index", "selection"]

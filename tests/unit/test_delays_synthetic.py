@@ -79,9 +79,12 @@ def test_lon_lat_input_and_point_ephemeris(synthetic):
 
 
 def test_overlapping_detectors_at_a_seam(tmp_path):
-    """Before baseline 04.00 neighbouring detector footprints overlap (as on real N0204
-    products): at the seam between detectors 08 and 09 both are reported, the lower is used
-    and a warning says so; ``detector=`` picks the other."""
+    """Before baseline 02.09 neighbouring detector footprints overlap (as on real N0204
+    products): at the seam between detectors 08 and 09 both are reported, the overlap is split
+    at its mid-line (each side gets its own detector), a warning says so; ``detector=`` picks
+    the other."""
+    from s2gm_qgis.core.delays.overlaps import choose_detector
+
     seam_km = -145.0 + 8 * 290.0 / 12
     path = make_l1c(tmp_path, size_10m=60, baseline="02.06", cross_track_km=seam_km)
     inspector = DelayInspector.open(str(path))
@@ -89,8 +92,12 @@ def test_overlapping_detectors_at_a_seam(tmp_path):
     cx, cy = grid.ulx_m + 300, grid.uly_m - 300  # the image centre, on the seam
     readout = inspector.readout(cx, cy)
     assert set(readout.detectors.values()) == {(8, 9)}
-    assert readout.detector == 8
+    assert readout.detector_candidates == (8, 9)
     assert any("detectors 8 and 9 overlap" in w for w in readout.warnings)
-    other = inspector.readout(cx, cy, detector=9)
-    assert other.detector == 9 and other.warnings == ()
+    start, mid, end = choose_detector(inspector.index, "B02", cx, cy, (8, 9)).overlap_x
+    west = inspector.readout(0.5 * (start + mid), cy)
+    east = inspector.readout(0.5 * (mid + end), cy)
+    assert {west.detector, east.detector} == {8, 9}
+    other = inspector.readout(cx, cy, detector=17 - readout.detector)
+    assert other.detector == 17 - readout.detector and other.warnings == ()
     assert np.sign(other.delay("B04").dt_s) == -np.sign(readout.delay("B04").dt_s)

@@ -7,7 +7,7 @@ CNES table and the datastrip's GPS ephemeris; ``dt(src -> dst) = t(dst) - t(src)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
 import numpy as np
@@ -23,6 +23,7 @@ from .ephemeris import (
 )
 from .footprints import BandFootprints, polygonise_detfoo_raster, read_band_footprints
 from .lut import BAND_INDEX, DelayTable, corrected_delay_s, load_delay_table
+from .overlaps import DetectorChoice, choice_warning, choose_detector
 from .scanline import FootprintIndex, empty_intervals
 from .sensing import (
     LosGrid, TrackLists, band_times_s, ground_point, los_crossing_time_s, nadir_anchor_s,
@@ -100,6 +101,11 @@ class DelayReadout:
     warnings: tuple[str, ...]
     message: Optional[str] = None
     source_band: str = "B02"
+    #: Detectors of the source band whose footprints hold or touch the point (two or more where
+    #: footprints overlap or the point lies on a shared edge; see ``overlaps.py``), ascending.
+    detector_candidates: tuple[int, ...] = ()
+    #: The delays the other candidates would give: detector -> one BandDelay per other band.
+    alternative_delays: Mapping[int, tuple[BandDelay, ...]] = field(default_factory=dict)
 
     def delay(self, dst: str) -> BandDelay:
         """The delay from the source band to ``dst``; KeyError if there is none."""
@@ -119,9 +125,12 @@ class DelayReadout:
             "tile": self.tile,
             "point": self.point.to_json_dict(),
             "detector": self.detector,
+            "detector_candidates": list(self.detector_candidates),
             "detectors": {band: list(dets) for band, dets in self.detectors.items()},
             "ephemeris": None if self.ephemeris is None else self.ephemeris.to_json_dict(),
             "delays": [item.to_json_dict() for item in self.delays],
+            "alternative_delays": {str(det): [item.to_json_dict() for item in delays]
+                                   for det, delays in self.alternative_delays.items()},
             "sensing_time_utc": None if self.sensing_time_utc is None else dict(self.sensing_time_utc),
             "warnings": warnings,
         }
@@ -428,7 +437,9 @@ class DelayInspector:
         times at (x, y) (tile CRS unless ``crs``, e.g. 'EPSG:4326', is given).
 
         ``ephemeris`` overrides the selection mode ('tile-centre' | 'point'); ``detector``
-        forces the source detector (e.g. to choose within an overlap of two detectors).
+        forces the source detector (e.g. to choose within an overlap of two detectors). Where
+        footprints overlap or touch, the detector follows ``overlaps.py`` (mid-line split,
+        half-open edges) and the other candidates' delays are in ``alternative_delays``.
         """
         try:
             src = source_band if source_band in BAND_INDEX else normalise_band(source_band)
@@ -447,6 +458,7 @@ class DelayInspector:
         warnings = list(self.warnings)
         seen = detectors[src]
         message = None
+        choice = DetectorChoice(None, ())
         if detector is not None:
             if not 1 <= int(detector) <= 12:
                 raise ValidationError({"detector": f"{detector!r} is not in 1..12"})
@@ -461,11 +473,11 @@ class DelayInspector:
             else:
                 message = f"{OUTSIDE_MESSAGE} of {src}{self._outside_tile(tx, ty)}"
         else:
-            chosen = seen[0]
-            if len(seen) > 1:
-                warnings.append(f"{src}: the point lies where detectors "
-                                f"{' and '.join(map(str, seen))} overlap; delays use detector "
-                                f"{chosen} (pass detector= / --detector to choose)")
+            choice = choose_detector(self.index, src, tx, ty, seen)
+            chosen = choice.detector
+            note = choice_warning(src, choice)
+            if note:
+                warnings.append(note)
         sample = None
         ground = None
         if self.track is not None:
@@ -478,6 +490,8 @@ class DelayInspector:
             return DelayReadout(self.product.name, self.satellite, self.tile_id, point, None,
                                 detectors, sample, (), None, tuple(warnings), message, src)
         delays, relative = self._delays(src, chosen, sample)
+        alternatives = {det: self._delays(src, det, sample)[0]
+                        for det in choice.candidates if det != chosen}
         other = sorted(b for b, dets in detectors.items() if dets and chosen not in dets)
         if other:
             warnings.append(f"near a detector seam: {', '.join(other)} do not see the point with "
@@ -487,7 +501,8 @@ class DelayInspector:
             ground = ground or ground_point(lon, lat)
             sensing = self._sensing_times(tx, ty, ground, src, chosen, relative, warnings)
         return DelayReadout(self.product.name, self.satellite, self.tile_id, point, chosen,
-                            detectors, sample, delays, sensing, tuple(warnings), message, src)
+                            detectors, sample, delays, sensing, tuple(warnings), message, src,
+                            choice.candidates, alternatives)
 
 
 def open_inspector(path, tile: Optional[str] = None, **options) -> DelayInspector:

@@ -266,3 +266,37 @@ class FootprintIndex:
         )
         det = self._det[rows]
         return np.where(inside & (det > 0), det, 0)
+
+    def intervals_at(self, band: str, x: float, y: float) -> tuple[tuple[int, float, float], ...]:
+        """(detector, x_start, x_end) of ``band``'s intervals in the slab of ``y`` whose closed
+        span ``x_start <= x <= x_end`` holds ``x`` (ends evaluated at ``y``): the footprints that
+        hold the point, and those whose eastern edge it lies on (which the half-open lookup
+        leaves out)."""
+        b = self._band_pos[band]
+        start, n = self._ys_start[b], self._n_slabs[b]
+        ys = self._ys_raw[start:start + n + 1]
+        k = int(np.searchsorted(ys, y, side="left")) - 1
+        if not 0 <= k < n:
+            return ()
+        row = self._row_start[b] + k
+        dy = y - ys[k]
+        xa = self._xa[row] + self._sa[row] * dy
+        xb = self._xb[row] + self._sb[row] * dy
+        det = self._det[row]
+        hit = (det > 0) & (xa <= x) & (x <= xb)
+        return tuple((int(d), float(a), float(e)) for d, a, e in zip(det[hit], xa[hit], xb[hit]))
+
+    def detectors_north(self, band: str, x: float, y: float) -> tuple[int, ...]:
+        """When ``y`` lies exactly on the top edge of its slab: the detectors holding ``x`` just
+        north of it (which the half-open lookup, ``ys[k] < y <= ys[k+1]``, gives to the slab
+        south of the edge); else ()."""
+        b = self._band_pos[band]
+        start, n = self._ys_start[b], self._n_slabs[b]
+        ys = self._ys_raw[start:start + n + 1]
+        k = int(np.searchsorted(ys, y, side="left")) - 1
+        if not 0 <= k + 1 < n or ys[k + 1] != y:
+            return ()
+        row = self._row_start[b] + k + 1
+        xa, xb, det = self._xa[row], self._xb[row], self._det[row]  # dy = 0 at the slab's foot
+        hit = (det > 0) & (xa <= x) & (x < xb)
+        return tuple(sorted(int(d) for d in det[hit]))

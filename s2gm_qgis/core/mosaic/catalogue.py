@@ -1,8 +1,9 @@
 """The archive catalogue: an SQLite index of the Sentinel-2 L2A products held in local folders.
 
-``Catalogue(db_path).scan(folders)`` walks the folders for ``*.SAFE`` folders and Sentinel-2
-``.zip`` files, reads each new or changed product's metadata with the SAFE reader and records one
-row per tile (granule): product id, tile, spacecraft, sensing time, relative orbit, processing
+``Catalogue(db_path).scan(folders)`` walks the folders for ``*.SAFE`` folders, Sentinel-2
+``.zip`` files and tiles in the AWS layout (folders or zips holding ``tileInfo.json`` and
+``metadata.xml``), reads each new or changed product's metadata with the SAFE reader and records
+one row per tile (granule): product id, tile, spacecraft, sensing time, relative orbit, processing
 baseline, footprint, cloud cover, EPSG and path. Re-scans are incremental: a product is re-read
 only when its signature changed (size and modification time of the zip, or of the SAFE folder's
 main metadata file and the folder itself); products no longer found are removed. A product that
@@ -19,6 +20,7 @@ import json
 import os
 import sqlite3
 import threading
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -31,7 +33,9 @@ from .aoi import Aoi, parse_aoi
 
 SCHEMA_VERSION = 1
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: text order is time order
-_METADATA_NAMES = ("MTD_MSIL2A.xml", "MTD_MSIL1C.xml")
+_METADATA_NAMES = ("MTD_MSIL2A.xml", "MTD_MSIL1C.xml", "tileInfo.json")
+#: A tile folder in the AWS layout (public Sentinel-2 buckets): tileInfo.json + metadata.xml.
+_AWS_TILE_FILES = ("tileInfo.json", "metadata.xml")
 _COMMIT_EVERY = 25
 
 _SCHEMA = """
@@ -323,10 +327,15 @@ def _outermost(folders: Iterable[str]) -> list[str]:
 
 
 def _find_products(root: str) -> Iterator[str]:
-    """SAFE folders and Sentinel-2 zips under root (sorted; hidden folders skipped; never
-    descends into a SAFE folder)."""
+    """SAFE folders, AWS tile folders (tileInfo.json + metadata.xml) and Sentinel-2 zips under
+    root (sorted; hidden folders skipped; never descends into a product). A zip counts when its
+    name is a Sentinel-2 product's (S2*_MSI*) or when it holds an AWS tile's tileInfo.json."""
     for folder, dirs, files in os.walk(root):
         dirs.sort()
+        if all(name in files for name in _AWS_TILE_FILES):
+            dirs[:] = []
+            yield folder
+            continue
         keep = []
         for name in dirs:
             if name.startswith("."):
@@ -338,8 +347,20 @@ def _find_products(root: str) -> Iterator[str]:
         dirs[:] = keep
         for name in sorted(files):
             upper = name.upper()
-            if upper.endswith(".ZIP") and upper.startswith("S2") and "_MSI" in upper:
-                yield os.path.join(folder, name)
+            if not upper.endswith(".ZIP"):
+                continue
+            path = os.path.join(folder, name)
+            if (upper.startswith("S2") and "_MSI" in upper) or _holds_aws_tile(path):
+                yield path
+
+
+def _holds_aws_tile(zip_path: str) -> bool:
+    """True when the zip's directory lists an AWS tile's tileInfo.json (nothing is extracted)."""
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            return any(n.rsplit("/", 1)[-1] == _AWS_TILE_FILES[0] for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _signature(path: str) -> tuple[int, int]:

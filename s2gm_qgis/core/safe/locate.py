@@ -29,6 +29,10 @@ TILE_METADATA_RE = re.compile(r"^(MTD_TL|S2[ABCD_]_[A-Z]{4}_MTD_L(1C|2A)_TL_.*)\
 DATASTRIP_METADATA_RE = re.compile(
     r"^(MTD_DS|S2[ABCD_]_[A-Z]{4}_MTD_L(1C|2A)_DS_.*)\.xml$", re.IGNORECASE
 )
+#: The AWS tile layout (public Sentinel-2 buckets, ``tiles/<utm>/<band>/<square>/<y>/<m>/<d>/<n>/``):
+#: ``tileInfo.json`` beside ``metadata.xml`` (the tile metadata, MTD_TL's schema) marks a tile.
+AWS_TILE_INFO = "tileInfo.json"
+AWS_TILE_METADATA = "metadata.xml"
 _SUBDATASET_RE = re.compile(r"^SENTINEL2_L(?:1B|1C|2A)(?:_TILE)?:(.+)$", re.IGNORECASE)
 #: How far above a file its product folder can be (GRANULE/<g>/IMG_DATA/R10m/<file>: 5 levels).
 _MAX_DEPTH = 7
@@ -40,7 +44,8 @@ class ProductLocation:
 
     ``product_path``: the SAFE (or metadata) folder, or the zip. ``zip_path``: the zip or None.
     ``root``: the product folder on disk, or its member prefix inside the zip ("" at top level).
-    ``metadata_name``: file name of the product metadata, in ``root``.
+    ``metadata_name``: file name of the product metadata, in ``root`` (``tileInfo.json`` for a
+    tile in the AWS layout).
     ``inner``: the path the user gave, relative to ``root`` ("" for the product itself).
     """
 
@@ -86,7 +91,11 @@ def _product_metadata_in(names: list[str]) -> Optional[str]:
     found = sorted(name for name in names if PRODUCT_METADATA_RE.match(name))
     # A compact name wins over anything else lying around (e.g. a copied PSD-13 file).
     found.sort(key=lambda name: not name.upper().startswith("MTD_MSI"))
-    return found[0] if found else None
+    if found:
+        return found[0]
+    if AWS_TILE_INFO in names and AWS_TILE_METADATA in names:
+        return AWS_TILE_INFO
+    return None
 
 
 def _locate_in_zip(zip_path: str, member: str) -> ProductLocation:
@@ -97,14 +106,22 @@ def _locate_in_zip(zip_path: str, member: str) -> ProductLocation:
         raise ProductError(zip_path, "file not found") from exc
     except (OSError, zipfile.BadZipFile) as exc:
         raise ProductError(zip_path, f"not a readable zip file ({exc})") from exc
+    present = set(names)
     candidates = [
         name for name in names if PRODUCT_METADATA_RE.match(name.rsplit("/", 1)[-1])
     ]
     if not candidates:
+        # An AWS tile: tileInfo.json with metadata.xml beside it.
+        candidates = [
+            name for name in names if name.rsplit("/", 1)[-1] == AWS_TILE_INFO
+            and (name[: -len(AWS_TILE_INFO)] + AWS_TILE_METADATA) in present
+        ]
+    if not candidates:
         raise ProductError(
             zip_path,
             "not a Sentinel-2 product: the zip holds no product metadata "
-            "(MTD_MSIL1C.xml, MTD_MSIL2A.xml or a PSD-13 *_MTD_SAFL1C_*.xml)",
+            "(MTD_MSIL1C.xml, MTD_MSIL2A.xml, a PSD-13 *_MTD_SAFL1C_*.xml, or an AWS tile's "
+            "tileInfo.json with metadata.xml)",
         )
     member = member.strip("/")
     # Several products in one zip: take the one the member lies in; else the shallowest.
@@ -156,8 +173,9 @@ def _locate_on_disk(path: str) -> ProductLocation:
         folder = parent
     raise ProductError(
         path,
-        "not a Sentinel-2 product: no product metadata (MTD_MSIL1C.xml, MTD_MSIL2A.xml or a "
-        "PSD-13 *_MTD_SAFL1C_*.xml) in it or in the folders above it",
+        "not a Sentinel-2 product: no product metadata (MTD_MSIL1C.xml, MTD_MSIL2A.xml, a "
+        "PSD-13 *_MTD_SAFL1C_*.xml, or an AWS tile's tileInfo.json with metadata.xml) in it or "
+        "in the folders above it",
     )
 
 

@@ -198,6 +198,9 @@ class Product:
     datastrip_problem: Optional[str] = None
     #: Index of the tile selected by the path the user gave (a file inside a granule), else 0.
     selected_granule: int = 0
+    #: How the tile was selected: "path" (a path inside its granule), "tile" (asked by name)
+    #: or None (neither: the first granule).
+    selected_by: Optional[str] = None
     #: Product footprint (lon, lat) ring from the product metadata, when present.
     footprint_lonlat: Optional[tuple[tuple[float, float], ...]] = field(default=None)
     #: SENSING_ORBIT_DIRECTION of the datatake ("DESCENDING" | "ASCENDING"), when given.

@@ -21,7 +21,7 @@ from typing import Optional
 from ..bands import BANDS, band_from_id
 from ..errors import ProductError
 from .xmlutil import (
-    find, first_named, first_text, iter_named, local, parse_float, parse_int, parse_spacecraft,
+    find, first_text, iter_named, local, parse_float, parse_int, parse_spacecraft,
     parse_utc, text_of,
 )
 
@@ -154,9 +154,10 @@ def parse_product_metadata(root: ET.Element, path: str) -> ProductMetadata:
     if quantification <= 0:
         raise ProductError(path, f"QUANTIFICATION_VALUE {quantification} is not positive")
 
-    granule_list = first_named(info, "Granule_List")
     entries: list[GranuleEntry] = []
-    if granule_list is not None:
+    # Compact products have one Granule_List; PSD-13 products write one Granule_List per granule
+    # (a six-tile product has six, each with one Granules element): read them all.
+    for granule_list in iter_named(info, "Granule_List"):
         for granule_el in granule_list.iter():
             if local(granule_el.tag) not in ("Granule", "Granules"):
                 continue

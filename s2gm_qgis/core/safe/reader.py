@@ -15,7 +15,7 @@ from typing import Optional
 
 from ..bands import NATIVE_RESOLUTION_M
 from ..errors import ProductError
-from .locate import DATASTRIP_METADATA_RE, TILE_METADATA_RE, locate_product
+from .locate import AWS_TILE_INFO, DATASTRIP_METADATA_RE, TILE_METADATA_RE, locate_product
 from .model import Granule, Product
 from .product_metadata import GranuleEntry, ProductMetadata, parse_product_metadata
 from .storage import ProductFiles
@@ -25,6 +25,8 @@ from .xmlutil import parse_xml
 #: Layer and resolution at the end of an image name: ..._B8A, ..._TCI, ..._SCL_20m, ..._B02_10m.
 _IMAGE_LAYER_RE = re.compile(r"(?:^|_)(B\d{2}|B8A|TCI|AOT|WVP|SCL|PVI)(?:_(\d{2})m)?$")
 _RESOLUTION_IN_NAME_RE = re.compile(r"_(\d{2})m(?:$|\.)")
+#: A Sentinel-2 product name: S2A_MSIL1C_..., S2B_OPER_PRD_MSIL1C_PDMC_...
+_PRODUCT_NAME_RE = re.compile(r"^S2[ABCD_]_", re.IGNORECASE)
 #: When the same stem exists with several extensions, the SAFE format's own comes first.
 _EXTENSION_PREFERENCE = (".jp2", ".tif", ".tiff", ".gml")
 
@@ -232,15 +234,16 @@ def _read_granule(entry: GranuleEntry, files: ProductFiles, listing: _Listing,
 
 
 def _select(granules: list[Granule], folders: list[Optional[str]], inner: str,
-            tile: Optional[str], product_path: str) -> int:
-    """Index of the tile asked for by ``tile`` or by the path inside a granule, else 0."""
+            tile: Optional[str], product_path: str) -> tuple[int, Optional[str]]:
+    """(index, how) of the tile asked for by ``tile`` ("tile") or by the path inside a granule
+    ("path"), else (0, None)."""
     by_path = None
     for index, folder in enumerate(folders):
         if folder and (inner == folder or inner.startswith(folder + "/")):
             by_path = index
             break
     if tile is None:
-        return by_path or 0
+        return (by_path, "path") if by_path is not None else (0, None)
     wanted = tile.strip().upper()
     wanted = wanted[1:] if len(wanted) == 6 and wanted.startswith("T") else wanted
     matches = [i for i, g in enumerate(granules) if g.tile_id == wanted]
@@ -252,18 +255,21 @@ def _select(granules: list[Granule], folders: list[Optional[str]], inner: str,
         raise ProductError(
             product_path, f"the path given lies in tile {granules[by_path].tile_id}, not {wanted}"
         )
-    return by_path if by_path is not None else matches[0]
+    return (by_path, "path") if by_path is not None else (matches[0], "tile")
 
 
 def _product_name(metadata: ProductMetadata, files: ProductFiles, location_path: str) -> str:
-    if metadata.product_uri:
+    # PSD-13 products from the PDMC hub carry an order id there (PRODUCT_URI
+    # "791_2016-09-05T10_37" in a real N02.04 product), not the product name: the folder's wins.
+    if metadata.product_uri and _PRODUCT_NAME_RE.match(metadata.product_uri):
         return re.sub(r"\.SAFE$", "", metadata.product_uri, flags=re.IGNORECASE)
     base = posixpath.basename(files.root) if files.root else os.path.basename(location_path)
     return re.sub(r"\.(SAFE|zip)$", "", base, flags=re.IGNORECASE)
 
 
 def open_product(path: str | os.PathLike, tile: Optional[str] = None) -> Product:
-    """Open a Sentinel-2 L1C/L2A product from its folder, its zip or any file inside it.
+    """Open a Sentinel-2 L1C/L2A product from its folder, its zip or any file inside it: SAFE
+    (compact or PSD-13) or a tile in the AWS layout (``aws_tile.py``).
 
     ``tile`` ("48LWP" or "T48LWP") selects the granule of a multi-tile product; a path inside a
     granule selects that granule too. Raises ProductError naming the file at fault when the path
@@ -271,6 +277,10 @@ def open_product(path: str | os.PathLike, tile: Optional[str] = None) -> Product
     empty datastrip is not an error: ``datastrip_problem`` says why it is unusable.
     """
     location = locate_product(path)
+    if location.metadata_name == AWS_TILE_INFO:
+        from .aws_tile import open_aws_tile  # it builds on this module's helpers
+
+        return open_aws_tile(location, tile)
     with ProductFiles(location.root, location.zip_path) as files:
         listing = _Listing(files)
         metadata_path = files.gdal_path(location.metadata_name)
@@ -283,7 +293,8 @@ def open_product(path: str | os.PathLike, tile: Optional[str] = None) -> Product
             granule, folder = _read_granule(entry, files, listing, location.metadata_name)
             granules.append(granule)
             folders.append(folder)
-        selected = _select(granules, folders, location.inner, tile, location.product_path)
+        selected, selected_by = _select(granules, folders, location.inner, tile,
+                                        location.product_path)
         datastrip_ids = [granules[selected].datastrip_id,
                          metadata.granules[selected].datastrip_identifier]
         datastrip_ids += [g.datastrip_id for g in granules]
@@ -307,6 +318,7 @@ def open_product(path: str | os.PathLike, tile: Optional[str] = None) -> Product
             datastrip_path=files.gdal_path(datastrip_rel) if datastrip_rel else None,
             datastrip_problem=problem,
             selected_granule=selected,
+            selected_by=selected_by,
             footprint_lonlat=metadata.footprint_lonlat,
             orbit_direction=metadata.orbit_direction,
             layout="compact" if location.metadata_name.upper().startswith("MTD_MSI") else "psd13",

@@ -137,7 +137,7 @@ class ProductFiles:
         rel = posixpath.normpath(rel.replace("\\", "/")).lstrip("/")
         if rel == ".":
             rel = ""
-        return posixpath.join(self.root, rel) if self.root else rel
+        return posixpath.join(self.root, rel) if self.root and rel else (self.root or rel)
 
     def gdal_path(self, rel: str = "") -> str:
         """GDAL path of a file given relative to the product root."""

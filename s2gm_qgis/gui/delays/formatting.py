@@ -26,17 +26,23 @@ def detectors_text(detectors) -> str:
 
 
 def detector_summary(readout: DelayReadout) -> str:
-    """The detector of the source band, plus the bands where it differs."""
+    """The detector of the source band, plus the bands where it differs, plus every candidate
+    where footprints overlap or the point lies on a shared edge."""
     source = readout.detector
     if source is None:
         return "–"
     others = {band: dets for band, dets in readout.detectors.items()
               if dets and tuple(dets) != (source,)}
     if not others:
-        return tr("{detector} (all bands)").format(detector=source)
-    differing = "; ".join(f"{band}: {detectors_text(dets)}" for band, dets in others.items())
-    return tr("{detector} ({band}); elsewhere {differing}").format(
-        detector=source, band=readout.source_band, differing=differing)
+        summary = tr("{detector} (all bands)").format(detector=source)
+    else:
+        differing = "; ".join(f"{band}: {detectors_text(dets)}" for band, dets in others.items())
+        summary = tr("{detector} ({band}); elsewhere {differing}").format(
+            detector=source, band=readout.source_band, differing=differing)
+    if len(readout.detector_candidates) > 1:
+        return tr("{summary} – candidates {detectors}").format(
+            summary=summary, detectors=detectors_text(readout.detector_candidates))
+    return summary
 
 
 def point_text(readout: DelayReadout) -> str:
@@ -69,6 +75,7 @@ def message_text(readout: DelayReadout) -> str:
 #: How the core's per-point warnings that ``readout_notes`` words itself begin.
 _SEAM_WARNING = "near a detector seam:"
 _OVERLAP_WARNING = "{band}: the point lies where detectors"
+_EDGE_WARNING = "{band}: the point lies exactly on the edge shared"
 
 
 def readout_notes(readout: DelayReadout) -> list[str]:
@@ -79,17 +86,25 @@ def readout_notes(readout: DelayReadout) -> list[str]:
     chosen, source = readout.detector, readout.source_band
     if chosen is not None:
         seen = readout.detectors.get(source, ())
+        candidates = readout.detector_candidates
         if len(seen) > 1:
-            notes.append(tr("{band} sees this point with detectors {detectors}: delays use "
+            notes.append(tr("{band} sees this point with detectors {detectors} (overlapping "
+                            "footprints): the overlap is split at its mid-line, delays use "
                             "detector {detector}").format(band=source,
                                                           detectors=detectors_text(seen),
+                                                          detector=chosen))
+        elif len(candidates) > 1:
+            notes.append(tr("The point lies on the edge shared by detectors {detectors}: it "
+                            "belongs to the detector east (or south) of the edge, delays use "
+                            "detector {detector}").format(detectors=detectors_text(candidates),
                                                           detector=chosen))
         across = [band for band, dets in readout.detectors.items() if dets and chosen not in dets]
         if across:
             notes.append(tr("Near a detector seam: {bands} see this point with another "
                             "detector; their delays assume detector {detector}").format(
                                 bands=", ".join(across), detector=chosen))
-    worded = (_SEAM_WARNING, _OVERLAP_WARNING.format(band=source))
+    worded = (_SEAM_WARNING, _OVERLAP_WARNING.format(band=source),
+              _EDGE_WARNING.format(band=source))
     return notes + [w for w in readout.warnings if not w.startswith(worded)]
 
 
