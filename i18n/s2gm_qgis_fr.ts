@@ -604,7 +604,7 @@
         <translation>Échantillon d'éphémérides dont le nadir est le plus proche du centre de la tuile (Binet et al. 2022) ou du point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="181"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="164"/>
         <source>Product</source>
         <translation>Produit</translation>
     </message>
@@ -859,7 +859,7 @@
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="143"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="136"/>
         <source>Period</source>
         <translation>Période</translation>
     </message>
@@ -879,17 +879,17 @@
         <translation>SCR</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="159"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="152"/>
         <source>Layers</source>
         <translation>Couches</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="154"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="147"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="156"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="149"/>
         <source>Bit depth</source>
         <translation>Profondeur</translation>
     </message>
@@ -1234,7 +1234,7 @@
         <translation>téléchargement annulé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="345"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="308"/>
         <source>True colour (B04, B03, B02)</source>
         <translation>Couleurs naturelles (B04, B03, B02)</translation>
     </message>
@@ -1629,7 +1629,7 @@
         <translation>Produit Sentinel-2 L1C (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="81"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="83"/>
         <source>Points</source>
         <translation>Points</translation>
     </message>
@@ -1689,102 +1689,102 @@
         <translation>hors de la tuile {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="110"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="103"/>
         <source>Build S2GM mosaic</source>
         <translation>Construire une mosaïque S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="59"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="60"/>
         <source>Mosaics</source>
         <translation>Mosaïques</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="137"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="130"/>
         <source>Area of interest (polygons)</source>
         <translation>Zone d'intérêt (polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="140"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="133"/>
         <source>Area of interest as an extent (when no polygon layer is given)</source>
         <translation>Zone d'intérêt en emprise (sans couche de polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="146"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="139"/>
         <source>A day in the period (snapped to its first day)</source>
         <translation>Un jour de la période (ramené à son premier jour)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="93"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="96"/>
         <source>Resolution (m)</source>
         <translation>Résolution (m)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="152"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="145"/>
         <source>Output CRS</source>
         <translation>SCR de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="162"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="155"/>
         <source>Order name (letters, digits, &apos;-&apos;)</source>
         <translation>Nom de la commande (lettres, chiffres, « - »)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="86"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="88"/>
         <source>Archive folder of L2A products (default: the S2GM settings)</source>
         <translation>Dossier d'archive des produits L2A (par défaut : les paramètres de S2GM)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="190"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="173"/>
         <source>Load the result into the project</source>
         <translation>Charger le résultat dans le projet</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="192"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="175"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="194"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="177"/>
         <source>Mosaic folder</source>
         <translation>Dossier de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="195"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="178"/>
         <source>Mosaic layers</source>
         <translation>Couches de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="206"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="189"/>
         <source>The area of interest layer has no polygon</source>
         <translation>La couche de zone d'intérêt n'a pas de polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="210"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="193"/>
         <source>area of interest layer</source>
         <translation>couche de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="215"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="198"/>
         <source>extent</source>
         <translation>emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="218"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="201"/>
         <source>Give an area of interest: a polygon layer or an extent</source>
         <translation>Donnez une zone d'intérêt : une couche de polygones ou une emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="111"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="114"/>
         <source>No archive folder: give one, or add one in the S2GM settings</source>
         <translation>Pas de dossier d'archive : donnez-en un, ou ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="160"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="168"/>
         <source>Cancelled; nothing was written</source>
         <translation>Annulé ; rien n'a été écrit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="316"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="279"/>
         <source>Mosaic written to {folder} in {seconds:.1f} s</source>
         <translation>Mosaïque écrite dans {folder} en {seconds:.1f} s</translation>
     </message>
@@ -1804,17 +1804,17 @@
         <translation>Près d'une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="184"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="167"/>
         <source>Cloud mask</source>
         <translation>Masque de nuages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="187"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="170"/>
         <source>Preference</source>
         <translation>Préférence</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="167"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="26"/>
         <source>Data source</source>
         <translation>Source des données</translation>
     </message>
@@ -2144,32 +2144,32 @@
         <translation>enregistrée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="119"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="112"/>
         <source>Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term composite per pixel, with quality layers), from the L2A products of an archive folder. The area is the union of the polygons of a layer (or its selected features) or an extent. The result is an S2GM folder in the output folder; the true colour and the quality layers are loaded with their styles. Without an archive folder, the folders of the S2GM settings are used. The observations may also come from a STAC catalogue: Earth Search (no login), the Copernicus Data Space (with the S3 keys of the S2GM settings) or any STAC API address; only the parts of the images the mosaic needs are read. Product: temporal mosaic or BrightEarth (RGB for viewing); preference: standard, vegetation or bare soil.</source>
         <translation>Compose une mosaïque Sentinel-2 sans nuages d'une zone d'intérêt sur une période comme le fait le service Copernicus Sentinel-2 Global Mosaic (médoïde ou composite à court terme par pixel, avec des couches de qualité), à partir des produits L2A d'un dossier d'archive. La zone est l'union des polygones d'une couche (ou de ses entités sélectionnées) ou une emprise. Le résultat est un dossier S2GM dans le dossier de sortie ; la couleur vraie et les couches de qualité sont chargées avec leurs styles. Sans dossier d'archive, les dossiers des paramètres S2GM sont utilisés. Les observations peuvent aussi venir d'un catalogue STAC : Earth Search (sans connexion), le Copernicus Data Space (avec les clés S3 des paramètres S2GM) ou toute adresse d'API STAC ; seules les parties des images dont la mosaïque a besoin sont lues. Produit : mosaïque temporelle ou BrightEarth (RVB pour la visualisation) ; préférence : standard, végétation ou sol nu.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="170"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="29"/>
         <source>STAC API address (custom STAC API)</source>
         <translation>Adresse de l'API STAC (API STAC personnalisée)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="172"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="31"/>
         <source>STAC collection (default: the provider&apos;s)</source>
         <translation>Collection STAC (par défaut : celle du fournisseur)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="174"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="33"/>
         <source>Leave out scenes above this cloud cover (%)</source>
         <translation>Écarter les scènes au-dessus de cette couverture nuageuse (%)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="178"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="161"/>
         <source>Skip images that cannot be read (listed in the metadata)</source>
         <translation>Ignorer les images illisibles (citées dans les métadonnées)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="290"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="253"/>
         <source>Order {name}: {period} from {start}, {area:.1f} km², from {source}</source>
         <translation>Commande {name} : {period} à partir du {start}, {area:.1f} km², depuis {source}</translation>
     </message>
@@ -2359,67 +2359,62 @@
         <translation>rejetée : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="56"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="57"/>
         <source>Point time series</source>
         <translation>Série temporelle en des points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="65"/>
-        <source>For every point of the layer, every Sentinel-2 L2A observation of the archive between the two dates, read on the mosaic&apos;s pixel at the chosen resolution: B01-B12 and B8A reflectance, scene class, cloud and snow probability (%), AOT, view and sun zenith (degrees), and whether the mosaic&apos;s valid filter keeps it (valid 1) or the first test that rejects it (reject_reason: no_data, view_zenith, scl_class, snow_refinement). With the 3 x 3 window, values are the mean of the window&apos;s valid pixels and n_pixels their count. One row per point and observation, in time order. Without an archive folder, the folders of the S2GM settings are used.</source>
-        <translation>Pour chaque point de la couche, toutes les observations Sentinel-2 L2A de l'archive entre les deux dates, lues sur le pixel de la mosaïque à la résolution choisie : réflectances B01-B12 et B8A, classe de scène, probabilités de nuage et de neige (%), AOT, zéniths de visée et solaire (degrés), et si le filtre de validité de la mosaïque la garde (valid 1) ou le premier test qui la rejette (reject_reason : no_data, view_zenith, scl_class, snow_refinement). Avec la fenêtre 3 x 3, les valeurs sont la moyenne des pixels valides de la fenêtre et n_pixels leur nombre. Une ligne par point et par observation, dans l'ordre du temps. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés.</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="83"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="85"/>
         <source>Point id field (default: the feature id)</source>
         <translation>Champ identifiant du point (par défaut : l'identifiant de l'entité)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="89"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="92"/>
         <source>First day</source>
         <translation>Premier jour</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="91"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="94"/>
         <source>Last day</source>
         <translation>Dernier jour</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="97"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="100"/>
         <source>Pixels</source>
         <translation>Pixels</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="97"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="100"/>
         <source>1 x 1</source>
         <translation>1 x 1</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="97"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="100"/>
         <source>3 x 3 (mean of the valid)</source>
         <translation>3 x 3 (moyenne des pixels valides)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="100"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="103"/>
         <source>Time series</source>
         <translation>Série temporelle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="140"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="148"/>
         <source>Point {id}: not a single point, left out</source>
         <translation>Point {id} : pas un point simple, laissé de côté</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="147"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="155"/>
         <source>The layer has no point</source>
         <translation>La couche n'a aucun point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="171"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="179"/>
         <source>Point {id}: outside every product of the period</source>
         <translation>Point {id} : hors de tous les produits de la période</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="179"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="187"/>
         <source>{rows} observation(s) at {points} point(s)</source>
         <translation>{rows} observation(s) en {points} point(s)</translation>
     </message>
@@ -2437,6 +2432,11 @@
         <location filename="../s2gm_qgis/gui/delays/formatting.py" line="97"/>
         <source>The point lies on the edge shared by detectors {detectors}: it belongs to the detector east (or south) of the edge, delays use detector {detector}</source>
         <translation>Le point est sur le bord commun aux détecteurs {detectors} : il appartient au détecteur à l'est (ou au sud) du bord, les décalages utilisent le détecteur {detector}</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="66"/>
+        <source>For every point of the layer, every Sentinel-2 L2A observation of the archive between the two dates, read on the mosaic&apos;s pixel at the chosen resolution: B01-B12 and B8A reflectance, scene class, cloud and snow probability (%), AOT, view and sun zenith (degrees), and whether the mosaic&apos;s valid filter keeps it (valid 1) or the first test that rejects it (reject_reason: no_data, view_zenith, scl_class, snow_refinement). With the 3 x 3 window, values are the mean of the window&apos;s valid pixels and n_pixels their count. One row per point and observation, in time order. Without an archive folder, the folders of the S2GM settings are used; the observations may also come from a STAC catalogue (Earth Search, the Copernicus Data Space, any STAC API address).</source>
+        <translation>Pour chaque point de la couche, toutes les observations Sentinel-2 L2A de l'archive entre les deux dates, lues sur le pixel de la mosaïque à la résolution choisie : réflectances B01-B12 et B8A, classe de scène, probabilités de nuage et de neige (%), AOT, zéniths de visée et solaire (degrés), et si le filtre de validité de la mosaïque la garde (valid 1) ou le premier test qui la rejette (reject_reason : no_data, view_zenith, scl_class, snow_refinement). Avec la fenêtre 3 x 3, les valeurs sont la moyenne des pixels valides de la fenêtre et n_pixels leur nombre. Une ligne par point et par observation, dans l'ordre du temps. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés ; les observations peuvent aussi venir d'un catalogue STAC (Earth Search, le Copernicus Data Space, toute adresse d'API STAC).</translation>
     </message>
 </context>
 </TS>

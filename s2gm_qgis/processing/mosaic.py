@@ -28,7 +28,6 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsRasterLayer,
 )
@@ -38,18 +37,16 @@ from ..core.mosaic.layers import LAYER_NAMES, TRUE_COLOUR
 from ..core.mosaic.order import (
     BIT_DEPTHS, CLOUD_MASKS, CRS_CHOICES, FORMATS, PREFERENCES, PRODUCTS, RESOLUTIONS_M, MosaicOrder,
 )
-from ..core.mosaic.sources.spec import SourceSpec
 from ..core.mosaic.periods import PERIOD_TYPES
 from ..gui.i18n import tr
 from ..gui.mosaic import aoi as aoi_sources
 from ..gui.mosaic.options import (
     DEFAULT_PRESET, PRESETS, cloud_mask_labels, layer_label, preference_labels, product_labels,
 )
-from ..gui.mosaic.sources import source_labels
-from ..gui.preferences import DATA_SOURCES, LOCAL
 from ..gui.mosaic.results import (
     TRUE_COLOUR_KEY, gdal_source, style_layer, style_statistics, true_colour_vrt,
 )
+from .source_parameters import add_source_parameters, prepare_network, source_spec
 
 
 class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
@@ -90,10 +87,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
     LAYERS = "LAYERS"
     NAME = "NAME"
     ARCHIVE = "ARCHIVE"
-    SOURCE = "SOURCE"
-    STAC_URL = "STAC_URL"
-    COLLECTION = "COLLECTION"
-    MAX_CLOUD = "MAX_CLOUD"
     SKIP_UNREADABLE = "SKIP_UNREADABLE"
     PRODUCT = "PRODUCT"
     CLOUD_MASK = "CLOUD_MASK"
@@ -164,17 +157,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.ARCHIVE, tr("Archive folder of L2A products (default: the S2GM settings)"),
             behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.SOURCE, tr("Data source"), options=[source_labels()[k] for k in DATA_SOURCES],
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            self.STAC_URL, tr("STAC API address (custom STAC API)"), optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            self.COLLECTION, tr("STAC collection (default: the provider's)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_CLOUD, tr("Leave out scenes above this cloud cover (%)"),
-            type=QgsProcessingParameterNumber.Type.Double, minValue=0, maxValue=100,
-            defaultValue=100))
+        add_source_parameters(self)
         self.addParameter(QgsProcessingParameterBoolean(
             self.SKIP_UNREADABLE, tr("Skip images that cannot be read (listed in the metadata)"),
             defaultValue=False))
@@ -230,28 +213,8 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
                                             "S2GM settings"))
         return folders
 
-    def _source(self, parameters, context):
-        """The STAC source the parameters name, None for the local archive."""
-        kind = DATA_SOURCES[self.parameterAsEnum(parameters, self.SOURCE, context)]
-        if kind == LOCAL:
-            return None
-        cloud = self.parameterAsDouble(parameters, self.MAX_CLOUD, context)
-        try:
-            return SourceSpec(kind, self.parameterAsString(parameters, self.STAC_URL, context),
-                              self.parameterAsString(parameters, self.COLLECTION, context),
-                              None if cloud >= 100 else cloud)
-        except ValidationError as exc:
-            raise QgsProcessingException("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-
     def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
-        """On the GUI thread: the proxy and the S3 keys of the QGIS settings for remote reads
-        (the authentication database may ask for its master password)."""
-        from ..gui.mosaic.sources import prepare_remote_reads
-        from ..gui.preferences import Preferences
-
-        spec = self._source(parameters, context)
-        for warning in prepare_remote_reads(Preferences.load(), spec):
-            feedback.reportError(warning)
+        prepare_network(self, parameters, context, feedback)
         return True
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
@@ -259,7 +222,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         from ..gui.preferences import Preferences
 
         aoi = self._aoi(parameters, context)
-        spec = self._source(parameters, context)
+        spec = source_spec(self, parameters, context)
         start = self.parameterAsDateTime(parameters, self.START, context).date()
         layer_indices = self.parameterAsEnums(parameters, self.LAYERS, context)
         try:

@@ -21,6 +21,7 @@ from ..core.timeseries.point import WINDOWS
 from ..core.timeseries.writers import COLUMNS, row
 from ..gui.compat import FIELD_TYPES
 from ..gui.i18n import tr
+from .source_parameters import add_source_parameters, prepare_network, source_spec
 
 #: Python type of each column of the table (after ``point_id``).
 _INT_COLUMNS = ("valid", "scl", "n_pixels")
@@ -71,7 +72,8 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
             "scl_class, snow_refinement). With the 3 x 3 window, values are the mean of the "
             "window's valid pixels and n_pixels their count. One row per point and "
             "observation, in time order. Without an archive folder, the folders of the S2GM "
-            "settings are used."
+            "settings are used; the observations may also come from a STAC catalogue (Earth "
+            "Search, the Copernicus Data Space, any STAC API address)."
         )
 
     def createInstance(self) -> "PointTimeSeriesAlgorithm":  # noqa: N802 (QGIS API)
@@ -86,6 +88,7 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.ARCHIVE, tr("Archive folder of L2A products (default: the S2GM settings)"),
             behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
+        add_source_parameters(self)
         self.addParameter(QgsProcessingParameterDateTime(
             self.START, tr("First day"), type=QgsProcessingParameterDateTime.Type.Date))
         self.addParameter(QgsProcessingParameterDateTime(
@@ -112,6 +115,10 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
                                             "S2GM settings"))
         return folders
 
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        prepare_network(self, parameters, context, feedback)
+        return True
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
         from pathlib import Path
 
@@ -127,7 +134,8 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         resolution = OUTPUT_RESOLUTIONS_M[self.parameterAsEnum(parameters, self.RESOLUTION,
                                                                context)]
         window = WINDOWS[self.parameterAsEnum(parameters, self.WINDOW, context)]
-        archives = self._archives(parameters, context)
+        spec = source_spec(self, parameters, context)
+        archives = spec if spec is not None else self._archives(parameters, context)
         crs = source.sourceCrs()
         crs_text = crs.authid() if crs.authid().startswith("EPSG:") else crs.toWkt()
 

@@ -317,3 +317,34 @@ def test_cdse_s3_keys_live_in_the_qgis_authentication_database(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "s3 keys ok" in result.stdout
+
+
+def test_processing_point_time_series_from_a_stac_source(catalogue, provider, tmp_path,
+                                                         synthetic_archive):
+    """Points -> table from the catalogue: the rows equal those from the local archive."""
+    import processing
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+
+    url, collection = catalogue
+    layer = QgsVectorLayer(f"Point?crs={UTM32N}&field=name:string", "points", "memory")
+    feature = QgsFeature(layer.fields())
+    x, y = polygon_inside_tile()[0]
+    feature.setGeometry(QgsGeometry.fromWkt(f"POINT({x + 100} {y - 100})"))
+    feature["name"] = "p1"
+    layer.dataProvider().addFeatures([feature])
+    common = {"INPUT": layer, "ID_FIELD": "name", "START": "2024-06-01", "END": "2024-06-30",
+              "RESOLUTION": 1, "WINDOW": 0}
+
+    def rows(**extra):
+        result = processing.run("s2gm:pointtimeseries", {**common, **extra,
+                                                         "OUTPUT": "memory:"})
+        table = result["OUTPUT"]
+        names = [f.name() for f in table.fields()]
+        return [dict(zip(names, f.attributes())) for f in table.getFeatures()]
+
+    remote = rows(SOURCE=3, STAC_URL=url, COLLECTION=collection)
+    local = rows(ARCHIVE=str(synthetic_archive))
+    assert len(remote) == 5 and [r["point_id"] for r in remote] == ["p1"] * 5
+    for a, b in zip(remote, local):
+        assert {k: v for k, v in a.items() if k != "product_id"} == \
+            {k: v for k, v in b.items() if k != "product_id"}
