@@ -1505,6 +1505,11 @@
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <source>Needs approval</source>
+        <translation>En attente d&apos;approbation</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Failed</source>
         <translation>Échouée</translation>
     </message>
