@@ -15,8 +15,14 @@ from s2gm_qgis.core.safe import open_product
 from tests.synthetic import make_l2a_series
 
 DATES = ("2024-06-03T10:36:29", "2024-06-08T10:36:29", "2024-06-13T10:36:29")
-#: tile -> window offset (rows, cols) at 10 m inside it.
-FOUR_TILES = {"32TPM": (0, 0), "32TQM": (0, 9000), "32TPL": (9000, 0), "32TQL": (9000, 9000)}
+#: tile -> where its window lies: (rows, cols) at the tile's top / left (0) or far edge (1).
+FOUR_TILES = {"32TPM": (0, 0), "32TQM": (0, 1), "32TPL": (1, 0), "32TQL": (1, 1)}
+#: Four tiles inside zone 32 (no grid reprojected): what the benchmark uses, with windows large
+#: enough that a reprojected one would reach a second zone-33 square.
+INTERIOR_TILES = {"32TNM": (0, 0), "32TPM": (0, 1), "32TNL": (1, 0), "32TPL": (1, 1)}
+#: The far edge of a window, 10 m pixels from the tile's corner: inside the tile's own 100 km
+#: MGRS square (its first 4 px belong to the square north of it), so a window is in one grid.
+_FAR_EDGE_10M = 9900
 
 
 def lonlat_ring(product, inset_m: float = 200.0) -> list[list[float]]:
@@ -34,12 +40,14 @@ def lonlat_ring(product, inset_m: float = 200.0) -> list[list[float]]:
     return ring + ring[:1]
 
 
-def four_tile_archive(folder: Path, size_10m: int = 120) -> dict:
+def four_tile_archive(folder: Path, size_10m: int = 120, tiles=FOUR_TILES) -> dict:
     """Write the archive (if not there) and return the AOI (GeoJSON MultiPolygon)."""
     polygons = []
-    for tile, offset in FOUR_TILES.items():
+    far = min(9000, _FAR_EDGE_10M - size_10m)
+    for tile, (row, col) in tiles.items():
         products = sorted(folder.glob(f"*_T{tile}_*")) or make_l2a_series(
-            folder, DATES, tile=tile, size_10m=size_10m, fmt="tif", offset_10m=offset)
+            folder, DATES, tile=tile, size_10m=size_10m, fmt="tif",
+            offset_10m=(row * far, col * far))
         polygons.append([lonlat_ring(products[0])])
     return {"type": "MultiPolygon", "coordinates": polygons}
 

@@ -390,7 +390,8 @@ class DaskEngine:
                     outcome = future.result()
                     if outcome["status"] == "done":
                         results[spec.key] = outcome["result"]
-                        tracker.mark(spec.key, "done", 1.0, "done")
+                        tracker.mark(spec.key, "done", 1.0,
+                                     f"done in {outcome['result'].elapsed_s:.2f} s")
                     elif outcome["status"] == "failed":
                         tracker.mark(spec.key, "failed", 0.0, outcome["error"])
                         self._stop(client, event, futures, results)
