@@ -894,7 +894,7 @@
         <translation>Profondeur</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
         <source>Order</source>
         <translation>Commande</translation>
     </message>
@@ -1479,52 +1479,52 @@
         <translation>du {first} au {last} ({days} jours)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
         <source>Placed</source>
         <translation>Passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
         <source>Queued</source>
         <translation>En attente</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="27"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
         <source>Processing</source>
         <translation>En calcul</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="30"/>
         <source>Finished</source>
         <translation>Terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="30"/>
         <source>Partially finished</source>
         <translation>Partiellement terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="31"/>
         <source>Failed</source>
         <translation>Échouée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="31"/>
         <source>Cancelled</source>
         <translation>Annulée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="38"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="40"/>
         <source>{period} {start}, {resolution} m</source>
         <translation>{period} {start}, {resolution} m</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
         <source>State</source>
         <translation>État</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="58"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
         <source>Progress</source>
         <translation>Avancement</translation>
     </message>
@@ -2437,6 +2437,11 @@
         <location filename="../s2gm_qgis/processing/point_time_series.py" line="66"/>
         <source>For every point of the layer, every Sentinel-2 L2A observation of the archive between the two dates, read on the mosaic&apos;s pixel at the chosen resolution: B01-B12 and B8A reflectance, scene class, cloud and snow probability (%), AOT, view and sun zenith (degrees), and whether the mosaic&apos;s valid filter keeps it (valid 1) or the first test that rejects it (reject_reason: no_data, view_zenith, scl_class, snow_refinement). With the 3 x 3 window, values are the mean of the window&apos;s valid pixels and n_pixels their count. One row per point and observation, in time order. Without an archive folder, the folders of the S2GM settings are used; the observations may also come from a STAC catalogue (Earth Search, the Copernicus Data Space, any STAC API address).</source>
         <translation>Pour chaque point de la couche, toutes les observations Sentinel-2 L2A de l'archive entre les deux dates, lues sur le pixel de la mosaïque à la résolution choisie : réflectances B01-B12 et B8A, classe de scène, probabilités de nuage et de neige (%), AOT, zéniths de visée et solaire (degrés), et si le filtre de validité de la mosaïque la garde (valid 1) ou le premier test qui la rejette (reject_reason : no_data, view_zenith, scl_class, snow_refinement). Avec la fenêtre 3 x 3, les valeurs sont la moyenne des pixels valides de la fenêtre et n_pixels leur nombre. Une ligne par point et par observation, dans l'ordre du temps. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés ; les observations peuvent aussi venir d'un catalogue STAC (Earth Search, le Copernicus Data Space, toute adresse d'API STAC).</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <source>Needs approval</source>
+        <translation>En attente d'approbation</translation>
     </message>
 </context>
 </TS>

@@ -5,6 +5,11 @@ Shutdown (SIGTERM or SIGINT): the server stops answering, running orders are sto
 engine's cancel hook, their partial output removed, and they go back to ``queued``; the next
 ``engine serve`` on the same ``--data`` resumes them. Orders of a service that was killed outright
 are found ``processing`` at the next start and resumed (or failed after ``--max-attempts``).
+
+``--dask ADDRESS`` runs the orders on a Dask cluster (``--dask local[:N]``: a local cluster of N
+worker processes), see :mod:`s2gm_qgis.core.orders.dask_engine`; orders whose AOI is larger than
+``--approval-above-km2`` wait for an operator's approval (``POST /orders/{id}/approve`` with the
+token of ``--operator-token-file``).
 """
 from __future__ import annotations
 
@@ -54,6 +59,22 @@ def register(subparsers) -> None:
     serve.add_argument("--engine", default=None, metavar="MODULE:FUNCTION",
                        help="engine function with run_mosaic's signature (default "
                             "s2gm_qgis.core.mosaic.engine:run_mosaic)")
+    serve.add_argument("--dask", default=None, metavar="ADDRESS|local[:N]",
+                       help="run orders on a Dask cluster: its scheduler's address "
+                            "(tcp://host:8786), or local[:N] for N local worker processes "
+                            "(default 2); needs 'pip install dask distributed'")
+    serve.add_argument("--dask-memory-limit", default=None, metavar="SIZE",
+                       help="memory limit of each local worker (--dask local; default 2GB)")
+    serve.add_argument("--dask-part-px", type=int, default=None, metavar="PX",
+                       help="edge of the largest part of an output grid run as one Dask task, "
+                            "pixels (multiple of 512; default 4096)")
+    serve.add_argument("--approval-above-km2", type=float, default=None, metavar="AREA",
+                       help="orders whose area of interest is larger wait in 'needs approval' "
+                            "until an operator approves them (default 1000000, as S2GM; inf: "
+                            "never)")
+    serve.add_argument("--operator-token-file", metavar="FILE",
+                       help="file holding the operator token, the only one that approves "
+                            "orders (POST /orders/{id}/approve); chmod 600")
     serve.add_argument("--quiet", action="store_true", help="log warnings and errors only")
     serve.set_defaults(run=run_serve)
 
@@ -95,6 +116,7 @@ def run_serve(args: argparse.Namespace) -> int:
         EngineService, is_loopback_host, make_server, parse_service_order, read_token_file,
     )
     from ..core.orders.store import OrderStore
+    from ..core.mosaic.order import MAX_AOI_KM2
 
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -108,21 +130,56 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise S2GMError(f"--port must be 0-65535, got {args.port}")
     token = read_token_file(args.token_file) if args.token_file else None
+    operator_token = read_token_file(args.operator_token_file) if args.operator_token_file \
+        else None
+    if operator_token is not None and operator_token == token:
+        raise S2GMError("--operator-token-file: the operator token must differ from the token "
+                        "of --token-file (every user would be an operator)")
+    approval_km2 = MAX_AOI_KM2 if args.approval_above_km2 is None else args.approval_above_km2
+    if not approval_km2 > 0:
+        raise S2GMError(f"--approval-above-km2 must be positive (inf: never), got {approval_km2}")
+    if args.dask and args.engine:
+        raise S2GMError("--dask and --engine: choose one engine")
+    for name in ("dask_memory_limit", "dask_part_px"):
+        if getattr(args, name) is not None and not args.dask:
+            raise S2GMError(f"--{name.replace('_', '-')} needs --dask")
     engine = load_engine(args.engine) if args.engine else None
     if not is_loopback_host(args.host) and not token:
         print(f"warning: listening on {args.host} without --token-file: anyone who can reach "
               "this address can place, cancel and download orders", file=sys.stderr)
 
+    if approval_km2 != float("inf") and not operator_token:
+        print(f"warning: orders above {approval_km2:,.0f} km2 wait for an operator's approval, "
+              "but without --operator-token-file nobody can approve them", file=sys.stderr)
+
     data = DataDir(Path(args.data).resolve()).create()
     lock = DataDirLock(data.root).acquire()
+    dask_engine = None
     try:
+        if args.dask:
+            from ..core.orders.dask_engine import DaskEngine
+
+            options = {}
+            if args.dask_memory_limit:
+                options["worker_memory"] = args.dask_memory_limit
+            if args.dask_part_px is not None:
+                options["part_px"] = args.dask_part_px
+            try:
+                dask_engine = DaskEngine(args.dask, **options)
+            except ValueError as exc:
+                raise S2GMError(f"--dask-part-px: {exc}") from None
+            engine = dask_engine.start()
+            print(f"engine on the Dask cluster at {dask_engine.address} "
+                  f"({dask_engine.describe().get('workers', '?')} worker(s))", flush=True)
         store = OrderStore(data.store_path)
         runner = OrderRunner(
             store, data.results_root, archives, engine, catalogue_path=data.catalogue_path,
             parse_order=parse_service_order, concurrency=args.concurrency, workers=args.workers,
             max_attempts=args.max_attempts,
+            approval_above_km2=None if approval_km2 == float("inf") else approval_km2,
         )
-        server = make_server(EngineService(runner, token=token), args.host, args.port)
+        server = make_server(EngineService(runner, token=token, operator_token=operator_token),
+                             args.host, args.port)
         for recovery in runner.start():
             print(f"order {recovery.order_id}: {recovery.message}", file=sys.stderr)
         stop = threading.Event()
@@ -147,6 +204,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 f"; {len(requeued)} running order(s) re-queued for the next start: "
                 f"{', '.join(requeued)}" if requeued else ""), file=sys.stderr, flush=True)
     finally:
+        if dask_engine is not None:
+            dask_engine.close()
         lock.release()
     return 0
 

@@ -92,7 +92,7 @@ def test_health_and_openapi_describe_every_route(service):
     assert doc["openapi"].startswith("3.0")
     assert set(doc["paths"]) == {
         "/orders", "/orders/{order_id}", "/orders/{order_id}/cancel", "/orders/{order_id}/retry",
-        "/orders/{order_id}/files", "/orders/{order_id}/files/{path}", "/health",
+        "/orders/{order_id}/approve", "/orders/{order_id}/files", "/orders/{order_id}/files/{path}", "/health",
         "/openapi.json",
     }
 

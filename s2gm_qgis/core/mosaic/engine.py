@@ -417,17 +417,99 @@ def run_mosaic(
     workers = max(1, int(workers or min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS)))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    period = order.interval
     compositor = compositor_for(order)
 
+    plan = plan_run(order, source, catalogue_path=catalogue_path, cancelled=cancelled,
+                    report=report, grids=grids)
+    datasets = DatasetCache(cancelled=cancelled, tile_cache=plan.tile_cache)
+    try:
+        output = OrderOutput(order, plan.grids, out_dir)
+        try:
+            run = _run_blocks(order, plan.grids, plan.per_grid, output, datasets, workers,
+                              report, cancelled, compositor, plan.gdal_options)
+            _release_freed_memory()
+            report(0.95, "writing files")
+            files = output.commit(plan.metadata(run.counts, run.dropped.values()))
+        except BaseException:
+            output.abort()
+            raise
+    finally:
+        datasets.close()
+        plan.close()
+    report(1.0, "done")
+    return plan.result(files, run.counts, run.dropped.values(), time.perf_counter() - started)
+
+
+@dataclass
+class RunPlan:
+    """What a run composites: the observation source (open until :meth:`close`), the
+    observations found (in SourceProductIndices order), the products skipped, the output grids
+    and the observations reaching each (grid name -> observations). Made by :func:`plan_run`;
+    shared by :func:`run_mosaic` and the distributed engine (:mod:`..orders.dask_engine`), so
+    both write the same metadata and results."""
+
+    source: Any
+    sources: list
+    skipped: list
+    grids: list
+    per_grid: dict
+    gdal_options: Optional[Mapping[str, str]] = None
+    tile_cache: Any = None
+
+    def metadata(self, counts: Mapping[str, int], dropped=()) -> dict[str, Any]:
+        """The run's part of every grid's metadata JSON; ``dropped``: (observation, asset,
+        reason) of observations left out after a failed remote read."""
+        metadata = {
+            "source": dict(self.source.describe()),
+            "source_products": [s.source_row() for s in self.sources],
+            "counts": dict(counts),
+            "software_version": __version__,
+            "skipped_products": [{"path": p, "reason": r} for p, r in self.skipped],
+        }
+        dropped = list(dropped)
+        if dropped:
+            metadata["skipped_observations"] = [
+                {"index": s.source_index, "product_id": s.product_id, "tile_id": s.tile_id,
+                 "asset": asset, "reason": reason,
+                 "note": "a read failed after retries: blocks composited after that"
+                         " leave it out"}
+                for s, asset, reason in dropped]
+        return metadata
+
+    def result(self, files, counts: Mapping[str, int], dropped, elapsed_s: float
+               ) -> "MosaicResult":
+        skipped = list(self.skipped) + [(str(asset), f"{s.product_id}: {reason}")
+                                        for s, asset, reason in dropped]
+        return MosaicResult(
+            output_dir=files.folder,
+            files={layer: tuple(paths) for layer, paths in files.files.items()},
+            source_products=tuple(s.source_row() for s in self.sources),
+            counts=dict(counts),
+            metadata_paths=tuple(files.metadata_paths),
+            quicklook_paths=tuple(files.quicklook_paths),
+            grids=tuple(self.grids),
+            skipped=tuple(skipped),
+            elapsed_s=elapsed_s,
+        )
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def plan_run(order: MosaicOrder, source, *, catalogue_path=None,
+             cancelled: Callable[[], bool] = lambda: False,
+             report: Callable[[float, str], None] = lambda fraction, message: None,
+             grids: Optional[Sequence[OutputGrid]] = None) -> RunPlan:
+    """Find the order's observations and plan its output grids (progress 0-0.05). Raises
+    NoProductsError when no usable observation reaches the grids, CancelledError on cancel;
+    the source is closed when this raises."""
+    period = order.interval
     if getattr(order, "source", None) is not None:
         source = order.source
     observation_source = as_source(source, catalogue_path=catalogue_path)
-    # Remote sources' GDAL settings (HTTP, S3 keys), set in the engine's threads only.
-    gdal_options = getattr(observation_source, "gdal_options", lambda: None)()
-    datasets = DatasetCache(cancelled=cancelled,
-                            tile_cache=getattr(observation_source, "tile_cache", lambda: None)())
     try:
+        # Remote sources' GDAL settings (HTTP, S3 keys), set in the engine's threads only.
+        gdal_options = getattr(observation_source, "gdal_options", lambda: None)()
         report(0.0, "finding observations")
         with thread_gdal_options(gdal_options):
             found = observation_source.find(
@@ -436,7 +518,6 @@ def run_mosaic(
         if cancelled():
             raise CancelledError("mosaic cancelled while finding the observations")
         sources = list(found.observations)
-        skipped = list(found.skipped)
         if not sources:
             raise NoProductsError(f"no usable L2A observation for the AOI between {period.start}"
                                   f" and {period.end}")
@@ -447,48 +528,12 @@ def run_mosaic(
                 f"the {len(sources)} product(s) found for {period.start}..{period.end} do not"
                 " reach the AOI's output grid")
         report(0.05, f"{len(sources)} observation(s), {len(grids)} output grid(s)")
-
-        output = OrderOutput(order, grids, out_dir)
-        try:
-            run = _run_blocks(order, grids, per_grid, output, datasets, workers, report,
-                              cancelled, compositor, gdal_options)
-            _release_freed_memory()
-            report(0.95, "writing files")
-            metadata = {
-                "source": dict(observation_source.describe()),
-                "source_products": [s.source_row() for s in sources],
-                "counts": run.counts,
-                "software_version": __version__,
-                "skipped_products": [{"path": p, "reason": r} for p, r in skipped],
-            }
-            if run.dropped:
-                metadata["skipped_observations"] = [
-                    {"index": s.source_index, "product_id": s.product_id, "tile_id": s.tile_id,
-                     "asset": asset, "reason": reason,
-                     "note": "a read failed after retries: blocks composited after that"
-                             " leave it out"}
-                    for s, asset, reason in run.dropped.values()]
-            files = output.commit(metadata)
-        except BaseException:
-            output.abort()
-            raise
-    finally:
-        datasets.close()
+        tile_cache = getattr(observation_source, "tile_cache", lambda: None)()
+    except BaseException:
         observation_source.close()
-    report(1.0, "done")
-    skipped += [(str(asset), f"{s.product_id}: {reason}")
-                for s, asset, reason in run.dropped.values()]
-    return MosaicResult(
-        output_dir=files.folder,
-        files={layer: tuple(paths) for layer, paths in files.files.items()},
-        source_products=tuple(s.source_row() for s in sources),
-        counts=run.counts,
-        metadata_paths=tuple(files.metadata_paths),
-        quicklook_paths=tuple(files.quicklook_paths),
-        grids=tuple(grids),
-        skipped=tuple(skipped),
-        elapsed_s=time.perf_counter() - started,
-    )
+        raise
+    return RunPlan(observation_source, sources, list(found.skipped), grids, per_grid,
+                   gdal_options, tile_cache)
 
 
 def _release_freed_memory() -> None:
@@ -521,9 +566,26 @@ def _owner_of(error: RemoteReadError, candidates: Sequence[Observation]) -> Opti
     return None
 
 
+def job_windows(grid: OutputGrid, region: Optional[tuple[int, int, int, int]] = None
+                ) -> list[list[tuple[int, int, int, int]]]:
+    """The jobs of a grid, or of the ``region`` (row0, col0, nrows, ncols) of it: squares of
+    :data:`JOB_BLOCKS` x :data:`JOB_BLOCKS` blocks, each a list of its block windows (row0, col0,
+    nrows, ncols). A region whose edges are multiples of :data:`BLOCK_PX` (or the grid's) has
+    exactly the blocks the whole grid has there, so its pixels are the same."""
+    r0, c0, nrows, ncols = region if region is not None else (0, 0, grid.height, grid.width)
+    r_end, c_end = min(grid.height, r0 + nrows), min(grid.width, c0 + ncols)
+    step = BLOCK_PX * JOB_BLOCKS
+    return [[(r, c, min(BLOCK_PX, r_end - r), min(BLOCK_PX, c_end - c))
+             for r in range(row0, min(row0 + step, r_end), BLOCK_PX)
+             for c in range(col0, min(col0 + step, c_end), BLOCK_PX)]
+            for row0 in range(r0, r_end, step) for col0 in range(c0, c_end, step)]
+
+
 def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cancelled,
-                compositor: Compositor = TEMPORAL, gdal_options=None) -> _BlocksRun:
-    """Composite and write every block of every grid on ``workers`` threads.
+                compositor: Compositor = TEMPORAL, gdal_options=None,
+                regions: Optional[Mapping[str, tuple[int, int, int, int]]] = None) -> _BlocksRun:
+    """Composite and write every block of every grid (or of its region in ``regions``, grid
+    name -> (row0, col0, nrows, ncols)) on ``workers`` threads.
 
     A job is the square of :data:`JOB_BLOCKS` x :data:`JOB_BLOCKS` blocks that one 1024-pixel
     source tile covers (20 m bands of a tile's grid): one worker does its blocks one after the
@@ -533,11 +595,8 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     the order says ``on_read_error="skip"``, drops that observation: the block is composited
     again without it, and so are all the blocks after; blocks composited before keep its
     pixels (they were read whole). The dropped observations are reported, never hidden."""
-    step = BLOCK_PX * JOB_BLOCKS
-    jobs = [(grid, [(r, c, min(BLOCK_PX, grid.height - r), min(BLOCK_PX, grid.width - c))
-                    for r in range(row0, row0 + nrows, BLOCK_PX)
-                    for c in range(col0, col0 + ncols, BLOCK_PX)])
-            for grid in grids for row0, col0, nrows, ncols in grid.blocks(step, step)]
+    jobs = [(grid, windows) for grid in grids
+            for windows in job_windows(grid, (regions or {}).get(grid.name))]
     total = sum(len(windows) for _, windows in jobs)
     counts = dict.fromkeys(compositor.count_keys, 0)
     layers = tuple(order.bands)

@@ -41,7 +41,8 @@ _PRODUCT_SYNONYMS = {"temporal": "temporal", "temporal_mosaic": "temporal", "mos
                      "bright-earth": "brightearth"}
 #: The layers of a BrightEarth mosaic: RGB, and the quality layers that mean something there.
 BRIGHTEARTH_LAYERS: tuple[str, ...] = ("B02", "B03", "B04", "source_index", "valid_obs")
-#: S2GM handled orders above this area by hand; this engine refuses them (split the AOI).
+#: S2GM sent orders above this area (km2) to people for review: the engine service holds them
+#: in ``needs_approval`` until an operator approves them (``engine serve --approval-above-km2``).
 MAX_AOI_KM2 = 1_000_000.0
 #: UTM is defined between 80 S and 84 N (beyond, UPS applies): refuse UTM outside.
 UTM_LAT_RANGE = (-80.0, 84.0)
@@ -237,12 +238,6 @@ def _normalise(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
                 f" acquisitions ({SENTINEL2_FIRST_DAY})"
             )
     if "aoi" in out:
-        area = out["aoi"].area_km2
-        if area > MAX_AOI_KM2:
-            errors["aoi"] = (
-                f"area {area:,.0f} km2 exceeds {MAX_AOI_KM2:,.0f} km2 (S2GM's limit for"
-                " on-demand orders): split the AOI into several orders"
-            )
         if out.get("crs", values.get("crs", "utm")) == "utm":
             _, min_lat, _, max_lat = out["aoi"].bounds
             if min_lat < UTM_LAT_RANGE[0] or max_lat > UTM_LAT_RANGE[1]:

@@ -137,7 +137,14 @@ class MosaicWriter:
                 f"block of {layer} at row {row0}, col {col0} of shape {values.shape} falls outside"
                 f" grid {self.grid.name} ({self.grid.height} x {self.grid.width})"
             )
-        codes = self.order.encoding(layer).encode(values)
+        self.write_codes(layer, row0, col0, self.order.encoding(layer).encode(values))
+
+    def write_codes(self, layer: str, row0: int, col0: int, codes: np.ndarray) -> None:
+        """Write a block already encoded per the order's encoding of ``layer`` (what
+        :meth:`write_block` writes; the distributed engine's staged parts hold these codes)."""
+        if self.state != "open":
+            raise S2GMError(f"writer of grid {self.grid.name} is {self.state}")
+        rows, cols = codes.shape
         if self._nc is not None:
             with _NETCDF_LOCK:
                 self._nc_arrays[layer].Write(codes[np.newaxis], array_start_idx=[0, row0, col0],

@@ -4,19 +4,21 @@ the HTTP engine service and its client (no Qt; used by the QGIS dock and by
 
 Modules: :mod:`.store` (OrderStore, states, restart recovery), :mod:`.runner` (execute_order,
 OrderRunner), :mod:`.datadir` (the data folder layout), :mod:`.service` (HTTP API),
-:mod:`.openapi` (its description), :mod:`.client` (EngineClient).
+:mod:`.openapi` (its description), :mod:`.client` (EngineClient), :mod:`.dask_engine` (the
+engine on a Dask cluster; Dask is imported only when it is used).
 """
 from .datadir import DataDir, remove_order_output, results_dir, staging_dir
 from .store import (
-    CANCELLED, FAILED, FINISHED, PARTIALLY_FINISHED, PLACED, PROCESSING, QUEUED, STATES,
-    TERMINAL_STATES, OrderFile, OrderMessage, OrderNotFound, OrderRecord, OrderStateError,
-    OrderStore, Recovery, StoreError,
+    CANCELLED, FAILED, FINISHED, NEEDS_APPROVAL, PARTIALLY_FINISHED, PLACED, PROCESSING, QUEUED,
+    STATES, TERMINAL_STATES, OrderFile, OrderMessage, OrderNotFound, OrderRecord,
+    OrderStateError, OrderStore, OrderTask, Recovery, StoreError,
 )
 from .runner import OrderRunner, execute_order
 
 __all__ = [
     "DataDir", "remove_order_output", "results_dir", "staging_dir",
-    "CANCELLED", "FAILED", "FINISHED", "PARTIALLY_FINISHED", "PLACED", "PROCESSING", "QUEUED",
-    "STATES", "TERMINAL_STATES", "OrderFile", "OrderMessage", "OrderNotFound", "OrderRecord",
-    "OrderStateError", "OrderStore", "Recovery", "StoreError", "OrderRunner", "execute_order",
+    "CANCELLED", "FAILED", "FINISHED", "NEEDS_APPROVAL", "PARTIALLY_FINISHED", "PLACED",
+    "PROCESSING", "QUEUED", "STATES", "TERMINAL_STATES", "OrderFile", "OrderMessage",
+    "OrderNotFound", "OrderRecord", "OrderStateError", "OrderStore", "OrderTask", "Recovery",
+    "StoreError", "OrderRunner", "execute_order",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import __version__
-from .store import STATES
+from .store import NEEDS_APPROVAL, STATES, TASK_STATES
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -181,6 +181,26 @@ def openapi_document() -> dict[str, Any]:
                                                 "partially finished")},
                 },
             },
+            "/orders/{order_id}/approve": {
+                "parameters": [order_id],
+                "post": {
+                    "summary": "Approve an order waiting for an operator's approval",
+                    "description": (
+                        f"Orders whose area of interest is larger than the service's threshold "
+                        f"(default 1,000,000 km2, as S2GM) wait in state {NEEDS_APPROVAL!r} "
+                        "until an operator approves them; they are then queued. Only the "
+                        "operator token approves (the service's --operator-token-file); "
+                        "cancel refuses such an order."),
+                    "operationId": "approveOrder",
+                    "security": [{"operatorBearer": []}],
+                    "responses": {"200": _order_ok("approved and queued"),
+                                  "401": unauthorized,
+                                  "403": _error("not the operator token, or the service has no "
+                                                "operator token"),
+                                  "404": not_found,
+                                  "409": _error("the order is not waiting for approval")},
+                },
+            },
             "/orders/{order_id}/files": {
                 "parameters": [order_id],
                 "get": {
@@ -251,7 +271,12 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "required on every call when the service was started with "
-                               "--token-file"}},
+                               "--token-file"},
+                "operatorBearer": {
+                    "type": "http", "scheme": "bearer",
+                    "description": "the operator token (--operator-token-file): accepted "
+                                   "wherever the token is, and the only one that approves "
+                                   "orders"}},
             "schemas": {
                 "OrderSpec": _order_spec_schema(),
                 "Message": {"type": "object", "properties": {
@@ -287,8 +312,30 @@ def openapi_document() -> dict[str, Any]:
                                      "items": {"$ref": "#/components/schemas/Message"}},
                         "links": {"type": "object",
                                   "additionalProperties": {"type": "string"}},
+                        "area_km2": {"type": "number", "nullable": True,
+                                     "description": "geodesic area of the AOI"},
+                        "approval": {"type": "object", "properties": {
+                            "required": {"type": "boolean"},
+                            "approved_utc": {"type": "string", "format": "date-time",
+                                             "nullable": True},
+                            "approved_by": {"type": "string", "nullable": True}}},
+                        "tasks": {"type": "array",
+                                  "description": "the order's tasks on a Dask cluster (one "
+                                                 "per output grid or group of its blocks); "
+                                                 "empty for the single-process engine",
+                                  "items": {"$ref": "#/components/schemas/Task"}},
                     },
                 },
+                "Task": {"type": "object", "properties": {
+                    "key": {"type": "string"},
+                    "label": {"type": "string"},
+                    "state": {"type": "string", "enum": list(TASK_STATES)},
+                    "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                    "message": {"type": "string"},
+                    "worker": {"type": "string", "nullable": True},
+                    "attempts": {"type": "integer",
+                                 "description": "starts of the task: more than 1 after its "
+                                                "worker died and it was re-run"}}},
                 "FileList": {"type": "object", "properties": {
                     "order_id": {"type": "string"},
                     "state": {"type": "string", "enum": list(STATES)},
@@ -303,7 +350,11 @@ def openapi_document() -> dict[str, Any]:
                     "schema_version": {"type": "integer"},
                     "running": {"type": "array", "items": {"type": "string"}},
                     "queued": {"type": "integer"},
-                    "concurrency": {"type": "integer"}}},
+                    "needs_approval": {"type": "integer"},
+                    "approval_above_km2": {"type": "number", "nullable": True},
+                    "concurrency": {"type": "integer"},
+                    "engine": {"type": "object", "description": "{type: local} or {type: dask, "
+                                                                 "scheduler, workers}"}}},
                 "Error": {
                     "type": "object", "required": ["error", "fields"],
                     "properties": {

@@ -12,6 +12,9 @@ The engine and the order parser are parameters (defaults: ``run_mosaic`` and
            workers=None) -> result with .to_json_dict() (or a dict), raising CancelledError when
            cancel() turns true, after removing its partial output.
 
+An engine with ``reports_tasks = True`` (the distributed engine, :mod:`.dask_engine`) also gets
+``task_progress(tasks)``, a list of :class:`~.store.OrderTask`, written to the store.
+
 Every run writes into a hidden staging folder that is renamed to the order's results folder only
 when the engine has returned; anything left in staging by a stopped or dead run is removed before
 the next attempt, so a results folder only ever holds complete output.
@@ -29,7 +32,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 from ..errors import CancelledError, S2GMError, ValidationError
 from .datadir import remove_order_output, results_dir, staging_dir
 from .store import (
-    OrderFile, OrderNotFound, OrderRecord, OrderStateError, OrderStore, Recovery, process_owner,
+    OrderFile, OrderNotFound, OrderRecord, OrderStateError, OrderStore, OrderTask, Recovery,
+    process_owner,
 )
 
 log = logging.getLogger(__name__)
@@ -224,11 +228,18 @@ def execute_order(
     def should_stop() -> bool:
         return cancelled_by_user() or stop()
 
+    extra: dict[str, Any] = {}
+    if getattr(engine, "reports_tasks", False):
+        def on_tasks(tasks: Sequence[OrderTask]) -> None:
+            store.report_tasks(order_id, tasks)
+
+        extra["task_progress"] = on_tasks
+
     try:
         result = engine(
             order, list(archives), staging,
             catalogue_path=catalogue_path, progress=on_progress, cancel=should_stop,
-            workers=workers,
+            workers=workers, **extra,
         )
         result_dict = result_to_dict(result)
     except CancelledError:
@@ -296,6 +307,7 @@ class OrderRunner:
         poll_s: float = 2.0,
         heartbeat_s: float = 15.0,
         stale_after_s: float = 120.0,
+        approval_above_km2: Optional[float] = None,
     ):
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -313,6 +325,9 @@ class OrderRunner:
         self.poll_s = float(poll_s)
         self.heartbeat_s = float(heartbeat_s)
         self.stale_after_s = float(stale_after_s)
+        #: Orders whose AOI is larger (km2) wait for an operator's approval; None: none waits.
+        self.approval_above_km2 = None if approval_above_km2 is None else float(
+            approval_above_km2)
         self.owner = process_owner()
         self._stopping = threading.Event()
         self._cv = threading.Condition()
@@ -373,9 +388,24 @@ class OrderRunner:
     # -- order operations ----------------------------------------------------------------------
 
     def submit(self, spec: Mapping[str, Any]) -> OrderRecord:
-        """Validate ``spec`` with the order parser and queue it. Raises ValidationError."""
+        """Validate ``spec`` with the order parser and queue it (``needs_approval`` when its AOI
+        is larger than :attr:`approval_above_km2`). Raises ValidationError."""
         order = self.parse_order(spec)
-        record = self.store.create(order.to_dict(), getattr(order, "name", "") or "", queue=True)
+        aoi = getattr(order, "aoi", None)
+        area = float(aoi.area_km2) if aoi is not None and hasattr(aoi, "area_km2") else None
+        reason = None
+        if area is not None and self.approval_above_km2 is not None \
+                and area > self.approval_above_km2:
+            reason = (f"its area of interest covers {area:,.0f} km2, more than the "
+                      f"{self.approval_above_km2:,.0f} km2 this service runs without review")
+        record = self.store.create(order.to_dict(), getattr(order, "name", "") or "", queue=True,
+                                   area_km2=area, approval_reason=reason)
+        self._wake()
+        return record
+
+    def approve(self, order_id: str, by: str = "operator") -> OrderRecord:
+        """An operator approves an order waiting for it: it is queued."""
+        record = self.store.approve(order_id, by)
         self._wake()
         return record
 

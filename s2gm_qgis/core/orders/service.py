@@ -8,6 +8,8 @@ Endpoints (all JSON unless noted; described for machines at ``GET /openapi.json`
     GET    /orders/{id}                    one order                                200
     POST   /orders/{id}/cancel             cancel (202 while the run is stopping)   200/202
     POST   /orders/{id}/retry              queue a failed/cancelled/partial order   200
+    POST   /orders/{id}/approve            an operator approves an order waiting    200
+                                           for it (operator token only)
     DELETE /orders/{id}                    delete an order that is not running      204
     GET    /orders/{id}/files              the result files                         200
     GET    /orders/{id}/files/{path}       one result file (bytes; Range supported) 200/206
@@ -15,11 +17,14 @@ Endpoints (all JSON unless noted; described for machines at ``GET /openapi.json`
     GET    /openapi.json                   OpenAPI 3.0 description                  200
 
 Errors are ``{"error": "...", "fields": {field: reason}}`` with 400 (malformed request or JSON),
-401 (token missing or wrong), 404 (unknown id, file or path), 405, 409 (not allowed in the
-order's state), 411/413 (body length), 416 (range), 422 (invalid order fields).
+401 (token missing or wrong), 403 (approving without the operator token), 404 (unknown id, file
+or path), 405, 409 (not allowed in the order's state), 411/413 (body length), 416 (range), 422
+(invalid order fields).
 
 When a token is configured every request needs ``Authorization: Bearer <token>``; the comparison
-takes constant time (``hmac.compare_digest``). Files are streamed from disk in chunks of
+takes constant time (``hmac.compare_digest``). The operator token (``operator_token``) is accepted
+wherever the token is, and is the only one that approves orders waiting for approval (orders
+above the runner's ``approval_above_km2``). Files are streamed from disk in chunks of
 :data:`CHUNK_BYTES`, never read whole into memory; a single ``Range: bytes=a-b`` (or ``a-``,
 ``-n``) is answered with 206 and ``Content-Range`` (multi-range requests get the whole file, as
 RFC 9110 allows); ``If-Range`` with the file's ETag makes resumed downloads safe.
@@ -47,7 +52,10 @@ from ..errors import S2GMError, ValidationError
 from .datadir import results_dir
 from .openapi import openapi_document
 from .runner import OrderRunner, parse_mosaic_order
-from .store import STATES, FINISHED, PARTIALLY_FINISHED, PROCESSING, OrderNotFound, OrderStateError
+from .store import (
+    FINISHED, NEEDS_APPROVAL, PARTIALLY_FINISHED, PROCESSING, STATES, OrderNotFound,
+    OrderStateError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +185,8 @@ class EngineService:
     runner: OrderRunner
     token: Optional[str] = None
     max_body_bytes: int = MAX_BODY_BYTES
+    #: The token that approves orders waiting for approval (None: nobody can approve).
+    operator_token: Optional[str] = None
 
     @property
     def store(self):
@@ -270,18 +280,25 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     def _check_token(self) -> None:
-        token = self.service.token
-        if not token:
-            return
+        token, operator = self.service.token, self.service.operator_token
         header = self.headers.get("Authorization", "")
         scheme, _, given = header.partition(" ")
+        given_bytes = given.strip().encode("utf-8")
+        bearer = scheme.lower() == "bearer"
+        # Both comparisons always run, so the time taken tells nothing about either token.
+        is_operator = bool(operator) & hmac.compare_digest(
+            given_bytes, (operator or "\x00").encode("utf-8")) & bearer
+        is_user = bool(token) & hmac.compare_digest(
+            given_bytes, (token or "\x00").encode("utf-8")) & bearer
+        self._operator = is_operator
+        if not token:
+            return
         challenge = {"WWW-Authenticate": 'Bearer realm="s2gm engine"'}
         if not header:
             raise HttpError(HTTPStatus.UNAUTHORIZED,
                             "this engine service needs a token: send 'Authorization: Bearer "
                             "<token>'", headers=challenge)
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode("utf-8"), token.encode("utf-8")):
+        if not (is_user or is_operator):
             raise HttpError(HTTPStatus.UNAUTHORIZED, "the token is not valid for this engine "
                             "service", headers=challenge)
 
@@ -433,6 +450,9 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             if rest == ["retry"]:
                 self._allow(method, "POST")
                 return self._send_json(200, self._order_json(self.service.runner.retry(order_id)))
+            if rest == ["approve"]:
+                self._allow(method, "POST")
+                return self._approve(order_id)
             if rest == ["files"]:
                 self._allow(method, "GET", "HEAD")
                 return self._send_json(200, self._list_files(order_id),
@@ -467,7 +487,23 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
         base = f"/orders/{quote(record.id)}"
         payload["links"] = {"self": base, "files": f"{base}/files", "cancel": f"{base}/cancel",
                             "retry": f"{base}/retry"}
+        if record.state == NEEDS_APPROVAL:
+            payload["links"]["approve"] = f"{base}/approve"
         return payload
+
+    def _approve(self, order_id: str) -> None:
+        if not self.service.operator_token:
+            raise HttpError(HTTPStatus.FORBIDDEN,
+                            "this engine service has no operator token, so nobody can approve "
+                            "orders: start it with --operator-token-file")
+        if not getattr(self, "_operator", False):
+            raise HttpError(HTTPStatus.FORBIDDEN,
+                            "approving an order needs the operator token ('Authorization: "
+                            "Bearer <operator token>')",
+                            headers={"WWW-Authenticate": 'Bearer realm="s2gm operator"'})
+        host = self.client_address[0] if self.client_address else "?"
+        record = self.service.runner.approve(order_id, by=f"operator at {host}")
+        self._send_json(200, self._order_json(record))
 
     def _create_order(self) -> None:
         spec = self._read_json()
@@ -510,7 +546,10 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
             "schema_version": store.schema_version(),
             "running": self.service.runner.running,
             "queued": len(store.orders(state="queued")),
+            "needs_approval": len(store.orders(state=NEEDS_APPROVAL)),
+            "approval_above_km2": self.service.runner.approval_above_km2,
             "concurrency": self.service.runner.concurrency,
+            "engine": _describe_engine(self.service.runner.engine),
         }
 
     def _send_file(self, order_id: str, rel_path: str, head_only: bool) -> None:
@@ -549,6 +588,18 @@ class EngineRequestHandler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(chunk)
                 remaining -= len(chunk)
+
+
+def _describe_engine(engine: Any) -> dict[str, Any]:
+    """What the health answer says of the engine: ``{"type": "local"}`` or the engine's own
+    description (the Dask engine: scheduler address and workers)."""
+    describe = getattr(engine, "describe", None)
+    if callable(describe):
+        try:
+            return dict(describe())
+        except Exception as exc:  # noqa: BLE001 (health must answer even then)
+            return {"type": "unknown", "error": f"{type(exc).__name__}: {exc}"}
+    return {"type": "local"}
 
 
 class EngineHTTPServer(ThreadingHTTPServer):

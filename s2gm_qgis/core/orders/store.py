@@ -21,7 +21,11 @@ Order life cycle (:data:`STATES`)::
       |         |           |
       +---------+-----------+--> cancelled (cancel; a processing order stops at the engine's
                                  next cancel check)
-    failed | cancelled | partially_finished --retry--> queued
+    placed --queue, above the service's area threshold--> needs_approval --approve--> queued
+    needs_approval --cancel--> cancelled (orders above the threshold wait for an operator, as
+                                          S2GM's orders above 1 million km2 did)
+    failed | cancelled | partially_finished --retry--> queued (needs_approval again when the
+                                                      approval it needed was never given)
     processing --process died--> queued (resume, attempt counted) or failed (attempts used up)
 """
 from __future__ import annotations
@@ -40,6 +44,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 from ..errors import S2GMError
 
 PLACED = "placed"
+NEEDS_APPROVAL = "needs_approval"
 QUEUED = "queued"
 PROCESSING = "processing"
 FINISHED = "finished"
@@ -49,7 +54,11 @@ CANCELLED = "cancelled"
 
 #: Every state an order can be in, in life-cycle order.
 STATES: tuple[str, ...] = (
-    PLACED, QUEUED, PROCESSING, FINISHED, PARTIALLY_FINISHED, FAILED, CANCELLED,
+    PLACED, NEEDS_APPROVAL, QUEUED, PROCESSING, FINISHED, PARTIALLY_FINISHED, FAILED, CANCELLED,
+)
+#: The states of schema version 1 (frozen: migration 0 must create the same table forever).
+_STATES_V1: tuple[str, ...] = (
+    "placed", "queued", "processing", "finished", "partially_finished", "failed", "cancelled",
 )
 #: States an order never leaves by itself (only retry or delete change them).
 TERMINAL_STATES: frozenset[str] = frozenset({FINISHED, PARTIALLY_FINISHED, FAILED, CANCELLED})
@@ -57,6 +66,14 @@ TERMINAL_STATES: frozenset[str] = frozenset({FINISHED, PARTIALLY_FINISHED, FAILE
 RETRYABLE_STATES: frozenset[str] = frozenset({PARTIALLY_FINISHED, FAILED, CANCELLED})
 
 MESSAGE_LEVELS: tuple[str, ...] = ("info", "warning", "error")
+#: States of one task of an order run on a distributed engine (:class:`OrderTask`).
+TASK_STATES: tuple[str, ...] = ("waiting", "running", "done", "failed", "cancelled")
+
+_ORDERS_V1_COLUMNS = (
+    "id, name, spec_json, state, progress, progress_message, attempts, cancel_requested, owner, "
+    "heartbeat_utc, created_utc, updated_utc, queued_utc, started_utc, finished_utc, "
+    "result_json, error"
+)
 
 #: Schema migrations: MIGRATIONS[k] upgrades a store from user_version k to k + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -65,7 +82,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             spec_json TEXT NOT NULL,
-            state TEXT NOT NULL CHECK (state IN ({", ".join(repr(s) for s in STATES)})),
+            state TEXT NOT NULL CHECK (state IN ({", ".join(repr(s) for s in _STATES_V1)})),
             progress REAL NOT NULL DEFAULT 0 CHECK (progress >= 0 AND progress <= 1),
             progress_message TEXT NOT NULL DEFAULT '',
             attempts INTEGER NOT NULL DEFAULT 0,
@@ -96,6 +113,51 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             layer TEXT,
             size_bytes INTEGER NOT NULL,
             PRIMARY KEY (order_id, rel_path)
+        )""",
+    ),
+    # Version 2: the needs_approval state and the approval columns (SQLite cannot change a
+    # CHECK constraint: the table is rebuilt, the documented way, with foreign keys off), and
+    # the tasks of orders run on a distributed engine.
+    (
+        f"""CREATE TABLE orders_v2 (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            spec_json TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ({", ".join(repr(s) for s in STATES)})),
+            progress REAL NOT NULL DEFAULT 0 CHECK (progress >= 0 AND progress <= 1),
+            progress_message TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            owner TEXT,
+            heartbeat_utc TEXT,
+            created_utc TEXT NOT NULL,
+            updated_utc TEXT NOT NULL,
+            queued_utc TEXT,
+            started_utc TEXT,
+            finished_utc TEXT,
+            result_json TEXT,
+            error TEXT,
+            area_km2 REAL,
+            approval_required INTEGER NOT NULL DEFAULT 0,
+            approved_utc TEXT,
+            approved_by TEXT
+        )""",
+        f"INSERT INTO orders_v2 ({_ORDERS_V1_COLUMNS}) SELECT {_ORDERS_V1_COLUMNS} FROM orders",
+        "DROP TABLE orders",
+        "ALTER TABLE orders_v2 RENAME TO orders",
+        "CREATE INDEX orders_by_state ON orders (state, queued_utc)",
+        "CREATE INDEX orders_by_creation ON orders (created_utc)",
+        f"""CREATE TABLE order_tasks (
+            order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            label TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ({", ".join(repr(s) for s in TASK_STATES)})),
+            progress REAL NOT NULL DEFAULT 0 CHECK (progress >= 0 AND progress <= 1),
+            message TEXT NOT NULL DEFAULT '',
+            worker TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            updated_utc TEXT NOT NULL,
+            PRIMARY KEY (order_id, key)
         )""",
     ),
 )
@@ -244,6 +306,27 @@ class OrderFile:
 
 
 @dataclass(frozen=True)
+class OrderTask:
+    """One task of an order run on a distributed engine (a part of the order: a grid or a
+    group of its blocks): its state (:data:`TASK_STATES`), progress 0-1, last message, the
+    worker running it and how many times it was started (more than 1: re-run after its worker
+    died)."""
+
+    key: str
+    label: str
+    state: str
+    progress: float = 0.0
+    message: str = ""
+    worker: Optional[str] = None
+    attempts: int = 0
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "state": self.state,
+                "progress": self.progress, "message": self.message, "worker": self.worker,
+                "attempts": self.attempts}
+
+
+@dataclass(frozen=True)
 class OrderRecord:
     """An order as stored. ``spec`` is the order specification (``MosaicOrder.to_dict()``);
     ``progress`` is a fraction 0-1; ``result`` the engine's result (``MosaicResult.to_json_dict()``
@@ -267,6 +350,14 @@ class OrderRecord:
     result: Optional[Mapping[str, Any]]
     error: Optional[str]
     messages: tuple[OrderMessage, ...] = ()
+    #: AOI area (km2) when the order was placed through a service; None before schema 2.
+    area_km2: Optional[float] = None
+    #: Whether the order needed an operator's approval, and who gave it when.
+    approval_required: bool = False
+    approved_utc: Optional[str] = None
+    approved_by: Optional[str] = None
+    #: Its tasks on a distributed engine (only :meth:`OrderStore.get` loads them).
+    tasks: tuple[OrderTask, ...] = ()
 
     @property
     def is_terminal(self) -> bool:
@@ -291,6 +382,10 @@ class OrderRecord:
             "result": dict(self.result) if self.result is not None else None,
             "error": self.error,
             "messages": [m.to_json_dict() for m in self.messages],
+            "area_km2": self.area_km2,
+            "approval": {"required": self.approval_required, "approved_utc": self.approved_utc,
+                         "approved_by": self.approved_by},
+            "tasks": [t.to_json_dict() for t in self.tasks],
         }
 
 
@@ -306,7 +401,7 @@ class Recovery:
 _ORDER_COLUMNS = (
     "id, name, state, spec_json, progress, progress_message, attempts, cancel_requested, owner, "
     "heartbeat_utc, created_utc, updated_utc, queued_utc, started_utc, finished_utc, "
-    "result_json, error"
+    "result_json, error, area_km2, approval_required, approved_utc, approved_by"
 )
 
 
@@ -401,6 +496,9 @@ class OrderStore:
                 raise StoreError(
                     f"{self.path}: this SQLite file is not an order store (it has other tables)"
                 )
+            # Rebuilding a table (migration 1) must not cascade to the rows that refer to it;
+            # the pragma is a no-op inside a transaction, so it is set around them.
+            conn.execute("PRAGMA foreign_keys = OFF")
             for target in range(version, SCHEMA_VERSION):
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -409,6 +507,11 @@ class OrderStore:
                     if current == target:
                         for statement in MIGRATIONS[target]:
                             conn.execute(statement)
+                        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(f"{self.path}: upgrading the order store to "
+                                             f"version {target + 1} broke {len(broken)} "
+                                             "references; the store was left as it was")
                         conn.execute(f"PRAGMA user_version = {target + 1}")
                 except BaseException:
                     conn.execute("ROLLBACK")
@@ -485,37 +588,68 @@ class OrderStore:
     # -- state changes (one transaction each) --------------------------------------------------
 
     def create(self, spec: Mapping[str, Any], name: str, *, queue: bool = False,
-               order_id: Optional[str] = None) -> OrderRecord:
-        """Record a new order (``placed``; ``queued`` at once when ``queue``)."""
+               order_id: Optional[str] = None, area_km2: Optional[float] = None,
+               approval_reason: Optional[str] = None) -> OrderRecord:
+        """Record a new order (``placed``; ``queued`` at once when ``queue``). With an
+        ``approval_reason`` (e.g. its area is above the service's threshold) the order needs
+        an operator's approval: queueing it makes it ``needs_approval`` instead."""
         order_id = order_id or new_order_id()
         now = utc_now()
         spec_json = json.dumps(dict(spec), sort_keys=True, ensure_ascii=False)
-        state = QUEUED if queue else PLACED
+        needs = approval_reason is not None
+        state = (NEEDS_APPROVAL if needs else QUEUED) if queue else PLACED
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO orders (id, name, spec_json, state, created_utc, updated_utc, "
-                "queued_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (order_id, name, spec_json, state, now, now, now if queue else None),
+                "queued_utc, area_km2, approval_required) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (order_id, name, spec_json, state, now, now, now if state == QUEUED else None,
+                 None if area_km2 is None else float(area_km2), int(needs)),
             )
-            self._message(conn, order_id, now, "info",
-                          "order placed and queued" if queue else "order placed")
+            text = {QUEUED: "order placed and queued", PLACED: "order placed",
+                    NEEDS_APPROVAL: f"order placed; it waits for an operator's approval: "
+                                    f"{approval_reason}"}[state]
+            self._message(conn, order_id, now, "info", text)
             return self._load(conn, order_id)
 
     def enqueue(self, order_id: str) -> OrderRecord:
-        """``placed`` -> ``queued`` (a queued order is left as it is)."""
+        """``placed`` -> ``queued`` (or ``needs_approval`` when it needs an approval not yet
+        given); a queued or waiting order is left as it is."""
         with self._write() as conn:
             state = self._state(conn, order_id)
-            if state == QUEUED:
+            if state in (QUEUED, NEEDS_APPROVAL):
                 return self._load(conn, order_id)
             if state != PLACED:
                 raise OrderStateError(order_id, state, "only a placed order can be queued")
             now = utc_now()
+            target = NEEDS_APPROVAL if self._awaits_approval(conn, order_id) else QUEUED
             conn.execute(
                 "UPDATE orders SET state = ?, queued_utc = ?, updated_utc = ? WHERE id = ?",
-                (QUEUED, now, now, order_id),
+                (target, now if target == QUEUED else None, now, order_id),
             )
-            self._message(conn, order_id, now, "info", "order queued")
+            self._message(conn, order_id, now, "info", "order queued" if target == QUEUED
+                          else "order waits for an operator's approval")
             return self._load(conn, order_id)
+
+    def approve(self, order_id: str, by: str) -> OrderRecord:
+        """``needs_approval`` -> ``queued``: an operator (``by``) approved the order."""
+        with self._write() as conn:
+            state = self._state(conn, order_id)
+            if state != NEEDS_APPROVAL:
+                raise OrderStateError(order_id, state,
+                                      "only an order waiting for approval can be approved")
+            now = utc_now()
+            conn.execute(
+                "UPDATE orders SET state = ?, queued_utc = ?, updated_utc = ?, approved_utc = ?, "
+                "approved_by = ? WHERE id = ?", (QUEUED, now, now, now, by, order_id),
+            )
+            self._message(conn, order_id, now, "info", f"approved by {by}; queued")
+            return self._load(conn, order_id)
+
+    @staticmethod
+    def _awaits_approval(conn: sqlite3.Connection, order_id: str) -> bool:
+        row = conn.execute("SELECT approval_required, approved_utc FROM orders WHERE id = ?",
+                           (order_id,)).fetchone()
+        return bool(row[0]) and row[1] is None
 
     def claim(self, order_id: str, owner: Optional[str] = None) -> OrderRecord:
         """``placed``/``queued`` -> ``processing`` for ``owner`` (default: this process), counting
@@ -524,6 +658,8 @@ class OrderStore:
             state = self._state(conn, order_id)
             if state not in (PLACED, QUEUED):
                 raise OrderStateError(order_id, state, "only a placed or queued order can start")
+            if self._awaits_approval(conn, order_id):
+                raise OrderStateError(order_id, state, "it waits for an operator's approval")
             self._start(conn, order_id, owner or process_owner())
             return self._load(conn, order_id)
 
@@ -547,6 +683,7 @@ class OrderStore:
             "finished_utc = NULL, error = NULL, result_json = NULL WHERE id = ?",
             (PROCESSING, owner, now, now, now, order_id),
         )
+        conn.execute("DELETE FROM order_tasks WHERE order_id = ?", (order_id,))
         attempts = conn.execute("SELECT attempts FROM orders WHERE id = ?", (order_id,)).fetchone()
         self._message(conn, order_id, now, "info",
                       f"processing started (attempt {attempts[0]}) by {owner}")
@@ -562,6 +699,39 @@ class OrderStore:
                 "updated_utc = ? WHERE id = ? AND state = ?",
                 (fraction, str(message), now, now, order_id, PROCESSING),
             )
+
+    def report_tasks(self, order_id: str, tasks: Sequence[OrderTask]) -> None:
+        """The state of the tasks of a processing order on a distributed engine (each row
+        replaced); also a heartbeat. Ignored when the order is no longer processing."""
+        now = utc_now()
+        for task in tasks:
+            if task.state not in TASK_STATES:
+                raise ValueError(f"task state {task.state!r} is not one of {TASK_STATES}")
+        with self._write() as conn:
+            row = conn.execute("SELECT state FROM orders WHERE id = ?", (order_id,)).fetchone()
+            if row is None or row[0] != PROCESSING:
+                return
+            conn.executemany(
+                "INSERT OR REPLACE INTO order_tasks (order_id, key, label, state, progress, "
+                "message, worker, attempts, updated_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(order_id, t.key, t.label, t.state, min(1.0, max(0.0, float(t.progress))),
+                  t.message, t.worker, int(t.attempts), now) for t in tasks],
+            )
+            conn.execute("UPDATE orders SET heartbeat_utc = ? WHERE id = ?", (now, order_id))
+
+    def tasks(self, order_id: str) -> list[OrderTask]:
+        """The tasks of an order's last run on a distributed engine, by key."""
+        with self._read() as conn:
+            self._state(conn, order_id)
+            return list(self._tasks(conn, order_id))
+
+    @staticmethod
+    def _tasks(conn: sqlite3.Connection, order_id: str) -> tuple[OrderTask, ...]:
+        rows = conn.execute(
+            "SELECT key, label, state, progress, message, worker, attempts FROM order_tasks "
+            "WHERE order_id = ? ORDER BY key", (order_id,)).fetchall()
+        return tuple(OrderTask(k, lab, st, float(p), m, w, int(a))
+                     for k, lab, st, p, m, w, a in rows)
 
     def heartbeat(self, order_ids: Sequence[str]) -> None:
         """Mark processing orders as still alive (see :meth:`recover_interrupted`)."""
@@ -581,12 +751,13 @@ class OrderStore:
         with self._write() as conn:
             state = self._state(conn, order_id)
             now = utc_now()
-            if state in (PLACED, QUEUED):
+            if state in (PLACED, QUEUED, NEEDS_APPROVAL):
                 conn.execute(
                     "UPDATE orders SET state = ?, cancel_requested = 1, finished_utc = ?, "
                     "updated_utc = ? WHERE id = ?", (CANCELLED, now, now, order_id),
                 )
-                self._message(conn, order_id, now, "info", f"cancelled while {state}")
+                self._message(conn, order_id, now, "info",
+                              f"cancelled while {state.replace('_', ' ')}")
             elif state == PROCESSING:
                 conn.execute(
                     "UPDATE orders SET cancel_requested = 1, updated_utc = ? WHERE id = ?",
@@ -677,7 +848,8 @@ class OrderStore:
 
     def retry(self, order_id: str) -> OrderRecord:
         """A failed, cancelled or partially finished order is queued again from scratch (its
-        attempts, result and files are reset; the caller removes its result folder)."""
+        attempts, result and files are reset; the caller removes its result folder). An order
+        that needed an approval never given waits for it again (``needs_approval``)."""
         with self._write() as conn:
             state = self._state(conn, order_id)
             if state not in RETRYABLE_STATES:
@@ -686,14 +858,17 @@ class OrderStore:
                     "retried",
                 )
             now = utc_now()
+            target = NEEDS_APPROVAL if self._awaits_approval(conn, order_id) else QUEUED
             conn.execute(
                 "UPDATE orders SET state = ?, attempts = 0, cancel_requested = 0, progress = 0, "
                 "progress_message = '', queued_utc = ?, updated_utc = ?, started_utc = NULL, "
                 "finished_utc = NULL, result_json = NULL, error = NULL, owner = NULL WHERE id = ?",
-                (QUEUED, now, now, order_id),
+                (target, now if target == QUEUED else None, now, order_id),
             )
             conn.execute("DELETE FROM order_files WHERE order_id = ?", (order_id,))
-            self._message(conn, order_id, now, "info", f"retry requested (was {state})")
+            conn.execute("DELETE FROM order_tasks WHERE order_id = ?", (order_id,))
+            self._message(conn, order_id, now, "info", f"retry requested (was {state})" + (
+                "; it waits for an operator's approval" if target == NEEDS_APPROVAL else ""))
             return self._load(conn, order_id)
 
     def delete(self, order_id: str) -> OrderRecord:
@@ -809,12 +984,15 @@ class OrderStore:
         ).fetchone()
         if row is None:
             raise OrderNotFound(order_id)
-        return self._record(row, self._messages(conn, [order_id]).get(order_id, ()))
+        return self._record(row, self._messages(conn, [order_id]).get(order_id, ()),
+                            self._tasks(conn, order_id))
 
     @staticmethod
-    def _record(row: Sequence[Any], messages: tuple[OrderMessage, ...]) -> OrderRecord:
+    def _record(row: Sequence[Any], messages: tuple[OrderMessage, ...],
+                tasks: tuple[OrderTask, ...] = ()) -> OrderRecord:
         (oid, name, state, spec_json, progress, progress_message, attempts, cancel_requested,
-         owner, heartbeat, created, updated, queued, started, finished, result_json, error) = row
+         owner, heartbeat, created, updated, queued, started, finished, result_json, error,
+         area_km2, approval_required, approved_utc, approved_by) = row
         return OrderRecord(
             id=oid, name=name, state=state, spec=json.loads(spec_json), progress=float(progress),
             progress_message=progress_message, attempts=int(attempts),
@@ -822,5 +1000,7 @@ class OrderStore:
             created_utc=created, updated_utc=updated, queued_utc=queued, started_utc=started,
             finished_utc=finished,
             result=json.loads(result_json) if result_json else None, error=error,
-            messages=messages,
+            messages=messages, area_km2=None if area_km2 is None else float(area_km2),
+            approval_required=bool(approval_required), approved_utc=approved_utc,
+            approved_by=approved_by, tasks=tasks,
         )

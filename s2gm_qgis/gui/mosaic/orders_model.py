@@ -19,12 +19,14 @@ PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 2
 _STATE_COLOURS = {
     "finished": QColor(0, 128, 0), "partially_finished": QColor(180, 110, 0),
     "failed": QColor(190, 0, 30), "cancelled": QColor(110, 110, 110),
+    "needs_approval": QColor(0, 90, 170),
 }
 
 
 def state_labels() -> dict[str, str]:
     return {
-        "placed": tr("Placed"), "queued": tr("Queued"), "processing": tr("Processing"),
+        "placed": tr("Placed"), "needs_approval": tr("Needs approval"),
+        "queued": tr("Queued"), "processing": tr("Processing"),
         "finished": tr("Finished"), "partially_finished": tr("Partially finished"),
         "failed": tr("Failed"), "cancelled": tr("Cancelled"),
     }
