@@ -89,16 +89,6 @@
         <translation>pas un dossier existant : {paths}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="202"/>
-        <source>the QGIS authentication system is disabled (see the QGIS log): the service token cannot be stored safely</source>
-        <translation>le système d'authentification de QGIS est désactivé (voir le journal de QGIS) : le jeton du service ne peut pas être enregistré de façon sûre</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="217"/>
-        <source>QGIS refused to store the service token (is the master password of the QGIS authentication database set?)</source>
-        <translation>QGIS a refusé d'enregistrer le jeton du service (le mot de passe principal de la base d'authentification de QGIS est-il défini ?)</translation>
-    </message>
-    <message>
         <location filename="../s2gm_qgis/gui/settings_dialog.py" line="49"/>
         <source>S2GM settings</source>
         <translation>Paramètres de S2GM</translation>
@@ -1374,7 +1364,7 @@
         <translation>Nom de la commande :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="193"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="150"/>
         <source>Period:</source>
         <translation>Période :</translation>
     </message>
@@ -1389,7 +1379,7 @@
         <translation>Aperçu : couleurs naturelles (B04, B03, B02) et nombre d'observations valides, 60 m, GeoTIFF 8 bits, UTM.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="197"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="154"/>
         <source>{metres} m</source>
         <translation>{metres} m</translation>
     </message>
@@ -2054,7 +2044,7 @@
         <translation> sur la ou les tuiles {tiles}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="129"/>
+        <location filename="../s2gm_qgis/gui/mosaic/sources.py" line="131"/>
         <source>the query failed</source>
         <translation>la requête a échoué</translation>
     </message>
@@ -2067,16 +2057,6 @@
         <location filename="../s2gm_qgis/gui/preferences.py" line="170"/>
         <source>{value} is negative</source>
         <translation>{value} est négatif</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="265"/>
-        <source>the QGIS authentication system is disabled (see the QGIS log): the S3 keys cannot be stored safely</source>
-        <translation>le système d'authentification de QGIS est désactivé (voir le journal de QGIS) : les clés S3 ne peuvent pas être enregistrées de façon sûre</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/preferences.py" line="280"/>
-        <source>QGIS refused to store the S3 keys (is the master password of the QGIS authentication database set?)</source>
-        <translation>QGIS a refusé d'enregistrer les clés S3 (le mot de passe principal de la base d'authentification de QGIS est-il défini ?)</translation>
     </message>
     <message>
         <location filename="../s2gm_qgis/gui/settings_dialog.py" line="151"/>
@@ -2184,112 +2164,107 @@
         <translation>Toutes les observations d'un point : réflectance, indices, et l'avis du filtre de validité</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="162"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="281"/>
         <source>S2GM time series</source>
         <translation>Séries temporelles S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="147"/>
-        <source>the time series failed</source>
-        <translation>la série temporelle a échoué</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="201"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="158"/>
         <source>1 × 1 pixel</source>
         <translation>1 × 1 pixel</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="202"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="159"/>
         <source>3 × 3 pixels (mean of the valid ones)</source>
         <translation>3 × 3 pixels (moyenne des pixels valides)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="206"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="163"/>
         <source>Pixel:</source>
         <translation>Pixel :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="219"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="176"/>
         <source>Show:</source>
         <translation>Afficher :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="223"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="180"/>
         <source>Pick a point</source>
         <translation>Choisir un point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="226"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="183"/>
         <source>Click the map: the series of every observation there</source>
         <translation>Cliquez sur la carte : la série de toutes les observations à cet endroit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="228"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="185"/>
         <source>Export CSV…</source>
         <translation>Exporter en CSV…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="230"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="187"/>
         <source>Export PNG…</source>
         <translation>Exporter en PNG…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="299"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="256"/>
         <source>No archive folder is set: add one in the S2GM settings, or choose a STAC source in the mosaic dock</source>
         <translation>Aucun dossier d'archive n'est défini : ajoutez-en un dans les paramètres S2GM, ou choisissez une source STAC dans le panneau des mosaïques</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="320"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="277"/>
         <source>Reading the observations at {lon:.5f}°, {lat:.5f}° from {start} to {end}…</source>
         <translation>Lecture des observations en {lon:.5f}°, {lat:.5f}° du {start} au {end}…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="323"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="280"/>
         <source>Reading…</source>
         <translation>Lecture…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="334"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="292"/>
         <source>{n} observation(s), {valid} valid, at {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</source>
         <translation>{n} observation(s), {valid} valide(s), en {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="339"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="297"/>
         <source>— {layer} chose {date} ({product})</source>
         <translation>— {layer} a choisi le {date} ({product})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="344"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="302"/>
         <source>— {n} skipped: {what}</source>
         <translation>— {n} écartée(s) : {what}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="386"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="344"/>
         <source>Export the time series</source>
         <translation>Exporter la série temporelle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="386"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="344"/>
         <source>CSV files (*.csv)</source>
         <translation>Fichiers CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="394"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="352"/>
         <source>{path}: cannot write ({error})</source>
         <translation>{path} : écriture impossible ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="404"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="362"/>
         <source>Export the plot</source>
         <translation>Exporter le graphique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="404"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="362"/>
         <source>PNG images (*.png)</source>
         <translation>Images PNG (*.png)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="410"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="368"/>
         <source>{path}: cannot write the image</source>
         <translation>{path} : impossible d'écrire l'image</translation>
     </message>
@@ -2442,6 +2417,26 @@
         <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
         <source>Needs approval</source>
         <translation>En attente d'approbation</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="199"/>
+        <source>the QGIS authentication system is disabled (see the QGIS log): {what} cannot be stored safely</source>
+        <translation>le système d'authentification de QGIS est désactivé (voir le journal de QGIS) : {what} ne peut pas être enregistré de façon sûre</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="214"/>
+        <source>QGIS refused to store {what} (is the master password of the QGIS authentication database set?)</source>
+        <translation>QGIS a refusé d'enregistrer {what} (le mot de passe principal de la base d'authentification de QGIS est-il défini ?)</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="227"/>
+        <source>the service token</source>
+        <translation>le jeton du service</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/gui/preferences.py" line="270"/>
+        <source>the S3 keys</source>
+        <translation>les clés S3</translation>
     </message>
 </context>
 </TS>

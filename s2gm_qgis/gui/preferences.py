@@ -190,23 +190,20 @@ def _coerce(raw, hint, default):
         return default
 
 
-def store_service_token(token: str, auth_config_id: str = "", service_url: str = "") -> str:
-    """Store ``token`` in the QGIS authentication database; return its configuration id.
-
-    Updates the configuration ``auth_config_id`` when it exists, else creates one. QGIS asks the
-    user for the master password if it is not set yet in this session. Raises S2GMError if the
-    authentication system is disabled or refuses to store the configuration.
-    """
+def _store_config(method: str, name: str, uri: str, values: dict, auth_config_id: str,
+                  what: str) -> str:
+    """Store ``values`` in a QgsAuthManager configuration (updating ``auth_config_id`` when it
+    exists); return its id. ``what`` names the secret in the errors."""
     manager = QgsApplication.authManager()
     if manager.isDisabled():
         raise S2GMError(tr(
-            "the QGIS authentication system is disabled (see the QGIS log): the service token "
-            "cannot be stored safely"
-        ))
-    config = QgsAuthMethodConfig(TOKEN_AUTH_METHOD)
-    config.setName(TOKEN_CONFIG_NAME)
-    config.setUri(service_url)
-    config.setConfig("token", token)
+            "the QGIS authentication system is disabled (see the QGIS log): {what} cannot be "
+            "stored safely").format(what=what))
+    config = QgsAuthMethodConfig(method)
+    config.setName(name)
+    config.setUri(uri)
+    for key, value in values.items():
+        config.setConfig(key, value)
     if auth_config_id and auth_config_id in manager.configIds():
         config.setId(auth_config_id)
         stored = manager.updateAuthenticationConfig(config)
@@ -215,10 +212,20 @@ def store_service_token(token: str, auth_config_id: str = "", service_url: str =
     ok, config = stored if isinstance(stored, tuple) else (stored, config)
     if not ok or not config.id():
         raise S2GMError(tr(
-            "QGIS refused to store the service token (is the master password of the QGIS "
-            "authentication database set?)"
-        ))
+            "QGIS refused to store {what} (is the master password of the QGIS authentication "
+            "database set?)").format(what=what))
     return config.id()
+
+
+def store_service_token(token: str, auth_config_id: str = "", service_url: str = "") -> str:
+    """Store ``token`` in the QGIS authentication database; return its configuration id.
+
+    Updates the configuration ``auth_config_id`` when it exists, else creates one. QGIS asks the
+    user for the master password if it is not set yet in this session. Raises S2GMError if the
+    authentication system is disabled or refuses to store the configuration.
+    """
+    return _store_config(TOKEN_AUTH_METHOD, TOKEN_CONFIG_NAME, service_url, {"token": token},
+                         auth_config_id, tr("the service token"))
 
 
 def service_token(auth_config_id: str) -> Optional[str]:
@@ -260,27 +267,9 @@ def store_s3_keys(access_key_id: str, secret_access_key: str, auth_config_id: st
     also be entered or changed in the QGIS authentication settings. Raises S2GMError when the
     authentication system is disabled or refuses the configuration.
     """
-    manager = QgsApplication.authManager()
-    if manager.isDisabled():
-        raise S2GMError(tr(
-            "the QGIS authentication system is disabled (see the QGIS log): the S3 keys cannot "
-            "be stored safely"))
-    config = QgsAuthMethodConfig(S3_KEYS_AUTH_METHOD)
-    config.setName(S3_KEYS_CONFIG_NAME)
-    config.setUri(f"https://{CDSE.s3_endpoint}")
-    config.setConfig("username", access_key_id)
-    config.setConfig("password", secret_access_key)
-    if auth_config_id and auth_config_id in manager.configIds():
-        config.setId(auth_config_id)
-        stored = manager.updateAuthenticationConfig(config)
-    else:
-        stored = manager.storeAuthenticationConfig(config)
-    ok, config = stored if isinstance(stored, tuple) else (stored, config)
-    if not ok or not config.id():
-        raise S2GMError(tr(
-            "QGIS refused to store the S3 keys (is the master password of the QGIS "
-            "authentication database set?)"))
-    return config.id()
+    return _store_config(S3_KEYS_AUTH_METHOD, S3_KEYS_CONFIG_NAME, f"https://{CDSE.s3_endpoint}",
+                         {"username": access_key_id, "password": secret_access_key},
+                         auth_config_id, tr("the S3 keys"))
 
 
 def s3_keys(auth_config_id: str) -> Optional[tuple[str, str]]:

@@ -113,11 +113,11 @@ def layer_label(name: str) -> str:
     return labels.get(name, name)
 
 
-def _qdate(day: date) -> QDate:
+def to_qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
-def _pydate(day: QDate) -> date:
+def to_date(day: QDate) -> date:
     return date(day.year(), day.month(), day.day())
 
 
@@ -164,7 +164,7 @@ class OptionsWidget(QWidget):
         self.date_edit = QDateEdit(self)
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setMinimumDate(QDate(2015, 6, 23))
-        self.date_edit.setDate(_qdate(snap("month", date.today().replace(day=1))).addMonths(-1))
+        self.date_edit.setDate(to_qdate(snap("month", date.today().replace(day=1))).addMonths(-1))
         form.addRow(tr("Starting:"), self.date_edit)
         self.period_label = QLabel(self)
         self.period_label.setObjectName("period_label")
@@ -310,7 +310,7 @@ class OptionsWidget(QWidget):
         return tuple(n for n in LAYERS if n in names)
 
     def set_start(self, day: date) -> None:
-        self.date_edit.setDate(_qdate(day))
+        self.date_edit.setDate(to_qdate(day))
 
     def set_period(self, period: str) -> None:
         self.period_combo.setCurrentIndex(self.period_combo.findData(period))
@@ -319,7 +319,7 @@ class OptionsWidget(QWidget):
         return BASIC_ORDER["period"] if self.mode == BASIC else self.period_combo.currentData()
 
     def start(self) -> date:
-        return snap(self.period(), _pydate(self.date_edit.date()))
+        return snap(self.period(), to_date(self.date_edit.date()))
 
     def order_fields(self) -> dict[str, Any]:
         """The fields of ``MosaicOrder.create`` the options give (all but the AOI)."""
@@ -360,10 +360,10 @@ class OptionsWidget(QWidget):
         """Snap the date to the first day of its period and show the period."""
         if self._building:
             return
-        period = period_of(self.period(), _pydate(self.date_edit.date()))
-        if _qdate(period.start) != self.date_edit.date():
+        period = period_of(self.period(), to_date(self.date_edit.date()))
+        if to_qdate(period.start) != self.date_edit.date():
             self.date_edit.blockSignals(True)
-            self.date_edit.setDate(_qdate(period.start))
+            self.date_edit.setDate(to_qdate(period.start))
             self.date_edit.blockSignals(False)
         self.period_label.setText(tr("{first} to {last} ({days} days)").format(
             first=period.start.isoformat(), last=period.end.isoformat(), days=period.days))

@@ -94,14 +94,14 @@ def describe_scenes(scenes) -> str:
 
 
 class SourceQueryTask(QgsTask):
-    """Runs ``query(cancel)`` (a core call that may wait on the network) on a worker thread,
-    then ``on_done(value)`` or ``on_failed(S2GMError)`` on the GUI thread; a cancelled query
-    calls neither. The core's HTTP client checks ``cancel`` between requests and retries."""
+    """Runs ``call(progress, cancel)`` (a core call that may wait on the network or the disk)
+    on a worker thread, then ``on_done(value)`` or ``on_failed(S2GMError)`` on the GUI thread; a
+    cancelled call reports neither. The core checks ``cancel`` between requests and reads."""
 
-    def __init__(self, description: str, query: Callable[[Callable[[], bool]], Any],
+    def __init__(self, description: str, call: Callable[..., Any],
                  on_done: Callable[[Any], None], on_failed: Callable[[S2GMError], None]):
         super().__init__(description, QgsTask.Flag.CanCancel)
-        self.query = query
+        self.call = call
         self.on_done: Optional[Callable[[Any], None]] = on_done
         self.on_failed: Optional[Callable[[S2GMError], None]] = on_failed
         self.value: Any = None
@@ -109,12 +109,14 @@ class SourceQueryTask(QgsTask):
 
     def run(self) -> bool:  # worker thread
         try:
-            self.value = self.query(self.isCanceled)
+            self.value = self.call(
+                lambda fraction, _message="": self.setProgress(100.0 * fraction),
+                self.isCanceled)
         except S2GMError as exc:
             self.error = exc
             return False
         except Exception as exc:  # noqa: BLE001 (a bug reaches the user, QGIS stays up)
-            log.exception("source query failed")
+            log.exception("%s failed", self.description())
             self.error = S2GMError(f"{type(exc).__name__}: {exc}")
             return False
         return not self.isCanceled()
@@ -129,27 +131,27 @@ class SourceQueryTask(QgsTask):
             on_failed(self.error or S2GMError(tr("the query failed")))
 
 
-def connection_query(spec: SourceSpec) -> Callable[[Callable[[], bool]], Any]:
+def connection_query(spec: SourceSpec) -> Callable[..., Any]:
     from ...core.mosaic.sources.stac import test_connection
 
-    return lambda cancel: test_connection(spec, cancel=cancel)
+    return lambda _progress, cancel: test_connection(spec, cancel=cancel)
 
 
 def scenes_query(spec: SourceSpec, aoi, start: date, end: date
-                 ) -> Callable[[Callable[[], bool]], Any]:
+                 ) -> Callable[..., Any]:
     from ...core.mosaic.sources.stac import preview_scenes
 
-    return lambda cancel: preview_scenes(spec, aoi, start, end, cancel=cancel)
+    return lambda _progress, cancel: preview_scenes(spec, aoi, start, end, cancel=cancel)
 
 
 def archive_scenes_query(folders, catalogue_path: Path, aoi, start: date, end: date
-                         ) -> Callable[[Callable[[], bool]], Any]:
+                         ) -> Callable[..., Any]:
     """The products of the local archive folders over the AOI and period, as the engine finds
     them (the index is brought up to date on the way, as an order would)."""
     from ...core.mosaic.sources.safe_archive import SafeArchiveSource
     from ...core.mosaic.sources.stac import SceneSummary
 
-    def query(cancel):
+    def query(_progress, cancel):
         catalogue_path.parent.mkdir(parents=True, exist_ok=True)
         source = SafeArchiveSource(list(folders), catalogue_path=catalogue_path)
         try:

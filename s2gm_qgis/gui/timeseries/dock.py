@@ -13,14 +13,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Optional
 
 from qgis.core import (
     QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject, QgsRasterLayer,
-    QgsTask,
 )
 from qgis.gui import QgsDockWidget, QgsMapToolEmitPoint, QgsVertexMarker
-from qgis.PyQt.QtCore import QDate, Qt, pyqtSignal
+from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import (
     QComboBox, QDateEdit, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
@@ -31,7 +30,8 @@ from ...core.errors import S2GMError, ValidationError
 from ...core.timeseries.point import GeoPoint
 from ..i18n import tr
 from ..mosaic.results import LAYER_PROPERTY
-from ..mosaic.sources import prepare_remote_reads
+from ..mosaic.options import to_date, to_qdate
+from ..mosaic.sources import SourceQueryTask, prepare_remote_reads
 from ..preferences import Preferences
 from .plot import SeriesPlot
 from .quantities import DEFAULT_QUANTITIES, QUANTITIES
@@ -112,49 +112,6 @@ class TimeSeriesTool(QgsMapToolEmitPoint):
             self.picked.emit(QgsPointXY(point), self.canvas_.mapSettings().destinationCrs())
 
 
-class TimeSeriesTask(QgsTask):
-    """Reads one point's series on a worker thread; ``on_done(series)`` or
-    ``on_failed(S2GMError)`` on the GUI thread (neither when cancelled)."""
-
-    def __init__(self, run: Callable[..., Any], on_done, on_failed):
-        super().__init__(tr("S2GM time series"), QgsTask.Flag.CanCancel)
-        self.run_series = run
-        self.on_done, self.on_failed = on_done, on_failed
-        self.series = None
-        self.error: Optional[S2GMError] = None
-
-    def run(self) -> bool:  # worker thread
-        try:
-            self.series = self.run_series(
-                progress=lambda fraction, _message="": self.setProgress(100.0 * fraction),
-                cancel=self.isCanceled)
-        except S2GMError as exc:
-            self.error = exc
-            return False
-        except Exception as exc:  # noqa: BLE001 (a bug reaches the user; QGIS stays up)
-            log.exception("time series failed")
-            self.error = S2GMError(f"{type(exc).__name__}: {exc}")
-            return False
-        return not self.isCanceled()
-
-    def finished(self, ok: bool) -> None:  # GUI thread
-        on_done, on_failed, self.on_done, self.on_failed = self.on_done, self.on_failed, None, None
-        if self.isCanceled() or on_done is None:
-            return
-        if ok:
-            on_done(self.series)
-        elif on_failed is not None:
-            on_failed(self.error or S2GMError(tr("the time series failed")))
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _pydate(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
-
-
 class TimeSeriesDock(QgsDockWidget):
     """Options, the plot and the exports of the point time series."""
 
@@ -166,7 +123,7 @@ class TimeSeriesDock(QgsDockWidget):
         self.tool = TimeSeriesTool(self.canvas)
         self.tool.picked.connect(self.compute_at)
         self.marker: Optional[QgsVertexMarker] = None
-        self.task: Optional[TimeSeriesTask] = None
+        self.task: Optional[SourceQueryTask] = None
         self.series = None
         self.choice: Optional[MosaicChoice] = None
         self._build()
@@ -180,12 +137,12 @@ class TimeSeriesDock(QgsDockWidget):
         self.start_edit.setObjectName("start_edit")
         self.start_edit.setCalendarPopup(True)
         self.start_edit.setDisplayFormat("yyyy-MM-dd")
-        self.start_edit.setDate(_qdate(date(today.year - 1, today.month, 1)))
+        self.start_edit.setDate(to_qdate(date(today.year - 1, today.month, 1)))
         self.end_edit = QDateEdit(content)
         self.end_edit.setObjectName("end_edit")
         self.end_edit.setCalendarPopup(True)
         self.end_edit.setDisplayFormat("yyyy-MM-dd")
-        self.end_edit.setDate(_qdate(today))
+        self.end_edit.setDate(to_qdate(today))
         dates = QHBoxLayout()
         dates.addWidget(self.start_edit)
         dates.addWidget(QLabel("–", content))
@@ -264,8 +221,8 @@ class TimeSeriesDock(QgsDockWidget):
         self._replot()
 
     def set_period(self, start: date, end: date) -> None:
-        self.start_edit.setDate(_qdate(start))
-        self.end_edit.setDate(_qdate(end))
+        self.start_edit.setDate(to_qdate(start))
+        self.end_edit.setDate(to_qdate(end))
 
     def _update_exports(self) -> None:
         has = self.series is not None and bool(self.series.observations)
@@ -289,7 +246,7 @@ class TimeSeriesDock(QgsDockWidget):
             self.task = None
         self._mark(point, crs)
         prefs = Preferences.load()
-        start, end = _pydate(self.start_edit.date()), _pydate(self.end_edit.date())
+        start, end = to_date(self.start_edit.date()), to_date(self.end_edit.date())
         try:
             spec = prefs.source_spec()
         except ValidationError as exc:
@@ -311,7 +268,7 @@ class TimeSeriesDock(QgsDockWidget):
         window = int(self.window_combo.currentData())
         self.choice = mosaic_choice_at(point, crs)
 
-        def run(progress, cancel):
+        def run(progress, cancel):  # worker thread
             return point_time_series(
                 source, GeoPoint.lonlat(lonlat.x(), lonlat.y()), start, end, resolution, window,
                 progress=progress, cancel=cancel, catalogue_path=catalogue,
@@ -321,7 +278,8 @@ class TimeSeriesDock(QgsDockWidget):
                             "{end}…").format(lon=lonlat.x(), lat=lonlat.y(),
                                              start=start.isoformat(), end=end.isoformat()))
         self.plot.set_message(tr("Reading…"))
-        task = TimeSeriesTask(run, self._on_series, self._on_failed)
+        task = SourceQueryTask(tr("S2GM time series"), run, self._on_series,
+                               self._on_failed)
         self.task = task
         from qgis.core import QgsApplication
 
