@@ -259,12 +259,12 @@
         <translation>aucune : les décalages sont les valeurs de référence de la table, non corrigées pour l'orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="101"/>
         <source>nearest the tile centre</source>
         <translation>la plus proche du centre de la tuile</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="101"/>
         <source>nearest the point</source>
         <translation>la plus proche du point</translation>
     </message>
@@ -1599,22 +1599,17 @@
         <translation>Bandes de réflectance</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="62"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="63"/>
         <source>Detector and inter-band delays at points</source>
         <translation>Détecteur et décalages entre bandes en des points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="65"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="66"/>
         <source>Inter-band delays</source>
         <translation>Décalages entre bandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="71"/>
-        <source>For every point of the input layer, reads in a Sentinel-2 L1C product (a .zip, a .SAFE folder or a file inside it) the detector that sensed the point in the source band and the time delays from that band to every other band, dt = t(band) − t(source band) in seconds, corrected for the detector and the orbit with the CNES lookup table and the datastrip ephemeris (Binet et al. 2022). Adds the columns detector, src_band, h_sat_m (satellite altitude, m), v_ground (nadir ground speed, m/s), eph_utc (ephemeris sample time), sensed_utc (when the source band sensed the point), dt_&lt;band&gt; and s2_note (why a point has no values, or warnings). Points outside the tile or every detector footprint keep empty values.</source>
-        <translation>Pour chaque point de la couche d'entrée, lit dans un produit Sentinel-2 L1C (un .zip, un dossier .SAFE ou un fichier qu'il contient) le détecteur qui a acquis le point dans la bande source et les décalages temporels de cette bande vers chaque autre bande, dt = t(bande) − t(bande source) en secondes, corrigés pour le détecteur et l'orbite avec la table du CNES et les éphémérides du datastrip (Binet et al. 2022). Ajoute les colonnes detector, src_band, h_sat_m (altitude du satellite, m), v_ground (vitesse au sol du nadir, m/s), eph_utc (heure de l'échantillon d'éphémérides), sensed_utc (heure d'acquisition du point par la bande source), dt_&lt;bande&gt; et s2_note (pourquoi un point n'a pas de valeurs, ou les avertissements). Les points hors de la tuile ou de toute empreinte de détecteur restent sans valeurs.</translation>
-    </message>
-    <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="87"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="89"/>
         <source>Sentinel-2 L1C product (.zip, .SAFE folder or a file inside it)</source>
         <translation>Produit Sentinel-2 L1C (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
@@ -1624,57 +1619,57 @@
         <translation>Points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="95"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="97"/>
         <source>Source band</source>
         <translation>Bande source</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="101"/>
         <source>Ephemeris sample</source>
         <translation>Échantillon d'éphémérides</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="103"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="105"/>
         <source>Tile of a multi-tile product (e.g. 53HLA)</source>
         <translation>Tuile d'un produit multi-tuiles (par ex. 53HLA)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="106"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="108"/>
         <source>Points with delays</source>
         <translation>Points avec décalages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="125"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="127"/>
         <source>Opening {path}</source>
         <translation>Ouverture de {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="133"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="136"/>
         <source>{path} is a {level} product: detector footprints and delays need L1C</source>
         <translation>{path} est un produit {level} : les empreintes des détecteurs et les décalages demandent du L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="144"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="159"/>
         <source>the point layer already has the columns {names}: rename them first</source>
         <translation>la couche de points a déjà les colonnes {names} : renommez-les d'abord</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="167"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="183"/>
         <source>no geometry</source>
         <translation>pas de géométrie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="169"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="185"/>
         <source>a multipoint of several points: give single points</source>
         <translation>un multipoint de plusieurs points : donnez des points simples</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="174"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="190"/>
         <source>cannot be transformed to EPSG:{epsg} ({error})</source>
         <translation>impossible de transformer vers EPSG:{epsg} ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="178"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="151"/>
         <source>outside tile {tile}</source>
         <translation>hors de la tuile {tile}</translation>
     </message>
@@ -2437,6 +2432,16 @@
         <location filename="../s2gm_qgis/gui/preferences.py" line="270"/>
         <source>the S3 keys</source>
         <translation>les clés S3</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="72"/>
+        <source>For every point of the input layer, reads in a Sentinel-2 L1C product (a .zip, a .SAFE folder or a file inside it) the detector that sensed the point in the source band and the time delays from that band to every other band, dt = t(band) − t(source band) in seconds, corrected for the detector and the orbit with the CNES lookup table and the datastrip ephemeris (Binet et al. 2022). Adds the columns detector, src_band, h_sat_m (satellite altitude, m), v_ground (nadir ground speed, m/s), eph_utc (ephemeris sample time), sensed_utc (when the source band sensed the point), dt_&lt;band&gt; and s2_note (why a point has no values, or warnings). In a multi-tile product each point is read in its own tile, unless a tile is given. Points outside the tile(s) or every detector footprint keep empty values.</source>
+        <translation>Pour chaque point de la couche d'entrée, lit dans un produit Sentinel-2 L1C (un .zip, un dossier .SAFE ou un fichier qu'il contient) le détecteur qui a acquis le point dans la bande source et les décalages temporels de cette bande vers chaque autre bande, dt = t(bande) − t(bande source) en secondes, corrigés pour le détecteur et l'orbite avec la table du CNES et les éphémérides du datastrip (Binet et al. 2022). Ajoute les colonnes detector, src_band, h_sat_m (altitude du satellite, m), v_ground (vitesse au sol du nadir, m/s), eph_utc (heure de l'échantillon d'éphémérides), sensed_utc (heure d'acquisition du point par la bande source), dt_&lt;bande&gt; et s2_note (pourquoi un point n'a pas de valeurs, ou les avertissements). Dans un produit multi-tuiles, chaque point est lu dans sa propre tuile, sauf si une tuile est donnée. Les points hors de la ou des tuiles ou de toute empreinte de détecteur restent sans valeurs.</translation>
+    </message>
+    <message>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="151"/>
+        <source>outside every tile of the product ({tiles})</source>
+        <translation>hors de toutes les tuiles du produit ({tiles})</translation>
     </message>
 </context>
 </TS>

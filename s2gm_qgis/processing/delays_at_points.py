@@ -4,8 +4,9 @@ Batch form of the delay inspector: for every point of a layer, the detector of t
 and the inter-band time delays from it to every other band, corrected for that detector and the
 orbit (Binet et al. 2022, eq. 12: ``dt = dt_ref * (H_sat / H_sat_ref) * (V_ground_ref /
 V_ground)``; ``dt(src -> dst) = t(dst) - t(src)``), with H_sat, V_ground, the ephemeris time and
-the source band's sensing time. The product is opened once (``DelayInspector``); each point is a
-microsecond lookup. Points outside the tile or every footprint keep NULL values and a note.
+the source band's sensing time. Each granule is opened once, when a point first falls in it (a
+point of a multi-tile product is read in its own tile, ``GranuleInspectors``); each point is then
+a microsecond lookup. Points outside the tile(s) or every footprint keep NULL values and a note.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 from ..core.bands import BANDS
-from ..core.delays import DelayInspector
+from ..core.delays.granules import GranuleInspectors
 from ..core.delays.ephemeris import SELECTIONS
 from ..core.errors import CancelledError, S2GMError
 from ..gui.i18n import tr
@@ -76,8 +77,9 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
             "lookup table and the datastrip ephemeris (Binet et al. 2022). Adds the columns "
             "detector, src_band, h_sat_m (satellite altitude, m), v_ground (nadir ground speed, "
             "m/s), eph_utc (ephemeris sample time), sensed_utc (when the source band sensed the "
-            "point), dt_<band> and s2_note (why a point has no values, or warnings). Points "
-            "outside the tile or every detector footprint keep empty values."
+            "point), dt_<band> and s2_note (why a point has no values, or warnings). In a "
+            "multi-tile product each point is read in its own tile, unless a tile is given. "
+            "Points outside the tile(s) or every detector footprint keep empty values."
         )
 
     def createInstance(self) -> "DelaysAtPointsAlgorithm":  # noqa: N802 (QGIS API)
@@ -124,17 +126,30 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
 
         feedback.pushInfo(tr("Opening {path}").format(path=path))
         try:
-            inspector = DelayInspector.open(path, tile, ephemeris=ephemeris, progress=progress)
+            inspectors = GranuleInspectors(path, tile, ephemeris=ephemeris, progress=progress)
+            first = inspectors.inspector(inspectors.product.selected_granule)
         except CancelledError:
             return {}
         except (S2GMError, OSError) as exc:
             raise QgsProcessingException(str(exc)) from exc
-        if inspector.product.level != "L1C":
+        if inspectors.product.level != "L1C":
             raise QgsProcessingException(tr(
                 "{path} is a {level} product: detector footprints and delays need L1C").format(
-                    path=path, level=inspector.product.level))
-        for warning in inspector.warnings:
+                    path=path, level=inspectors.product.level))
+        for warning in first.warnings:
             feedback.pushWarning(warning)
+
+        def cancel_only(_fraction: float, _message: str) -> None:
+            if feedback.isCanceled():
+                raise CancelledError("cancelled")
+
+        # The other granules open in the middle of the points: their opening must not move the
+        # progress bar back.
+        inspectors.progress = cancel_only
+        opened = {inspectors.product.selected_granule}
+        tiles = inspectors.readable_tiles
+        outside = (tr("outside tile {tile}").format(tile=tiles[0]) if len(tiles) == 1 else
+                   tr("outside every tile of the product ({tiles})").format(tiles=", ".join(tiles)))
 
         fields = QgsFields(source.fields())
         new_fields = added_fields(source_band)
@@ -151,11 +166,12 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
 
+        # Points go to the first granule's CRS through QGIS (the project's datum transformations
+        # apply); a granule of another UTM zone is then reached by the core.
+        epsg = first.epsg
         transform = QgsCoordinateTransform(source.sourceCrs(),
-                                           QgsCoordinateReferenceSystem(f"EPSG:{inspector.epsg}"),
+                                           QgsCoordinateReferenceSystem(f"EPSG:{epsg}"),
                                            context.transformContext())
-        grids = inspector.product.granule.grids
-        xmin, ymin, xmax, ymax = grids[min(grids)].bounds_m
         total = source.featureCount() or 1
         empty = [None] * len(new_fields)
         for number, feature in enumerate(source.getFeatures()):
@@ -172,13 +188,24 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
                     point = transform.transform(geometry.vertexAt(0).x(), geometry.vertexAt(0).y())
                 except QgsCsException as exc:
                     note = tr("cannot be transformed to EPSG:{epsg} ({error})").format(
-                        epsg=inspector.epsg, error=exc)
+                        epsg=epsg, error=exc)
                 else:
-                    if not (xmin <= point.x() <= xmax and ymin <= point.y() <= ymax):
-                        note = tr("outside tile {tile}").format(tile=inspector.tile_id)
+                    index = inspectors.index_containing(point.x(), point.y(), epsg)
+                    if index is None:
+                        note = outside
                     else:
-                        values, note = self._values(inspector, point.x(), point.y(), source_band,
-                                                    ephemeris, new_fields)
+                        try:
+                            inspector = inspectors.inspector(index)
+                        except CancelledError:
+                            break
+                        except (S2GMError, OSError) as exc:
+                            raise QgsProcessingException(str(exc)) from exc
+                        if index not in opened:
+                            opened.add(index)
+                            for warning in inspector.warnings:
+                                feedback.pushWarning(f"{inspector.tile_id}: {warning}")
+                        values, note = self._values(inspector, point.x(), point.y(), epsg,
+                                                    source_band, ephemeris, new_fields)
             values[-1] = note
             out = QgsFeature(fields)
             out.setGeometry(geometry)
@@ -188,8 +215,8 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
         return {self.OUTPUT: dest_id}
 
     @staticmethod
-    def _values(inspector, x, y, source_band, ephemeris, new_fields):
-        readout = inspector.readout(x, y, source_band=source_band, ephemeris=ephemeris)
+    def _values(inspector, x, y, epsg, source_band, ephemeris, new_fields):
+        readout = inspector.readout(x, y, crs=epsg, source_band=source_band, ephemeris=ephemeris)
         names = [field.name() for field in new_fields]
         values = [None] * len(names)
         sample = readout.ephemeris

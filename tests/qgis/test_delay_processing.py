@@ -88,3 +88,40 @@ def test_bad_product_and_clashing_columns_are_refused(algorithm, n0301_zip, l2a_
     with pytest.raises(QgsProcessingException, match="detector"):
         algorithm.processAlgorithm({"PRODUCT": str(n0301_zip), "INPUT": clash, "SOURCE_BAND": 1,
                                     "EPHEMERIS": 0, "OUTPUT": "memory:"}, context, feedback)
+
+
+def test_points_of_a_multi_tile_product_are_read_in_their_own_tiles(algorithm, n0301_zip,
+                                                                    tmp_path):
+    """A six-granule PSD-13 product (built from the real N0301 metadata): each point gets the
+    readout of the granule it lies in, as the core's GranuleInspectors gives it; a tile given
+    by name restricts the reading to that tile."""
+    from s2gm_qgis.core.delays.granules import GranuleInspectors
+    from tests.synthetic.layouts import psd13_from_compact
+
+    tiles = ("48LVP", "48LVQ", "48LWQ", "48LXQ", "48LWP", "48LXP")
+    psd13 = psd13_from_compact(n0301_zip, tmp_path, tiles)
+    points = [("LWP", (554880.0, 8845120.0)), ("LXP", (655000.0, 8845000.0)),
+              ("LVQ", (455000.0, 8945000.0)), ("away", (100.0, 100.0))]
+    layer = points_layer("EPSG:32748", points)
+    out = run(algorithm, {"PRODUCT": str(psd13), "INPUT": layer,
+                          "SOURCE_BAND": BANDS.index("B02")})
+    rows = {f["name"]: f for f in out.getFeatures()}
+    core = GranuleInspectors(psd13)
+    for name, (x, y) in points[:3]:
+        inspector = core.inspector_at(x, y)
+        assert inspector.tile_id == "48" + name
+        expected = inspector.readout(x, y, source_band="B02")
+        assert expected.detector is not None
+        assert rows[name]["detector"] == expected.detector
+        for delay in expected.delays:
+            assert rows[name][f"dt_{delay.dst}"] == pytest.approx(delay.dt_s, abs=1e-9)
+        assert "outside" not in (rows[name]["s2_note"] or "")
+    assert rows["away"]["detector"] == NULL
+    assert rows["away"]["s2_note"] == f"outside every tile of the product ({', '.join(tiles)})"
+
+    only = run(algorithm, {"PRODUCT": str(psd13), "INPUT": layer, "TILE": "T48LXP",
+                           "SOURCE_BAND": BANDS.index("B02")})
+    rows = {f["name"]: f for f in only.getFeatures()}
+    assert rows["LXP"]["detector"] == core.inspector_at(655000.0, 8845000.0).readout(
+        655000.0, 8845000.0, source_band="B02").detector
+    assert rows["LWP"]["s2_note"] == "outside tile 48LXP"
