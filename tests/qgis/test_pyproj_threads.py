@@ -45,7 +45,11 @@ for run in range(3):
     manager.addTask(task)
     assert task.waitForFinished(120000)
     print("algorithm", run, flush=True)
-print("done")
+print("done", flush=True)
+# End as QGIS itself does: without exitQgis, this script crashed at interpreter exit on QGIS 3.44
+# after the Processing tasks (all output printed; with exitQgis, or without the Processing part,
+# it exits cleanly).
+app.exitQgis()
 """
 
 
