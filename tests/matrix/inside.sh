@@ -45,6 +45,8 @@ print(f"Debian {open('/etc/debian_version').read().strip()}, Python {platform.py
 print(f"QGIS {Qgis.QGIS_VERSION}, Qt {QT_VERSION_STR}, PyQt {PYQT_VERSION_STR}")
 print(f"GDAL {gdal.__version__}, PROJ {pyproj.proj_version_str}, pyproj {pyproj.__version__}, numpy {numpy.__version__}")
 PY
+  /usr/bin/python3 -c 'from PyQt6.QtCore import PYQT_VERSION_STR as p, QT_VERSION_STR as q
+print(f"PyQt6 {p} on Qt {q} (for the Qt6 name check only)")' 2>/dev/null || true
 }
 
 run_tests() {

@@ -93,11 +93,15 @@ ensure_root() {
   key=$(provision_key)
   if [ ! -f "$CACHE/stamps/$suite.base" ]; then
     log "$suite: debootstrap into $root (once)"
+    # A root left by an interrupted debootstrap is made anew; never remove through a mount.
+    if grep -q " $root/" /proc/self/mounts; then die "$suite: something is mounted under $root"; fi
     rm -rf "$root" "$CACHE/stamps/$suite".*
     local script=/usr/share/debootstrap/scripts/$suite
     # An older debootstrap may not know a newer suite yet: testing and unstable share sid's script.
     [ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
-    debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$MIRROR" "$script" \
+    # In a mount namespace of its own too: the /proc and /sys it mounts in the target go with it.
+    unshare --mount --propagation private -- \
+      debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$MIRROR" "$script" \
       > "$CACHE/$suite.debootstrap.log" 2>&1 \
       || { tail -n 30 "$CACHE/$suite.debootstrap.log" >&2; die "$suite: debootstrap failed (log: $CACHE/$suite.debootstrap.log)"; }
     rm -f "$root/etc/apt/sources.list"
@@ -148,6 +152,9 @@ for tool in debootstrap unshare chroot; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install debootstrap util-linux coreutils)"
 done
 mkdir -p "$CACHE/results" "$CACHE/stamps"
+# One run at a time per cache (set-up and results are shared).
+exec 9>"$CACHE/lock"
+flock -n 9 || die "another matrix run is using $CACHE"
 
 trap 'log "interrupted"; exit 130' INT TERM
 
