@@ -16,11 +16,13 @@ export QT_QPA_PLATFORM ?= offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help setup system-packages test test-unit test-qgis package deploy translations demo bench clean
+.PHONY: help setup system-packages test test-unit test-qgis test-matrix matrix-host-packages package \
+	deploy translations demo bench clean
 
 help:
 	@echo "make setup         install what is missing (Debian packages, .venv with pytest-qgis)"
 	@echo "make test          setup, then every test headless (core with plain pytest, GUI in real QGIS)"
+	@echo "make test-matrix   the QGIS tests and the packaged zip on QGIS 3.40 (trixie) and 3.44 (forky)"
 	@echo "make demo          the main job, end to end"
 	@echo "make bench         benchmarks; results in tests/bench/results/"
 	@echo "make package       dist/$(PLUGIN)-<version>.zip for the plugin manager, validated"
@@ -29,9 +31,10 @@ help:
 
 setup: system-packages $(VENV)/.setup-done
 
-# Fast when everything is there: one dpkg-query per package, no apt call.
-system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# $(call apt-ensure,PACKAGES): install the Debian packages that are missing. Fast when everything
+# is there: one dpkg-query per package, no apt call.
+define apt-ensure
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -39,6 +42,10 @@ system-packages:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+system-packages:
+	$(call apt-ensure,$(APT_PACKAGES))
 
 # pyproj looks for PROJ data under sys.prefix, which in a venv is .venv: point it at Debian's
 # data (as Debian's own python3 finds it) through a .pth line run at interpreter start.
@@ -60,6 +67,16 @@ test-unit: setup
 test-qgis: setup
 	$(PY) -m pytest -p no:cacheprovider tests/qgis
 
+# The QGIS tests (tests/qgis, the install-from-zip test on the zip packaged here, tests/matrix) in
+# Debian trixie (QGIS 3.40 LTR) and forky (QGIS 3.44) roots made with debootstrap, cached in
+# .cache/matrix (or $$S2GM_MATRIX_CACHE); SUITES="trixie" for one. See tests/matrix/matrix.sh.
+MATRIX_HOST_PACKAGES := debootstrap
+test-matrix: matrix-host-packages package
+	tests/matrix/matrix.sh --zip $(ZIP) $(SUITES)
+
+matrix-host-packages:
+	$(call apt-ensure,$(MATRIX_HOST_PACKAGES))
+
 package: setup translations
 	$(PY) .ci/package.py --out $(ZIP)
 
@@ -80,4 +97,4 @@ bench: setup
 
 clean:
 	rm -rf dist build .pytest_cache
-	find . -name __pycache__ -prune -exec rm -rf {} +
+	find . -path ./.cache -prune -o -name __pycache__ -prune -exec rm -rf {} +

@@ -34,9 +34,10 @@ from typing import Callable, Optional, Union
 from qgis.core import Qgis, QgsApplication
 from qgis.PyQt.QtCore import QObject, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QDockWidget, QMenu
+from qgis.PyQt.QtWidgets import QDockWidget, QMenu
 
 from ..resources import icon_path
+from .compat import QAction
 from .i18n import install_translator, tr
 from .messages import install_log_handler, log_message, push_message, remove_log_handler
 

@@ -22,7 +22,7 @@ from ..core.delays.granules import GranuleInspectors
 from ..core.delays.ephemeris import SELECTIONS
 from ..core.errors import CancelledError, S2GMError
 from ..gui.i18n import tr
-from ..gui.compat import FIELD_TYPES
+from ..gui.compat import FIELD_TYPES, keep_pyproj_context
 
 
 def delay_field_name(band: str) -> str:
@@ -110,6 +110,7 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
         ))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        keep_pyproj_context()  # a Processing task thread, like a QgsTask's
         path = self.parameterAsFile(parameters, self.PRODUCT, context)
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:

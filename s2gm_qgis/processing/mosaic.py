@@ -38,6 +38,7 @@ from ..core.mosaic.order import (
     BIT_DEPTHS, CLOUD_MASKS, CRS_CHOICES, FORMATS, PREFERENCES, PRODUCTS, RESOLUTIONS_M, MosaicOrder,
 )
 from ..core.mosaic.periods import PERIOD_TYPES
+from ..gui.compat import keep_pyproj_context
 from ..gui.i18n import tr
 from ..gui.mosaic import aoi as aoi_sources
 from ..gui.mosaic.options import (
@@ -218,6 +219,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         return True
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        keep_pyproj_context()  # a Processing task thread, like a QgsTask's
         from ..core.mosaic.engine import run_mosaic
         from ..gui.preferences import Preferences
 

@@ -19,7 +19,7 @@ from ..core.errors import CancelledError, S2GMError
 from ..core.mosaic.resample import OUTPUT_RESOLUTIONS_M
 from ..core.timeseries.point import WINDOWS
 from ..core.timeseries.writers import COLUMNS, row
-from ..gui.compat import FIELD_TYPES
+from ..gui.compat import FIELD_TYPES, keep_pyproj_context
 from ..gui.i18n import tr
 from .source_parameters import add_source_parameters, prepare_network, source_spec
 
@@ -120,6 +120,7 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         return True
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        keep_pyproj_context()  # a Processing task thread, like a QgsTask's
         from pathlib import Path
 
         from ..core.timeseries import GeoPoint, point_time_series_at

@@ -26,7 +26,7 @@ from qgis.core import (
 )
 from ..core.errors import S2GMError
 from ..core.safe import open_product
-from ..gui.compat import FIELD_TYPES
+from ..gui.compat import FIELD_TYPES, keep_pyproj_context
 from ..gui.i18n import tr
 
 #: (field name, Python type) of the output, in order.
@@ -110,6 +110,7 @@ class ProductMetadataAlgorithm(QgsProcessingAlgorithm):
         ))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
+        keep_pyproj_context()  # a Processing task thread, like a QgsTask's
         path = self.parameterAsFile(parameters, self.INPUT, context)
         tile = (self.parameterAsString(parameters, self.TILE, context) or "").strip()
         tile = tile.upper().removeprefix("T") or None

@@ -14,8 +14,9 @@ import textwrap
 import pytest
 from qgis.core import QgsApplication, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QEvent, QSettings
-from qgis.PyQt.QtWidgets import QAction, QDockWidget, QMenu, QToolBar
+from qgis.PyQt.QtWidgets import QDockWidget, QMenu, QToolBar
 
+from s2gm_qgis.gui.compat import QAction
 from s2gm_qgis.gui.plugin import OBJECT_PREFIX, S2gmPlugin
 
 from ..conftest import REPO_ROOT

@@ -35,6 +35,22 @@ def provider(qgis_processing, clean_settings, tmp_path):
         yield registry.providerById("s2gm")
 
 
+@pytest.fixture
+def layer_tree_view(qgis_iface, qgis_new_project, monkeypatch):
+    """A real layer tree view in the test interface: from QGIS 3.44 on, Processing's
+    runAndLoadResults hands ``iface.layerTreeView()`` to QgsProcessingGuiUtils.addResultLayers,
+    which takes a QgsLayerTreeView (pytest-qgis's interface answers a MagicMock)."""
+    from qgis.core import QgsLayerTreeModel
+    from qgis.gui import QgsLayerTreeView
+
+    view = QgsLayerTreeView()
+    model = QgsLayerTreeModel(QgsProject.instance().layerTreeRoot(), view)
+    view.setModel(model)
+    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
+    yield view
+    view.deleteLater()
+
+
 def aoi_layer() -> QgsVectorLayer:
     layer = QgsVectorLayer("Polygon?crs=EPSG:32632", "aoi", "memory")
     feature = QgsFeature()
@@ -46,7 +62,8 @@ def aoi_layer() -> QgsVectorLayer:
 
 
 def test_build_mosaic_writes_the_folder_and_loads_styled_layers(provider, synthetic_archive,
-                                                                 tmp_path, qgis_new_project):
+                                                                 tmp_path, qgis_new_project,
+                                                                 layer_tree_view):
     import processing
 
     assert provider.algorithm("buildmosaic") is not None

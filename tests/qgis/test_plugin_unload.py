@@ -10,8 +10,9 @@ import pytest
 from qgis.core import Qgis, QgsApplication, QgsMapLayerType, QgsProject
 from qgis.gui import QgsMapToolPan
 from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtWidgets import QAction, QDockWidget, QToolBar
+from qgis.PyQt.QtWidgets import QDockWidget, QToolBar
 
+from s2gm_qgis.gui.compat import QAction
 from s2gm_qgis.gui.plugin import FEATURES, S2gmPlugin
 
 from .conftest import plugin_leftovers, process_deferred_deletes

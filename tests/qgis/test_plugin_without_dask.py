@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+from ..conftest import REPO_ROOT
+
 CODE = r"""
 import importlib, importlib.abc, pkgutil, sys
 
@@ -47,7 +49,9 @@ print('ok', len(names))
 
 
 def _run(mode: str) -> str:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # The repository on the path whatever the working folder (the matrix runs from outside it).
+    path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=path)
     out = subprocess.run([sys.executable, "-c", CODE, mode], capture_output=True, text=True,
                          env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]

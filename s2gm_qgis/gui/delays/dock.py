@@ -12,13 +12,14 @@ from typing import Optional
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
-    QAbstractItemView, QAction, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+    QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
     QLabel, QMenu, QPushButton, QSizePolicy, QTableView, QTableWidget, QTableWidgetItem,
     QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ...core.bands import BANDS
 from ...core.delays import DelayReadout, VelocityEstimate
+from ..compat import QAction
 from ..i18n import tr
 from . import formatting as F
 from .pins import PinsModel

@@ -16,6 +16,7 @@ from qgis.core import QgsTask
 
 from ...core.delays import DelayInspector
 from ...core.errors import CancelledError, S2GMError
+from ..compat import keep_pyproj_context
 from ..i18n import tr
 from .recognition import ProductRef
 
@@ -31,6 +32,7 @@ class _GuardedTask(QgsTask):
         self.details: Optional[str] = None
 
     def guarded(self, work: Callable[[], None]) -> bool:
+        keep_pyproj_context()
         try:
             work()
         except CancelledError:

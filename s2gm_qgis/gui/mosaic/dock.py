@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from qgis.core import (
-    Qgis, QgsApplication, QgsDistanceArea, QgsMapLayerProxyModel, QgsProject, QgsSettings,
+    Qgis, QgsApplication, QgsDistanceArea, QgsProject, QgsSettings,
 )
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsProjectionSelectionWidget
 from qgis.PyQt.QtCore import QTimer, QUrl, Qt
@@ -41,6 +41,7 @@ from ...core.errors import S2GMError, ValidationError
 from ...core.mosaic.aoi import parse_aoi
 from ...core.mosaic.order import MosaicOrder
 from ...resources import icon_path
+from ..compat import LAYER_FILTER, LAYER_FILTERS
 from ..i18n import tr
 from ..messages import push_message
 from ..preferences import LOCAL, Preferences, s3_keys, service_token
@@ -229,8 +230,8 @@ class MosaicDock(QgsDockWidget):
         grid.addWidget(self.file_button, 1, 2)
         grid.addWidget(self.wkt_button, 1, 3)
         self.layer_combo = QgsMapLayerComboBox(group)
-        self.layer_combo.setFilters(QgsMapLayerProxyModel.Filter.HasGeometry
-                                    | QgsMapLayerProxyModel.Filter.RasterLayer)
+        self.layer_combo.setFilters(
+            LAYER_FILTERS(LAYER_FILTER.HasGeometry | LAYER_FILTER.RasterLayer))
         grid.addWidget(self.layer_combo, 2, 0, 1, 2)
         self.layer_extent_button = button(
             tr("Layer extent"), tr("The extent of the chosen layer"),

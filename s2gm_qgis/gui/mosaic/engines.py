@@ -27,6 +27,7 @@ from ...core.mosaic.order import MosaicOrder
 from ...core.orders.datadir import remove_order_output, results_dir
 from ...core.orders.runner import execute_order
 from ...core.orders.store import QUEUED, OrderStateError, OrderStore
+from ..compat import keep_pyproj_context
 from ..i18n import tr
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,7 @@ class MosaicOrderTask(_EndingTask):
         self.error: Optional[str] = None
 
     def run(self) -> bool:  # worker thread
+        keep_pyproj_context()
         try:
             record = execute_order(
                 self.store, self.order_id, archives=self.archives,

@@ -35,7 +35,6 @@ from qgis.core import (
     QgsMultiBandColorRenderer,
     QgsPalettedRasterRenderer,
     QgsProject,
-    QgsRasterBandStats,
     QgsRasterLayer,
     QgsRasterShader,
     QgsSingleBandPseudoColorRenderer,
@@ -46,6 +45,7 @@ from qgis.PyQt.QtGui import QColor
 
 from ...core.errors import S2GMError
 from ...core.mosaic.layers import LAYERS, REFLECTANCE, TRUE_COLOUR
+from ..compat import BAND_STATISTIC, keep_pyproj_context
 from ..i18n import tr
 from .options import layer_label
 
@@ -116,7 +116,7 @@ def _colour_at(ramp, fraction: float) -> QColor:
 # ----------------------------------------------------------------------------------- styles
 
 def _band_max(layer: QgsRasterLayer, band: int) -> Optional[float]:
-    stats = layer.dataProvider().bandStatistics(band, QgsRasterBandStats.Stats.Max)
+    stats = layer.dataProvider().bandStatistics(band, BAND_STATISTIC.Max)
     return None if stats.elementCount == 0 and stats.maximumValue == 0 else stats.maximumValue
 
 
@@ -236,8 +236,7 @@ def style_statistics(layer: QgsRasterLayer, name: str,
         return 0.0, 100.0
     if name in LAYERS and LAYERS[name].kind != REFLECTANCE and name not in (
             "quality_scene_classification", "source_index"):
-        stats = layer.dataProvider().bandStatistics(
-            1, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
+        stats = layer.dataProvider().bandStatistics(1, BAND_STATISTIC.Min | BAND_STATISTIC.Max)
         return stats.minimumValue, stats.maximumValue
     return None
 
@@ -448,6 +447,7 @@ class LoadResultTask(QgsTask):
         self.error: Optional[S2GMError] = None
 
     def run(self) -> bool:  # worker thread
+        keep_pyproj_context()
         try:
             self.prepared = prepare_result(self.order, self.folder, self.isCanceled)
         except Exception as exc:  # noqa: BLE001 (GDAL or QGIS errors reach the user too)

@@ -20,6 +20,7 @@ from ...core.errors import NoProductsError, S2GMError
 from ...core.mosaic.sources import network
 from ...core.mosaic.sources.spec import CDSE, CUSTOM, EARTH_SEARCH, SourceSpec
 from ...core.mosaic.sources.tile_cache import set_default_tile_cache
+from ..compat import keep_pyproj_context
 from ..i18n import tr
 from ..preferences import LOCAL, Preferences, s3_keys
 from .engines import qgis_proxies
@@ -108,6 +109,7 @@ class SourceQueryTask(QgsTask):
         self.error: Optional[S2GMError] = None
 
     def run(self) -> bool:  # worker thread
+        keep_pyproj_context()
         try:
             self.value = self.call(
                 lambda fraction, _message="": self.setProgress(100.0 * fraction),
