@@ -124,7 +124,7 @@ def load_headless(store_path: Path, order_id: str, folder: Path) -> None:
 
     app = QgsApplication([], False)
     app.initQgis()
-    from s2gm_qgis.gui.mosaic.results import load_result
+    from s2gm_qgis.qgis_support.results import load_result
 
     order = OrderStore(store_path).get(order_id).to_json_dict()
     group = load_result(order, folder)
@@ -165,7 +165,7 @@ import sys
 sys.path.insert(0, {str(REPO_ROOT)!r})
 from qgis.utils import iface
 from s2gm_qgis.core.orders import OrderStore
-from s2gm_qgis.gui.mosaic.results import load_result
+from s2gm_qgis.qgis_support.results import load_result
 from s2gm_qgis.gui.plugin import S2gmPlugin
 plugin = S2gmPlugin(iface)
 plugin.initGui()
@@ -197,8 +197,8 @@ def screenshot(target: Path) -> None:
     app.initQgis()
     from s2gm_qgis.gui.mosaic.dock import MosaicDock
     from s2gm_qgis.gui.mosaic.options import ADVANCED
-    from s2gm_qgis.gui.mosaic.results import find_order_group
-    from s2gm_qgis.gui.preferences import Preferences
+    from s2gm_qgis.qgis_support.results import find_order_group
+    from s2gm_qgis.qgis_support.preferences import Preferences
     from tests.qgis.test_mosaic_dock import click_polygon, wait_for
 
     archive = OUTPUT / "archive"

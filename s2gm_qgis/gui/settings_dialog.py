@@ -34,9 +34,10 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.errors import S2GMError
-from .i18n import tr
-from .preferences import (
-    Preferences, forget_auth_config, forget_service_token, store_s3_keys, store_service_token,
+from ..qgis_support.i18n import tr
+from ..qgis_support.preferences import Preferences
+from ..qgis_support.secrets import (
+    forget_auth_config, forget_service_token, store_s3_keys, store_service_token,
 )
 
 

@@ -20,8 +20,8 @@ from ..core.bands import BANDS
 from ..core.delays import DelayInspector
 from ..core.delays.ephemeris import SELECTIONS
 from ..core.errors import CancelledError, S2GMError
-from ..gui.i18n import tr
-from ..gui.compat import FIELD_TYPES
+from ..qgis_support.i18n import tr
+from ..qgis_support.compat import FIELD_TYPES
 
 
 def delay_field_name(band: str) -> str:

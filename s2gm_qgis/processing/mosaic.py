@@ -33,19 +33,16 @@ from qgis.core import (
 )
 
 from ..core.errors import CancelledError, S2GMError, ValidationError
-from ..core.mosaic.layers import LAYER_NAMES, TRUE_COLOUR
+from ..core.mosaic.layers import DEFAULT_PRESET, LAYER_NAMES, PRESETS, TRUE_COLOUR
 from ..core.mosaic.order import (
     BIT_DEPTHS, CLOUD_MASKS, CRS_CHOICES, FORMATS, PREFERENCES, PRODUCTS, RESOLUTIONS_M, MosaicOrder,
 )
 from ..core.mosaic.periods import PERIOD_TYPES
-from ..gui.i18n import tr
-from ..gui.mosaic import aoi as aoi_sources
-from ..gui.mosaic.options import (
-    DEFAULT_PRESET, PRESETS, cloud_mask_labels, layer_label, preference_labels, product_labels,
-)
-from ..gui.mosaic.results import (
-    TRUE_COLOUR_KEY, gdal_source, style_layer, style_statistics, true_colour_vrt,
-)
+from ..qgis_support import aoi as aoi_sources
+from ..qgis_support.i18n import tr
+from ..qgis_support.preferences import Preferences
+from ..qgis_support.labels import cloud_mask_labels, preference_labels, product_labels
+from ..qgis_support.results import TRUE_COLOUR_KEY, result_layers, style_layer, style_statistics
 from .source_parameters import add_source_parameters, prepare_network, source_spec
 
 
@@ -205,8 +202,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         folder = self.parameterAsFile(parameters, self.ARCHIVE, context)
         if folder:
             return [folder]
-        from ..gui.preferences import Preferences
-
         folders = list(Preferences.load().archive_folders)
         if not folders:
             raise QgsProcessingException(tr("No archive folder: give one, or add one in the "
@@ -219,7 +214,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
         from ..core.mosaic.engine import run_mosaic
-        from ..gui.preferences import Preferences
 
         aoi = self._aoi(parameters, context)
         spec = source_spec(self, parameters, context)
@@ -267,7 +261,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
                 last[0] = key
                 feedback.pushInfo(message)
 
-        catalogue = Path(Preferences.load().cache_folder) / "catalogue.sqlite"
+        catalogue = Preferences.load().catalogue_path
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         try:
             result = run_mosaic(order, archives, out_dir, catalogue_path=catalogue,
@@ -296,19 +290,9 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
 
     @staticmethod
     def _layers_to_load(order: MosaicOrder, result) -> list[tuple[str, str, str]]:
-        """(style key, source, title): the true colour first, then the quality layers."""
-        items = []
-        files = result.files
-        n_grids = len(result.grids)
-        for grid in range(n_grids):
-            suffix = f" ({result.grids[grid].name})" if n_grids > 1 else ""
-            if all(b in files for b in TRUE_COLOUR):
-                sources = [gdal_source(Path(files[b][grid]), b) for b in TRUE_COLOUR]
-                vrt = Path(files[TRUE_COLOUR[0]][grid]).parent / "true_colour.vrt"
-                items.append((TRUE_COLOUR_KEY, str(true_colour_vrt(sources, vrt)),
-                              f"{order.name} " + tr("True colour (B04, B03, B02)") + suffix))
-            for name in order.bands:
-                if name not in TRUE_COLOUR or not all(b in files for b in TRUE_COLOUR):
-                    items.append((name, gdal_source(Path(files[name][grid]), name),
-                                  f"{order.name} {layer_label(name)}{suffix}"))
-        return items
+        """(style key, source, title): the dock's list of layers (:func:`result_layers`), less
+        the bands the true colour shows (Processing loads no sub-group)."""
+        layers = result_layers(result.files)
+        has_rgb = any(item.key == TRUE_COLOUR_KEY for item in layers)
+        return [(item.key, item.source, f"{order.name} {item.title}") for item in layers
+                if not (has_rgb and item.key in TRUE_COLOUR)]

@@ -19,8 +19,9 @@ from ..core.errors import CancelledError, S2GMError
 from ..core.mosaic.resample import OUTPUT_RESOLUTIONS_M
 from ..core.timeseries.point import WINDOWS
 from ..core.timeseries.writers import COLUMNS, row
-from ..gui.compat import FIELD_TYPES
-from ..gui.i18n import tr
+from ..qgis_support.compat import FIELD_TYPES
+from ..qgis_support.i18n import tr
+from ..qgis_support.preferences import Preferences
 from .source_parameters import add_source_parameters, prepare_network, source_spec
 
 #: Python type of each column of the table (after ``point_id``).
@@ -107,8 +108,6 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         folder = self.parameterAsFile(parameters, self.ARCHIVE, context)
         if folder:
             return [folder]
-        from ..gui.preferences import Preferences
-
         folders = list(Preferences.load().archive_folders)
         if not folders:
             raise QgsProcessingException(tr("No archive folder: give one, or add one in the "
@@ -120,10 +119,7 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         return True
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
-        from pathlib import Path
-
         from ..core.timeseries import GeoPoint, point_time_series_at
-        from ..gui.preferences import Preferences
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -157,7 +153,7 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         def progress(fraction: float, message: str = "") -> None:
             feedback.setProgress(100.0 * fraction)
 
-        catalogue = Path(Preferences.load().cache_folder) / "catalogue.sqlite"
+        catalogue = Preferences.load().catalogue_path
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         try:
             series = point_time_series_at(

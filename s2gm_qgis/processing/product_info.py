@@ -26,8 +26,8 @@ from qgis.core import (
 )
 from ..core.errors import S2GMError
 from ..core.safe import open_product
-from ..gui.compat import FIELD_TYPES
-from ..gui.i18n import tr
+from ..qgis_support.compat import FIELD_TYPES
+from ..qgis_support.i18n import tr
 
 #: (field name, Python type) of the output, in order.
 FIELDS = (

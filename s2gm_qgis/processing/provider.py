@@ -14,7 +14,7 @@ from typing import Callable
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from ..gui.i18n import tr
+from ..qgis_support.i18n import tr
 from ..resources import icon_path
 from .delays_at_points import DelaysAtPointsAlgorithm
 from .mosaic import BuildMosaicAlgorithm

@@ -12,9 +12,10 @@ from qgis.core import (
 
 from ..core.errors import ValidationError
 from ..core.mosaic.sources.spec import SourceSpec
-from ..gui.i18n import tr
-from ..gui.mosaic.sources import source_labels
-from ..gui.preferences import DATA_SOURCES, LOCAL
+from ..qgis_support.i18n import tr
+from ..qgis_support.labels import source_labels
+from ..qgis_support.preferences import DATA_SOURCES, LOCAL, Preferences
+from ..qgis_support.remote import prepare_remote_reads
 
 SOURCE = "SOURCE"
 STAC_URL = "STAC_URL"
@@ -53,9 +54,6 @@ def source_spec(algorithm, parameters, context) -> Optional[SourceSpec]:
 def prepare_network(algorithm, parameters, context, feedback) -> None:
     """On the GUI thread (prepareAlgorithm): the QGIS proxy and the CDSE S3 keys of the
     authentication database (which may ask for its master password) for remote reads."""
-    from ..gui.mosaic.sources import prepare_remote_reads
-    from ..gui.preferences import Preferences
-
     for warning in prepare_remote_reads(Preferences.load(),
                                         source_spec(algorithm, parameters, context)):
         feedback.reportError(warning)

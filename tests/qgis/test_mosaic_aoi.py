@@ -18,7 +18,7 @@ from qgis.PyQt.QtCore import QEvent, QPointF, Qt
 from qgis.PyQt.QtGui import QMouseEvent
 from qgis.PyQt.QtWidgets import QApplication
 
-from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.qgis_support import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic.options import BASIC
 
 from .test_mosaic_dock import (  # noqa: F401 (dock_factory is a fixture)

@@ -25,10 +25,10 @@ from qgis.PyQt.QtTest import QTest
 
 from s2gm_qgis.gui.mosaic.dock import MosaicDock
 from s2gm_qgis.gui.mosaic.options import ADVANCED
-from s2gm_qgis.gui.mosaic.results import (
+from s2gm_qgis.qgis_support.results import (
     LAYER_PROPERTY, SCL_COLOURS, TRUE_COLOUR_KEY, find_order_group,
 )
-from s2gm_qgis.gui.preferences import Preferences
+from s2gm_qgis.qgis_support.preferences import Preferences
 
 from tests.synthetic.tiles import tile_geometry
 

@@ -21,12 +21,12 @@ from s2gm_qgis.core.errors import S2GMError
 from s2gm_qgis.core.orders import runner as runner_module
 from s2gm_qgis.core.orders.datadir import results_dir, staging_dir
 from s2gm_qgis.core.orders.store import OrderStore
-from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.qgis_support import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic import engines as engines_module
-from s2gm_qgis.gui.mosaic import results as results_module
-from s2gm_qgis.gui.mosaic.engines import qgis_proxies
+from s2gm_qgis.qgis_support import results as results_module
+from s2gm_qgis.qgis_support.remote import qgis_proxies
 from s2gm_qgis.gui.mosaic import dock as dock_module
-from s2gm_qgis.gui.mosaic.results import find_order_group, remove_order_group
+from s2gm_qgis.qgis_support.results import find_order_group, remove_order_group
 
 from tests.unit.test_orders_support import scripted_engine, spec
 

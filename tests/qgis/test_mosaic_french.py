@@ -4,10 +4,10 @@ from __future__ import annotations
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QCoreApplication
 
-from s2gm_qgis.gui.i18n import install_translator
+from s2gm_qgis.qgis_support.i18n import install_translator
 from s2gm_qgis.gui.mosaic.dock import MosaicDock
 from s2gm_qgis.gui.mosaic.orders_model import period_text
-from s2gm_qgis.gui.mosaic.results import scl_labels
+from s2gm_qgis.qgis_support.results import scl_labels
 from s2gm_qgis.processing.mosaic import BuildMosaicAlgorithm
 
 

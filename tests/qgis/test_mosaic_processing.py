@@ -14,7 +14,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from s2gm_qgis.gui.mosaic.results import LAYER_PROPERTY, TRUE_COLOUR_KEY
+from s2gm_qgis.qgis_support.results import LAYER_PROPERTY, TRUE_COLOUR_KEY
 from s2gm_qgis.processing.provider import S2gmProvider
 
 from .test_mosaic_dock import ULX, ULY, synthetic_archive  # noqa: F401 (fixture)
@@ -22,7 +22,7 @@ from .test_mosaic_dock import ULX, ULY, synthetic_archive  # noqa: F401 (fixture
 
 @pytest.fixture
 def provider(qgis_processing, clean_settings, tmp_path):
-    from s2gm_qgis.gui.preferences import Preferences
+    from s2gm_qgis.qgis_support.preferences import Preferences
 
     Preferences(cache_folder=str(tmp_path / "cache")).save()
     registry = QgsApplication.processingRegistry()

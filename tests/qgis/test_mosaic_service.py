@@ -72,8 +72,9 @@ from qgis.gui import QgsMessageBar
 import dataclasses
 
 from s2gm_qgis.gui.mosaic.dock import MosaicDock
-from s2gm_qgis.gui.mosaic.results import find_order_group
-from s2gm_qgis.gui.preferences import Preferences, store_service_token
+from s2gm_qgis.qgis_support.results import find_order_group
+from s2gm_qgis.qgis_support.preferences import Preferences
+from s2gm_qgis.qgis_support.secrets import store_service_token
 from tests.qgis import test_mosaic_dock as helpers
 
 url, work = {url!r}, Path({work!r})

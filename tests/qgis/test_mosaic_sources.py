@@ -21,11 +21,11 @@ from s2gm_qgis.core.mosaic.sources.spec import SourceSpec
 from s2gm_qgis.core.orders import runner as runner_module
 from s2gm_qgis.core.orders.datadir import results_dir
 from s2gm_qgis.core.orders.store import OrderStore
-from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.qgis_support import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic.options import ADVANCED
-from s2gm_qgis.gui.mosaic.results import find_order_group
-from s2gm_qgis.gui.mosaic.sources import prepare_remote_reads
-from s2gm_qgis.gui.preferences import Preferences
+from s2gm_qgis.qgis_support.results import find_order_group
+from s2gm_qgis.qgis_support.remote import prepare_remote_reads
+from s2gm_qgis.qgis_support.preferences import Preferences
 
 from tests.servers.fixtures import *  # noqa: F401,F403 (the real servers)
 from tests.synthetic.stac import publish
@@ -277,8 +277,9 @@ def test_cdse_s3_keys_live_in_the_qgis_authentication_database(tmp_path):
         from qgis.core import QgsSettings
         from s2gm_qgis.core.mosaic.sources import network
         from s2gm_qgis.core.mosaic.sources.spec import CDSE, SourceSpec
-        from s2gm_qgis.gui.mosaic.sources import prepare_remote_reads
-        from s2gm_qgis.gui.preferences import Preferences, s3_keys
+        from s2gm_qgis.qgis_support.remote import prepare_remote_reads
+        from s2gm_qgis.qgis_support.preferences import Preferences
+        from s2gm_qgis.qgis_support.secrets import s3_keys
         from s2gm_qgis.gui.settings_dialog import SettingsDialog
         assert QgsApplication.authManager().setMasterPassword("master-pw", True)
 

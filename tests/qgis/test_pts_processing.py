@@ -11,7 +11,7 @@ from qgis.core import (
 
 from s2gm_qgis.core.timeseries import COLUMNS, GeoPoint, point_time_series
 from s2gm_qgis.core.timeseries.writers import row
-from s2gm_qgis.gui.compat import FIELD_TYPES
+from s2gm_qgis.qgis_support.compat import FIELD_TYPES
 from s2gm_qgis.processing.provider import S2gmProvider
 
 from .test_mosaic_dock import ULX, ULY, synthetic_archive  # noqa: F401 (fixture)
@@ -19,7 +19,7 @@ from .test_mosaic_dock import ULX, ULY, synthetic_archive  # noqa: F401 (fixture
 
 @pytest.fixture
 def provider(qgis_processing, clean_settings, tmp_path):
-    from s2gm_qgis.gui.preferences import Preferences
+    from s2gm_qgis.qgis_support.preferences import Preferences
 
     Preferences(cache_folder=str(tmp_path / "cache")).save()
     registry = QgsApplication.processingRegistry()

@@ -23,8 +23,8 @@ from s2gm_qgis.core.mosaic.order import MosaicOrder
 from s2gm_qgis.core.timeseries.point import GeoPoint
 from s2gm_qgis.core.timeseries.series import point_time_series
 from s2gm_qgis.core.timeseries.writers import csv_text
-from s2gm_qgis.gui.mosaic.results import style_layer
-from s2gm_qgis.gui.preferences import Preferences
+from s2gm_qgis.qgis_support.results import style_layer
+from s2gm_qgis.qgis_support.preferences import Preferences
 from s2gm_qgis.gui.timeseries.dock import TimeSeriesDock, mosaic_choice_at
 
 from .test_mosaic_dock import (  # noqa: F401 (fixture)

@@ -88,8 +88,8 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     write_png(side, OUT / "temporal-vs-brightearth.png")
 
-    from s2gm_qgis.gui.mosaic.results import style_layer
-    from s2gm_qgis.gui.preferences import Preferences
+    from s2gm_qgis.qgis_support.results import style_layer
+    from s2gm_qgis.qgis_support.preferences import Preferences
     from s2gm_qgis.gui.timeseries.dock import TimeSeriesDock
     from tests.bench.delay_gui_window import WindowIface
 

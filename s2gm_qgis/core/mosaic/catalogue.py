@@ -32,6 +32,9 @@ from ..errors import CancelledError, ProductError, S2GMError
 from .aoi import Aoi, parse_aoi
 
 SCHEMA_VERSION = 1
+#: The file name of the catalogue wherever the plugin keeps one (the cache folder of the QGIS
+#: preferences, an engine service's data folder, a temporary folder).
+CATALOGUE_NAME = "catalogue.sqlite"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: text order is time order
 _METADATA_NAMES = ("MTD_MSIL2A.xml", "MTD_MSIL1C.xml", "tileInfo.json")
 #: A tile folder in the AWS layout (public Sentinel-2 buckets): tileInfo.json + metadata.xml.

@@ -16,8 +16,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..mosaic.catalogue import CATALOGUE_NAME
+
 STORE_NAME = "orders.sqlite"
-CATALOGUE_NAME = "catalogue.sqlite"
 RESULTS_NAME = "results"
 
 

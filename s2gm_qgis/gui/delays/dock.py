@@ -19,7 +19,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ...core.bands import BANDS
 from ...core.delays import DelayReadout, VelocityEstimate
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 from . import formatting as F
 from .pins import PinsModel
 from .settings import DelaySettings

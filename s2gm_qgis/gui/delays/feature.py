@@ -23,9 +23,9 @@ from qgis.PyQt.QtWidgets import QApplication, QFileDialog
 from ...core.delays import DelayInspector, DelayReadout, VelocityEstimate, velocity_from_positions
 from ...core.errors import ProductError, S2GMError
 from ...core.safe.locate import locate_product
-from ..i18n import tr
-from ..messages import push_message
-from ..preferences import Preferences
+from ...qgis_support.i18n import tr
+from ...qgis_support.messages import push_message
+from ...qgis_support.preferences import Preferences
 from . import formatting as F
 from .dock import DelayDock
 from .layers import footprint_layer, true_colour_layer

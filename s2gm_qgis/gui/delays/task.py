@@ -16,7 +16,7 @@ from qgis.core import QgsTask
 
 from ...core.delays import DelayInspector
 from ...core.errors import CancelledError, S2GMError
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 from .recognition import ProductRef
 
 

@@ -8,7 +8,7 @@ QgsTask engine, HTTP service engine), :mod:`.orders_model` (orders list), :mod:`
 """
 from __future__ import annotations
 
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 
 
 def init_gui(plugin):

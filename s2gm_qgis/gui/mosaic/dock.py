@@ -41,19 +41,22 @@ from ...core.errors import S2GMError, ValidationError
 from ...core.mosaic.aoi import parse_aoi
 from ...core.mosaic.order import MosaicOrder
 from ...resources import icon_path
-from ..i18n import tr
-from ..messages import push_message
-from ..preferences import LOCAL, Preferences, s3_keys, service_token
-from . import aoi as aoi_sources
-from .aoi import AoiSelection
+from ...qgis_support.i18n import tr
+from ...qgis_support.messages import push_message
+from ...qgis_support import aoi as aoi_sources
+from ...qgis_support.aoi import AoiSelection
+from ...qgis_support.labels import source_labels
+from ...qgis_support.preferences import LOCAL, Preferences
+from ...qgis_support.remote import prepare_remote_reads, qgis_proxies
+from ...qgis_support.results import LoadResultTask, remove_order_group
+from ...qgis_support.secrets import s3_keys, service_token
 from .aoi_tools import AoiRubberBand, PolygonTool, RectangleTool, VertexTool
-from .engines import EmbeddedEngine, OrdersEngine, ServiceEngine, qgis_proxies
+from .engines import EmbeddedEngine, OrdersEngine, ServiceEngine
 from .options import OptionsWidget
 from .orders_model import ORDER_ROLE, OrdersModel, ProgressDelegate
-from .results import LoadResultTask, remove_order_group
 from .sources import (
     SourceQueryTask, archive_scenes_query, connection_query, describe_scenes, known_collections,
-    prepare_remote_reads, scenes_query, source_labels,
+    scenes_query,
 )
 
 DOCK_OBJECT_NAME = "s2gm_qgis_mosaic_dock"

@@ -17,17 +17,16 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
-from urllib.parse import quote
 
-from qgis.core import QgsApplication, QgsNetworkAccessManager, QgsTask
-from qgis.PyQt.QtCore import QObject, QUrl, pyqtSignal, pyqtSlot
+from qgis.core import QgsApplication, QgsTask
+from qgis.PyQt.QtCore import QObject, pyqtSignal, pyqtSlot
 
 from ...core.errors import S2GMError, ValidationError
 from ...core.mosaic.order import MosaicOrder
 from ...core.orders.datadir import remove_order_output, results_dir
 from ...core.orders.runner import execute_order
 from ...core.orders.store import QUEUED, OrderStateError, OrderStore
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -406,42 +405,6 @@ class EmbeddedEngine(OrdersEngine):
 
 
 # ------------------------------------------------------------------------------------- service
-
-def qgis_proxies(url: str) -> dict[str, str]:
-    """The proxy QGIS itself would use for ``url``, as a ``requests`` proxies mapping: ``{}``
-    for a direct connection.
-
-    Asks the QGIS network access manager's proxy factory, so that everything of Settings >
-    Options > Network counts: the proxy type (HTTP, HTTP caching, system default), host, port
-    and credentials (from the settings or an authentication configuration), and the URLs that
-    bypass the proxy. Raises S2GMError for a SOCKS5 proxy, which ``requests`` cannot use
-    without an extra package QGIS does not ship.
-    """
-    from qgis.PyQt.QtNetwork import QNetworkProxy, QNetworkProxyFactory, QNetworkProxyQuery
-
-    # What QGIS matches its bypass lists against: the URL of a request to the service.
-    query = QNetworkProxyQuery(QUrl(url.rstrip("/") + "/"))
-    factory = QgsNetworkAccessManager.instance().proxyFactory()
-    found = factory.queryProxy(query) if factory is not None else []
-    proxy = found[0] if found else QNetworkProxy(QNetworkProxy.ProxyType.DefaultProxy)
-    if proxy.type() == QNetworkProxy.ProxyType.DefaultProxy:  # Qt's application-wide choice
-        found = QNetworkProxyFactory.proxyForQuery(query)
-        proxy = found[0] if found else QNetworkProxy(QNetworkProxy.ProxyType.NoProxy)
-    kind = proxy.type()
-    if kind == QNetworkProxy.ProxyType.Socks5Proxy:
-        raise S2GMError(tr("QGIS reaches {url} through a SOCKS5 proxy, which the plugin cannot "
-                           "use: set an HTTP proxy, or exclude this address from the proxy, in "
-                           "the QGIS network settings").format(url=url))
-    if kind not in (QNetworkProxy.ProxyType.HttpProxy,
-                    QNetworkProxy.ProxyType.HttpCachingProxy) or not proxy.hostName():
-        return {}
-    credentials = ""
-    if proxy.user():
-        credentials = f"{quote(proxy.user(), safe='')}:{quote(proxy.password(), safe='')}@"
-    port = f":{proxy.port()}" if proxy.port() > 0 else ""
-    proxy_url = f"http://{credentials}{proxy.hostName()}{port}"
-    return {"http": proxy_url, "https": proxy_url}
-
 
 class DownloadTask(_EndingTask):
     """Downloads the result files of a service order (resuming partial downloads)."""

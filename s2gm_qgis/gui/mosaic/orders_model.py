@@ -7,8 +7,8 @@ from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
-from ..i18n import tr
-from .options import period_labels
+from ...qgis_support.i18n import tr
+from ...qgis_support.labels import period_labels
 
 NAME, STATE, PROGRESS, PERIOD, CREATED = range(5)
 #: The order dict of a row (``index.data(ORDER_ROLE)``).

@@ -6,7 +6,7 @@ Modules: :mod:`.dock` (tool, task, dock, exports), :mod:`.plot` (the QPainter pl
 """
 from __future__ import annotations
 
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 
 
 def init_gui(plugin):

@@ -28,11 +28,12 @@ from qgis.PyQt.QtWidgets import (
 
 from ...core.errors import S2GMError, ValidationError
 from ...core.timeseries.point import GeoPoint
-from ..i18n import tr
-from ..mosaic.results import LAYER_PROPERTY
+from ...qgis_support.i18n import tr
+from ...qgis_support.preferences import Preferences
+from ...qgis_support.remote import prepare_remote_reads
+from ...qgis_support.results import LAYER_PROPERTY
 from ..mosaic.options import to_date, to_qdate
-from ..mosaic.sources import SourceQueryTask, prepare_remote_reads
-from ..preferences import Preferences
+from ..mosaic.sources import SourceQueryTask
 from .plot import SeriesPlot
 from .quantities import DEFAULT_QUANTITIES, QUANTITIES
 
@@ -262,7 +263,7 @@ class TimeSeriesDock(QgsDockWidget):
         wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
         lonlat = QgsCoordinateTransform(crs, wgs84, QgsProject.instance()).transform(point)
         source = spec if spec is not None else list(prefs.archive_folders)
-        catalogue = Path(prefs.cache_folder) / "catalogue.sqlite"
+        catalogue = prefs.catalogue_path
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         resolution = int(self.resolution_combo.currentData())
         window = int(self.window_combo.currentData())
