@@ -28,6 +28,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from osgeo import ogr, osr
 
+from ..gdal_io import srs_of_epsg
 from ..errors import CancelledError, ProductError, S2GMError
 from .aoi import Aoi, parse_aoi
 
@@ -407,13 +408,7 @@ def _tile_footprint(granule) -> tuple[tuple[float, float], ...]:
     """Lon/lat corners of the tile's 10 m (or coarsest available) grid."""
     grid = granule.grids[min(granule.grids)]
     xmin, ymin, xmax, ymax = grid.bounds_m
-    source = osr.SpatialReference()
-    source.ImportFromEPSG(granule.epsg)
-    source.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    target = osr.SpatialReference()
-    target.ImportFromEPSG(4326)
-    target.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    transform = osr.CoordinateTransformation(source, target)
+    transform = osr.CoordinateTransformation(srs_of_epsg(granule.epsg), srs_of_epsg(4326))
     corners = [(xmin, ymax), (xmax, ymax), (xmax, ymin), (xmin, ymin), (xmin, ymax)]
     return tuple(transform.TransformPoint(x, y)[:2] for x, y in corners)
 

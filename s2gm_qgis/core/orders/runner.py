@@ -27,8 +27,9 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence
 
+from ..cancel import CancelFlag, cancel_check
 from ..errors import CancelledError, S2GMError, ValidationError
 from .datadir import remove_order_output, results_dir, staging_dir
 from .store import (
@@ -38,7 +39,6 @@ from .store import (
 
 log = logging.getLogger(__name__)
 
-Flag = Union[Callable[[], bool], threading.Event, None]
 ProgressFn = Optional[Callable[[float, str], None]]
 
 #: Seconds between two progress writes to the store (the engine may report far more often).
@@ -59,14 +59,6 @@ def run_mosaic_engine(order, archives, out_dir, **kwargs):
     from ..mosaic.engine import run_mosaic
 
     return run_mosaic(order, archives, out_dir, **kwargs)
-
-
-def _as_flag(flag: Flag) -> Callable[[], bool]:
-    if flag is None:
-        return lambda: False
-    if isinstance(flag, threading.Event):
-        return flag.is_set
-    return lambda: bool(flag())
 
 
 def result_to_dict(result: Any) -> dict[str, Any]:
@@ -158,8 +150,8 @@ def execute_order(
     results_root: str | os.PathLike,
     catalogue_path: Optional[str | os.PathLike] = None,
     progress: ProgressFn = None,
-    cancel: Flag = None,
-    shutdown: Flag = None,
+    cancel: CancelFlag = None,
+    shutdown: CancelFlag = None,
     workers: Optional[int] = None,
     parse_order: Callable[[Mapping[str, Any]], Any] = parse_mosaic_order,
     owner: Optional[str] = None,
@@ -185,8 +177,8 @@ def execute_order(
     results_root = Path(results_root)
     staging = staging_dir(results_root, order_id)
     final = results_dir(results_root, order_id)
-    user_cancel = _as_flag(cancel)
-    stop = _as_flag(shutdown)
+    user_cancel = cancel_check(cancel)
+    stop = cancel_check(shutdown)
 
     try:
         order = parse_order(record.spec)

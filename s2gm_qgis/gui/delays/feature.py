@@ -215,15 +215,11 @@ class DelayFeature(QObject):
         self.iface.statusBarIface().showMessage(text, 0)
 
     def tool_activated(self) -> None:
-        self.dock.show()
-        self.dock.raise_()
-        self.dock.tabs.setCurrentIndex(0)
+        self.dock.show_readout_tab()
 
     def velocity_tool_activated(self) -> None:
-        self.dock.show()
-        self.dock.raise_()
+        self.dock.show_velocity_tab()
         self.velocity_restarted()
-        self.dock.tabs.setCurrentIndex(2)
 
     def tool_deactivated(self) -> None:
         self.iface.statusBarIface().clearMessage()
@@ -297,7 +293,7 @@ class DelayFeature(QObject):
             self.dock.show_velocity(None, found)
             return False
         self.velocity_first = found
-        self.dock.tabs.setCurrentIndex(2)
+        self.dock.show_velocity_tab()
         self.dock.show_velocity_hint(1)
         return True
 
