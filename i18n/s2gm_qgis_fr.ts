@@ -484,7 +484,7 @@
         <translation>aucun</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="74"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="77"/>
         <source>Open L1C product…</source>
         <translation>Ouvrir un produit L1C…</translation>
     </message>
@@ -529,67 +529,67 @@
         <translation>Décalages entre bandes Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="57"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="60"/>
         <source>Readout</source>
         <translation>Lecture</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="58"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="61"/>
         <source>Pins</source>
         <translation>Épingles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="247"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="250"/>
         <source>Velocity</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="63"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="66"/>
         <source>Pick the delay tool and move the mouse over an L1C product.</source>
         <translation>Choisissez l'outil des décalages et déplacez la souris sur un produit L1C.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="78"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="81"/>
         <source>Footprints of</source>
         <translation>Empreintes de</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="83"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="86"/>
         <source>Show</source>
         <translation>Afficher</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="84"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="87"/>
         <source>Add the detector footprints of this band to the map</source>
         <translation>Ajouter à la carte les empreintes des détecteurs de cette bande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="92"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="95"/>
         <source>From band</source>
         <translation>Depuis la bande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="94"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="97"/>
         <source>Source band: delays are t(other band) − t(source band)</source>
         <translation>Bande source : les décalages valent t(autre bande) − t(bande source)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="99"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="102"/>
         <source>Bands</source>
         <translation>Bandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="100"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="103"/>
         <source>Bands listed in the table</source>
         <translation>Bandes listées dans le tableau</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="112"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="115"/>
         <source>Ephemeris</source>
         <translation>Éphémérides</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="116"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="119"/>
         <source>Ephemeris sample whose nadir is nearest the tile centre (Binet et al. 2022) or nearest the point</source>
         <translation>Échantillon d'éphémérides dont le nadir est le plus proche du centre de la tuile (Binet et al. 2022) ou du point</translation>
     </message>
@@ -599,137 +599,137 @@
         <translation>Produit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="147"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="150"/>
         <source>Satellite, tile</source>
         <translation>Satellite, tuile</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="148"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="151"/>
         <source>Point</source>
         <translation>Point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="150"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="153"/>
         <source>Orbit</source>
         <translation>Orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="163"/>
         <source>Band</source>
         <translation>Bande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="163"/>
         <source>Δt (s)</source>
         <translation>Δt (s)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="163"/>
         <source>LUT (s)</source>
         <translation>Table (s)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="163"/>
         <source>ESA (s)</source>
         <translation>ESA (s)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="163"/>
         <source>Correction (%)</source>
         <translation>Correction (%)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="163"/>
         <source>Sensed (UTC)</source>
         <translation>Acquis (UTC)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="164"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="167"/>
         <source>t(band) − t(source band), corrected for the detector and the orbit</source>
         <translation>t(bande) − t(bande source), corrigé pour le détecteur et l'orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="166"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="169"/>
         <source>CNES reference value of the detector (Binet et al. 2022)</source>
         <translation>Valeur de référence du CNES pour le détecteur (Binet et al. 2022)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="168"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="171"/>
         <source>ESA handbook value</source>
         <translation>Valeur du manuel de l'ESA</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="190"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="193"/>
         <source>Copy readout</source>
         <translation>Copier la lecture</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="201"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="204"/>
         <source>Click on the map with the delay tool to pin a readout.</source>
         <translation>Cliquez sur la carte avec l'outil des décalages pour épingler une lecture.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="211"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="214"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="212"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="215"/>
         <source>Copy the pins to the clipboard (tab-separated)</source>
         <translation>Copier les épingles dans le presse-papiers (séparées par des tabulations)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="214"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="217"/>
         <source>Export…</source>
         <translation>Exporter…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="215"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="218"/>
         <source>Save the pins as CSV or GeoJSON</source>
         <translation>Enregistrer les épingles en CSV ou GeoJSON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="220"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="208"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="232"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="235"/>
         <source>Band A</source>
         <translation>Bande A</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="235"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="238"/>
         <source>Band B</source>
         <translation>Bande B</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="253"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="256"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="254"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="257"/>
         <source>Heading</source>
         <translation>Cap</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="255"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="258"/>
         <source>Uncertainty</source>
         <translation>Incertitude</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="256"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="259"/>
         <source>Displacement</source>
         <translation>Déplacement</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="332"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="347"/>
         <source>With the velocity probe, click the object in the {a} image, then in the {b} image.</source>
         <translation>Avec la sonde de vitesse, cliquez l'objet dans l'image {a}, puis dans l'image {b}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/dock.py" line="335"/>
+        <location filename="../s2gm_qgis/gui/delays/dock.py" line="350"/>
         <source>Now click the same object in the {b} image.</source>
         <translation>Cliquez maintenant le même objet dans l'image {b}.</translation>
     </message>
@@ -749,102 +749,102 @@
         <translation>Hors de tout produit Sentinel-2 L1C.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="245"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="241"/>
         <source>Pin {n}</source>
         <translation>Épingle {n}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="269"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="265"/>
         <source>No pins to export: click on the map with the delay tool to pin readouts.</source>
         <translation>Aucune épingle à exporter : cliquez sur la carte avec l'outil des décalages pour épingler des lectures.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="272"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="268"/>
         <source>Export pins</source>
         <translation>Exporter les épingles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="272"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="268"/>
         <source>CSV (*.csv);;GeoJSON (*.geojson)</source>
         <translation>CSV (*.csv);;GeoJSON (*.geojson)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="285"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="281"/>
         <source>Pins not exported: {error}</source>
         <translation>Épingles non exportées : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="289"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="285"/>
         <source>{n} pins exported to {path}</source>
         <translation>{n} épingles exportées dans {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="318"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="314"/>
         <source>the first point is outside every detector footprint of {band}</source>
         <translation>le premier point est hors de toute empreinte de détecteur de {band}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="323"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="319"/>
         <source>No velocity: {error}</source>
         <translation>Pas de vitesse : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="326"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="322"/>
         <source>S2GM velocity: {speed}, heading {heading}</source>
         <translation>Vitesse S2GM : {speed}, cap {heading}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="336"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="332"/>
         <source>Open a Sentinel-2 L1C product</source>
         <translation>Ouvrir un produit Sentinel-2 L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="336"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="332"/>
         <source>Sentinel-2 L1C products (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 L1C (*.zip MTD_MSIL1C.xml *MTD_SAFL1C*.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="353"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="349"/>
         <source>{name} is not a Level-1C product: the delay inspector needs L1C (detector footprints and datastrip)</source>
         <translation>{name} n'est pas un produit de niveau 1C : l'inspecteur de décalages demande du L1C (empreintes des détecteurs et datastrip)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="389"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="385"/>
         <source>Cannot open {path}: {reason}</source>
         <translation>Impossible d'ouvrir {path} : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="374"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="370"/>
         <source>{product}: no true-colour layer ({error})</source>
         <translation>{product} : pas de couche en couleurs naturelles ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="413"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="409"/>
         <source>Open an L1C product first (or hover over one with the delay tool).</source>
         <translation>Ouvrez d'abord un produit L1C (ou survolez-en un avec l'outil des décalages).</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/delays/feature.py" line="431"/>
+        <location filename="../s2gm_qgis/gui/delays/feature.py" line="427"/>
         <source>No detector footprints: {error}</source>
         <translation>Pas d'empreintes de détecteurs : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="20"/>
+        <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="23"/>
         <source>Mosaics…</source>
         <translation>Mosaïques…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="20"/>
+        <location filename="../s2gm_qgis/gui/mosaic/__init__.py" line="23"/>
         <source>Order cloud-free Sentinel-2 mosaics of an area</source>
         <translation>Commander des mosaïques Sentinel-2 sans nuages d'une zone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="74"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="57"/>
         <source>Order name</source>
         <translation>Nom de la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="203"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="190"/>
         <source>Area of interest</source>
         <translation>Zone d'intérêt</translation>
     </message>
@@ -854,17 +854,17 @@
         <translation>Période</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="75"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="58"/>
         <source>Starting</source>
         <translation>Début</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="75"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="58"/>
         <source>Resolution</source>
         <translation>Résolution</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="75"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="58"/>
         <source>CRS</source>
         <translation>SCR</translation>
     </message>
@@ -884,322 +884,322 @@
         <translation>Profondeur</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="64"/>
         <source>Order</source>
         <translation>Commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="92"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="86"/>
         <source>Area of interest from WKT</source>
         <translation>Zone d'intérêt en WKT</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="99"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="93"/>
         <source>Coordinates are in:</source>
         <translation>Les coordonnées sont en :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="113"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="132"/>
         <source>S2GM mosaics</source>
         <translation>Mosaïques S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="139"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="82"/>
         <source>drawn rectangle</source>
         <translation>rectangle dessiné</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="140"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="83"/>
         <source>drawn polygon</source>
         <translation>polygone dessiné</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="158"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="144"/>
         <source>Options</source>
         <translation>Options</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="165"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="151"/>
         <source>Engine:</source>
         <translation>Moteur :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="168"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="154"/>
         <source>Embedded (QGIS task)</source>
         <translation>Intégré (tâche QGIS)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="169"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="155"/>
         <source>Service (HTTP)</source>
         <translation>Service (HTTP)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="174"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="161"/>
         <source>Archive folders, results folder, service address and token</source>
         <translation>Dossiers d'archive, dossier des résultats, adresse et jeton du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="190"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="177"/>
         <source>Place order</source>
         <translation>Commander</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
         <source>Rectangle</source>
         <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
         <source>Drag a rectangle on the map</source>
         <translation>Tracez un rectangle sur la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
         <source>Polygon</source>
         <translation>Polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
         <source>Click the corners on the map; right click or double click closes the polygon</source>
         <translation>Cliquez les sommets sur la carte ; un clic droit ou un double clic ferme le polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="218"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
         <source>Drag the corners of the AOI (until it is ordered)</source>
         <translation>Déplacez les sommets de la zone (jusqu'à sa commande)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="220"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="208"/>
         <source>Remove the area of interest</source>
         <translation>Retirer la zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="224"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
         <source>Map extent</source>
         <translation>Emprise de la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="224"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
         <source>The extent shown in the map</source>
         <translation>L'emprise affichée dans la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="227"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
         <source>File…</source>
         <translation>Fichier…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="227"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
         <source>GeoJSON, KML, GeoPackage, shapefile...</source>
         <translation>GeoJSON, KML, GeoPackage, shapefile...</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="229"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
         <source>WKT…</source>
         <translation>WKT…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="229"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
         <source>Paste a POLYGON or MULTIPOLYGON</source>
         <translation>Collez un POLYGON ou un MULTIPOLYGON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="238"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="226"/>
         <source>Layer extent</source>
         <translation>Emprise de couche</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="238"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="226"/>
         <source>The extent of the chosen layer</source>
         <translation>L'emprise de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="242"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="229"/>
         <source>Selected</source>
         <translation>Sélection</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="242"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="229"/>
         <source>The selected polygons of the chosen layer</source>
         <translation>Les polygones sélectionnés de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="633"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="367"/>
         <source>No area of interest</source>
         <translation>Pas de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="321"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="307"/>
         <source>Orders</source>
         <translation>Commandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="845"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="470"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="852"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="477"/>
         <source>Retry</source>
         <translation>Relancer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="345"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="330"/>
         <source>Zoom to AOI</source>
         <translation>Zoomer sur la zone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="896"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="517"/>
         <source>Open folder</source>
         <translation>Ouvrir le dossier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="933"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="553"/>
         <source>Load result</source>
         <translation>Charger le résultat</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="866"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="487"/>
         <source>Delete</source>
         <translation>Supprimer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="558"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="436"/>
         <source>Orders go to the engine service at {url}.</source>
         <translation>Les commandes vont au service de calcul {url}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="565"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="443"/>
         <source>none: add one in the settings</source>
         <translation>aucune : ajoutez-en une dans les paramètres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="566"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="444"/>
         <source>Orders run in QGIS on the archive: {folders}. Results: {results}.</source>
         <translation>Les commandes sont calculées dans QGIS sur l'archive : {folders}. Résultats : {results}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="541"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="156"/>
         <source>The mosaic engine cannot start: {error}</source>
         <translation>Le moteur de mosaïque ne peut pas démarrer : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="600"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="294"/>
         <source>Nothing to edit: draw or choose a new area of interest</source>
         <translation>Rien à modifier : dessinez ou choisissez une nouvelle zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="635"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="369"/>
         <source>{area} km² ({source})</source>
         <translation>{area} km² ({source})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="647"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="374"/>
         <source>{area} km² (drawing)</source>
         <translation>{area} km² (en cours de tracé)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="657"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="343"/>
         <source>The geometry was invalid (e.g. self-intersecting) and was repaired</source>
         <translation>La géométrie était invalide (par exemple auto-intersectée) et a été réparée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="678"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="348"/>
         <source>Area of interest from a file</source>
         <translation>Zone d'intérêt depuis un fichier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="678"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="348"/>
         <source>Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)</source>
         <translation>Fichiers vecteur (*.geojson *.json *.kml *.gpkg *.shp *.gml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="709"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="373"/>
         <source>draw or choose an area of interest first</source>
         <translation>dessinez ou choisissez d'abord une zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="727"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="392"/>
         <source>The mosaic engine is not running: check the S2GM settings</source>
         <translation>Le moteur de mosaïque ne tourne pas : vérifiez les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="752"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="417"/>
         <source>Mosaic order {name} placed</source>
         <translation>Commande de mosaïque {name} passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="772"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="472"/>
         <source>Large area of interest</source>
         <translation>Grande zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="772"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="472"/>
         <source>The area of interest covers {area} km², more than {limit} km². The mosaic may take long and need much disk space. Place the order anyway?</source>
         <translation>La zone d'intérêt couvre {area} km², plus que {limit} km². La mosaïque peut être longue à calculer et occuper beaucoup de place sur le disque. Commander quand même ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="809"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="451"/>
         <source>Mosaic {name} is partially finished: {reason}</source>
         <translation>La mosaïque {name} est partiellement terminée : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="812"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="454"/>
         <source>Mosaic {name} failed: {reason}</source>
         <translation>La mosaïque {name} a échoué : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="838"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="463"/>
         <source>{action}: {error}</source>
         <translation>{action} : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="858"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="482"/>
         <source>Delete order</source>
         <translation>Supprimer la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="858"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="482"/>
         <source>Delete order {name} and its result files?</source>
         <translation>Supprimer la commande {name} et ses fichiers de résultat ?</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="923"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="543"/>
         <source>Mosaic {name} cannot be loaded: {error}</source>
         <translation>La mosaïque {name} ne peut pas être chargée : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="916"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="536"/>
         <source>Mosaic {name} loaded</source>
         <translation>Mosaïque {name} chargée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="253"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="252"/>
         <source>S2GM mosaic {name}</source>
         <translation>Mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="355"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="352"/>
         <source>no Sentinel-2 archive folder is set: add one in the S2GM settings</source>
         <translation>aucun dossier d'archive Sentinel-2 n'est défini : ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="383"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="379"/>
         <source>{folder}: the results folder is gone</source>
         <translation>{folder} : le dossier des résultats a disparu</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="400"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="394"/>
         <source>order {id} could not run: {error}</source>
         <translation>la commande {id} n'a pas pu être calculée : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="414"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="408"/>
         <source>Downloading S2GM mosaic {name}</source>
         <translation>Téléchargement de la mosaïque S2GM {name}</translation>
     </message>
@@ -1214,12 +1214,12 @@
         <translation>Chargement de la mosaïque S2GM {name}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="481"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="475"/>
         <source>engine service: {error}</source>
         <translation>service de calcul : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="515"/>
+        <location filename="../s2gm_qgis/gui/mosaic/engines.py" line="509"/>
         <source>download cancelled</source>
         <translation>téléchargement annulé</translation>
     </message>
@@ -1469,52 +1469,52 @@
         <translation>du {first} au {last} ({days} jours)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="64"/>
         <source>Placed</source>
         <translation>Passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="33"/>
         <source>Queued</source>
         <translation>En attente</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="29"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="33"/>
         <source>Processing</source>
         <translation>En calcul</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="30"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="34"/>
         <source>Finished</source>
         <translation>Terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="30"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="34"/>
         <source>Partially finished</source>
         <translation>Partiellement terminée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="31"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="35"/>
         <source>Failed</source>
         <translation>Échouée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="31"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="35"/>
         <source>Cancelled</source>
         <translation>Annulée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="40"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="44"/>
         <source>{period} {start}, {resolution} m</source>
         <translation>{period} {start}, {resolution} m</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="64"/>
         <source>State</source>
         <translation>État</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="60"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="64"/>
         <source>Progress</source>
         <translation>Avancement</translation>
     </message>
@@ -1829,112 +1829,112 @@
         <translation>Images illisibles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="265"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="251"/>
         <source>Where the Sentinel-2 L2A observations come from: your archive folders, or a STAC catalogue read over the network (only the parts of the images the mosaic needs)</source>
         <translation>D'où viennent les observations Sentinel-2 L2A : vos dossiers d'archive, ou un catalogue STAC lu par le réseau (seules les parties des images dont la mosaïque a besoin)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="269"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="255"/>
         <source>STAC API:</source>
         <translation>API STAC :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="275"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="261"/>
         <source>Collection:</source>
         <translation>Collection :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="281"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="267"/>
         <source>Scenes up to:</source>
         <translation>Scènes jusqu'à :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="285"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="271"/>
         <source> % cloud</source>
         <translation> % de nuages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="286"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="272"/>
         <source>Leave out scenes whose cloud cover (as the catalogue gives it) is higher; 100: all</source>
         <translation>Écarter les scènes dont la couverture nuageuse (selon le catalogue) est plus élevée ; 100 : toutes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="290"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="276"/>
         <source>Skip unreadable images</source>
         <translation>Ignorer les images illisibles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="292"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="278"/>
         <source>When an image cannot be read after retries: leave that observation out and list it in the metadata, instead of failing the order</source>
         <translation>Quand une image ne peut être lue après plusieurs essais : écarter cette observation et la citer dans les métadonnées, au lieu de faire échouer la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="296"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="282"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="299"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="285"/>
         <source>Find scenes</source>
         <translation>Chercher les scènes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="301"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="287"/>
         <source>The scenes an order of this area and period would use, before placing it</source>
         <translation>Les scènes qu'une commande de cette zone et de cette période utiliserait, avant de la passer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="472"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="239"/>
         <source>Connecting to {url}…</source>
         <translation>Connexion à {url}…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="476"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="243"/>
         <source>Connected to {title}: collection {collection} ({found})</source>
         <translation>Connecté à {title} : collection {collection} ({found})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="479"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="246"/>
         <source>; no S3 keys stored: add them in the S2GM settings</source>
         <translation> ; aucune clé S3 enregistrée : ajoutez-les dans les paramètres S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="482"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="249"/>
         <source>{url} answers, but has no collection {collection}</source>
         <translation>{url} répond, mais n'a pas de collection {collection}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="486"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="253"/>
         <source>S2GM: testing {url}</source>
         <translation>S2GM : test de {url}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="501"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="268"/>
         <source>No archive folder is set: add one in the S2GM settings</source>
         <translation>Aucun dossier d'archive n'est défini : ajoutez-en un dans les paramètres S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="507"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="274"/>
         <source>the archive folders</source>
         <translation>les dossiers d'archive</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="512"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="279"/>
         <source>Searching {where} from {start} to {end}…</source>
         <translation>Recherche dans {where} du {start} au {end}…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="514"/>
+        <location filename="../s2gm_qgis/gui/mosaic/feature.py" line="281"/>
         <source>S2GM: finding scenes</source>
         <translation>S2GM : recherche des scènes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="560"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="438"/>
         <source>It reads {source}.</source>
         <translation>Il lit {source}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="562"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="440"/>
         <source>Orders run in QGIS, reading {source}. Results: {results}.</source>
         <translation>Les commandes s'exécutent dans QGIS, en lisant {source}. Résultats : {results}.</translation>
     </message>
@@ -2414,7 +2414,7 @@
         <translation>Pour chaque point de la couche, toutes les observations Sentinel-2 L2A de l'archive entre les deux dates, lues sur le pixel de la mosaïque à la résolution choisie : réflectances B01-B12 et B8A, classe de scène, probabilités de nuage et de neige (%), AOT, zéniths de visée et solaire (degrés), et si le filtre de validité de la mosaïque la garde (valid 1) ou le premier test qui la rejette (reject_reason : no_data, view_zenith, scl_class, snow_refinement). Avec la fenêtre 3 x 3, les valeurs sont la moyenne des pixels valides de la fenêtre et n_pixels leur nombre. Une ligne par point et par observation, dans l'ordre du temps. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés ; les observations peuvent aussi venir d'un catalogue STAC (Earth Search, le Copernicus Data Space, toute adresse d'API STAC).</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="28"/>
+        <location filename="../s2gm_qgis/gui/mosaic/orders_model.py" line="32"/>
         <source>Needs approval</source>
         <translation>En attente d'approbation</translation>
     </message>

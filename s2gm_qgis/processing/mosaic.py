@@ -1,7 +1,7 @@
 """Processing algorithm "Build S2GM mosaic" (``s2gm:buildmosaic``).
 
 An AOI (polygon features, or an extent), a period and the options of a mosaic order in; an S2GM
-mosaic folder out, composited by ``s2gm_qgis.core.mosaic.engine.run_mosaic`` from the L2A
+mosaic folder out, composited by ``s2gm_qgis.core.orders.runner.run_order`` from the L2A
 products of the archive folders, with the true colour and the quality layers loaded and styled
 as the mosaic dock does. Usable in models and from ``qgis_process``; the order is validated by
 ``MosaicOrder`` (every bad parameter named at once).
@@ -213,7 +213,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         return True
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
-        from ..core.mosaic.engine import run_mosaic
+        from ..core.orders.runner import run_order  # the engine: only when the algorithm runs
 
         aoi = self._aoi(parameters, context)
         spec = source_spec(self, parameters, context)
@@ -264,8 +264,8 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         catalogue = Preferences.load().catalogue_path
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         try:
-            result = run_mosaic(order, archives, out_dir, catalogue_path=catalogue,
-                                progress=progress, cancel=feedback.isCanceled)
+            result = run_order(order, out_dir, archives=archives, catalogue_path=catalogue,
+                               progress=progress, cancel=feedback.isCanceled)
         except CancelledError:
             raise QgsProcessingException(tr("Cancelled; nothing was written")) from None
         except S2GMError as exc:
