@@ -89,117 +89,117 @@
         <translation>pas un dossier existant : {paths}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="50"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="51"/>
         <source>S2GM settings</source>
         <translation>Paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="285"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="282"/>
         <source>Mosaic engine</source>
         <translation>Moteur de mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="90"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="87"/>
         <source>Embedded in QGIS, on my local archive</source>
         <translation>Intégré à QGIS, sur mon archive locale</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="91"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="88"/>
         <source>Engine service, over HTTP</source>
         <translation>Service de calcul, par HTTP</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="101"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="98"/>
         <source>Service address:</source>
         <translation>Adresse du service :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="164"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="161"/>
         <source>Forget</source>
         <translation>Oublier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="109"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="106"/>
         <source>Remove the stored token from the QGIS authentication database</source>
         <translation>Supprimer le jeton enregistré de la base d'authentification de QGIS</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="116"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="113"/>
         <source>Service token:</source>
         <translation>Jeton du service :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="120"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="117"/>
         <source>Folders</source>
         <translation>Dossiers</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="124"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="121"/>
         <source>Folders holding Sentinel-2 L2A products (.SAFE folders or .zip files)</source>
         <translation>Dossiers contenant des produits Sentinel-2 L2A (dossiers .SAFE ou fichiers .zip)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="128"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="125"/>
         <source>Add…</source>
         <translation>Ajouter…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="130"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="127"/>
         <source>Remove</source>
         <translation>Retirer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="143"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="140"/>
         <source>Sentinel-2 archive:</source>
         <translation>Archive Sentinel-2 :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="289"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="286"/>
         <source>Cache folder</source>
         <translation>Dossier de cache</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="146"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="143"/>
         <source>Cache folder:</source>
         <translation>Dossier de cache :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="290"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="287"/>
         <source>Results folder</source>
         <translation>Dossier des résultats</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="148"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="145"/>
         <source>Results folder:</source>
         <translation>Dossier des résultats :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="286"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="283"/>
         <source>Service address</source>
         <translation>Adresse du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="287"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="284"/>
         <source>Service token</source>
         <translation>Jeton du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="288"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="285"/>
         <source>Sentinel-2 archive</source>
         <translation>Archive Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="343"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="340"/>
         <source>Add a Sentinel-2 archive folder</source>
         <translation>Ajouter un dossier d'archive Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/provider.py" line="43"/>
+        <location filename="../s2gm_qgis/processing/provider.py" line="44"/>
         <source>S2GM: Sentinel-2 mosaics and inter-band delays</source>
         <translation>S2GM : mosaïques Sentinel-2 et décalages entre bandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="300"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="297"/>
         <source>{field}: {reason}</source>
         <translation>{field} : {reason}</translation>
     </message>
@@ -209,32 +209,32 @@
         <translation>Lire les métadonnées d'un produit Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="80"/>
+        <location filename="../s2gm_qgis/processing/algorithm.py" line="12"/>
         <source>Sentinel-2 products</source>
         <translation>Produits Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="86"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="80"/>
         <source>Reads a Sentinel-2 L1C or L2A product (a .SAFE folder, a .zip, or any file inside one such as MTD_MSIL1C.xml) and writes one feature per tile: product name, level, spacecraft, processing baseline, sensing start, relative orbit, cloud cover, quantification value, tile, EPSG code, tile sensing time, number of images, datastrip and, if the datastrip is missing or unusable, why. The geometry is the data footprint in WGS 84 when the metadata gives one. Nothing is written in the product.</source>
         <translation>Lit un produit Sentinel-2 L1C ou L2A (un dossier .SAFE, un .zip, ou un fichier qu'il contient comme MTD_MSIL1C.xml) et écrit une entité par tuile : nom du produit, niveau, satellite, version de traitement, début d'acquisition, orbite relative, couverture nuageuse, valeur de quantification, tuile, code EPSG, heure d'acquisition de la tuile, nombre d'images, datastrip et, si le datastrip manque ou est inutilisable, pourquoi. La géométrie est l'emprise des données en WGS 84 quand les métadonnées la donnent. Rien n'est écrit dans le produit.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="100"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="91"/>
         <source>Sentinel-2 product (.zip, .SAFE folder or a file inside it)</source>
         <translation>Produit Sentinel-2 (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="100"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="91"/>
         <source>Sentinel-2 products (*.zip *.xml);;All files (*)</source>
         <translation>Produits Sentinel-2 (*.zip *.xml);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="105"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="96"/>
         <source>Only this tile (e.g. 31TCJ)</source>
         <translation>Seulement cette tuile (par ex. 31TCJ)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/product_info.py" line="108"/>
+        <location filename="../s2gm_qgis/processing/product_info.py" line="99"/>
         <source>Product metadata</source>
         <translation>Métadonnées du produit</translation>
     </message>
@@ -259,12 +259,12 @@
         <translation>aucune : les décalages sont les valeurs de référence de la table, non corrigées pour l'orbite</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="91"/>
         <source>nearest the tile centre</source>
         <translation>la plus proche du centre de la tuile</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="91"/>
         <source>nearest the point</source>
         <translation>la plus proche du point</translation>
     </message>
@@ -469,17 +469,17 @@
         <translation>WKT collé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="104"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="101"/>
         <source>Sent to the engine service as &apos;Authorization: Bearer&apos;; kept in the QGIS authentication database, not in the settings file</source>
         <translation>Envoyé au service de calcul comme « Authorization: Bearer » ; conservé dans la base d'authentification de QGIS, pas dans le fichier des paramètres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="331"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="328"/>
         <source>stored; type a new one to replace it</source>
         <translation>enregistré ; saisir un autre pour le remplacer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="333"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="330"/>
         <source>none</source>
         <translation>aucun</translation>
     </message>
@@ -594,7 +594,7 @@
         <translation>Échantillon d'éphémérides dont le nadir est le plus proche du centre de la tuile (Binet et al. 2022) ou du point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="161"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="146"/>
         <source>Product</source>
         <translation>Produit</translation>
     </message>
@@ -689,7 +689,7 @@
         <translation>Enregistrer les épingles en CSV ou GeoJSON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="208"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
@@ -844,12 +844,12 @@
         <translation>Nom de la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="190"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="184"/>
         <source>Area of interest</source>
         <translation>Zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="133"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="121"/>
         <source>Period</source>
         <translation>Période</translation>
     </message>
@@ -869,17 +869,17 @@
         <translation>SCR</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="149"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="137"/>
         <source>Layers</source>
         <translation>Couches</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="144"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="132"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="146"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="134"/>
         <source>Bit depth</source>
         <translation>Profondeur</translation>
     </message>
@@ -939,102 +939,102 @@
         <translation>Dossiers d'archive, dossier des résultats, adresse et jeton du service</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="177"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="171"/>
         <source>Place order</source>
         <translation>Commander</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
         <source>Rectangle</source>
         <translation>Rectangle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="200"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="194"/>
         <source>Drag a rectangle on the map</source>
         <translation>Tracez un rectangle sur la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
         <source>Polygon</source>
         <translation>Polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="196"/>
         <source>Click the corners on the map; right click or double click closes the polygon</source>
         <translation>Cliquez les sommets sur la carte ; un clic droit ou un double clic ferme le polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="199"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="205"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="199"/>
         <source>Drag the corners of the AOI (until it is ordered)</source>
         <translation>Déplacez les sommets de la zone (jusqu'à sa commande)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="208"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="202"/>
         <source>Remove the area of interest</source>
         <translation>Retirer la zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="207"/>
         <source>Map extent</source>
         <translation>Emprise de la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="213"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="207"/>
         <source>The extent shown in the map</source>
         <translation>L'emprise affichée dans la carte</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="209"/>
         <source>File…</source>
         <translation>Fichier…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="215"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="209"/>
         <source>GeoJSON, KML, GeoPackage, shapefile...</source>
         <translation>GeoJSON, KML, GeoPackage, shapefile...</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="211"/>
         <source>WKT…</source>
         <translation>WKT…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="217"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="211"/>
         <source>Paste a POLYGON or MULTIPOLYGON</source>
         <translation>Collez un POLYGON ou un MULTIPOLYGON</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="226"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="220"/>
         <source>Layer extent</source>
         <translation>Emprise de couche</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="226"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="220"/>
         <source>The extent of the chosen layer</source>
         <translation>L'emprise de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="229"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="223"/>
         <source>Selected</source>
         <translation>Sélection</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="229"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="223"/>
         <source>The selected polygons of the chosen layer</source>
         <translation>Les polygones sélectionnés de la couche choisie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="367"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="350"/>
         <source>No area of interest</source>
         <translation>Pas de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="307"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="294"/>
         <source>Orders</source>
         <translation>Commandes</translation>
     </message>
@@ -1049,7 +1049,7 @@
         <translation>Relancer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="330"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="313"/>
         <source>Zoom to AOI</source>
         <translation>Zoomer sur la zone</translation>
     </message>
@@ -1069,17 +1069,17 @@
         <translation>Supprimer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="436"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="419"/>
         <source>Orders go to the engine service at {url}.</source>
         <translation>Les commandes vont au service de calcul {url}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="443"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="426"/>
         <source>none: add one in the settings</source>
         <translation>aucune : ajoutez-en une dans les paramètres</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="444"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="427"/>
         <source>Orders run in QGIS on the archive: {folders}. Results: {results}.</source>
         <translation>Les commandes sont calculées dans QGIS sur l'archive : {folders}. Résultats : {results}.</translation>
     </message>
@@ -1094,12 +1094,12 @@
         <translation>Rien à modifier : dessinez ou choisissez une nouvelle zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="369"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="352"/>
         <source>{area} km² ({source})</source>
         <translation>{area} km² ({source})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="374"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="357"/>
         <source>{area} km² (drawing)</source>
         <translation>{area} km² (en cours de tracé)</translation>
     </message>
@@ -1109,12 +1109,12 @@
         <translation>La géométrie était invalide (par exemple auto-intersectée) et a été réparée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="348"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="331"/>
         <source>Area of interest from a file</source>
         <translation>Zone d'intérêt depuis un fichier</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="348"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="331"/>
         <source>Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)</source>
         <translation>Fichiers vecteur (*.geojson *.json *.kml *.gpkg *.shp *.gml);;Tous les fichiers (*)</translation>
     </message>
@@ -1134,12 +1134,12 @@
         <translation>Commande de mosaïque {name} passée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="472"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="455"/>
         <source>Large area of interest</source>
         <translation>Grande zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="472"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="455"/>
         <source>The area of interest covers {area} km², more than {limit} km². The mosaic may take long and need much disk space. Place the order anyway?</source>
         <translation>La zone d'intérêt couvre {area} km², plus que {limit} km². La mosaïque peut être longue à calculer et occuper beaucoup de place sur le disque. Commander quand même ?</translation>
     </message>
@@ -1159,12 +1159,12 @@
         <translation>{action} : {error}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="482"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="465"/>
         <source>Delete order</source>
         <translation>Supprimer la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="482"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="465"/>
         <source>Delete order {name} and its result files?</source>
         <translation>Supprimer la commande {name} et ses fichiers de résultat ?</translation>
     </message>
@@ -1364,7 +1364,7 @@
         <translation>Nom de la commande :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="151"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="59"/>
         <source>Period:</source>
         <translation>Période :</translation>
     </message>
@@ -1379,7 +1379,7 @@
         <translation>Aperçu : couleurs naturelles (B04, B03, B02) et nombre d'observations valides, 60 m, GeoTIFF 8 bits, UTM.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="155"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="63"/>
         <source>{metres} m</source>
         <translation>{metres} m</translation>
     </message>
@@ -1599,182 +1599,182 @@
         <translation>Bandes de réflectance</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="62"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="63"/>
         <source>Detector and inter-band delays at points</source>
         <translation>Détecteur et décalages entre bandes en des points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="65"/>
+        <location filename="../s2gm_qgis/processing/algorithm.py" line="12"/>
         <source>Inter-band delays</source>
         <translation>Décalages entre bandes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="71"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="66"/>
         <source>For every point of the input layer, reads in a Sentinel-2 L1C product (a .zip, a .SAFE folder or a file inside it) the detector that sensed the point in the source band and the time delays from that band to every other band, dt = t(band) − t(source band) in seconds, corrected for the detector and the orbit with the CNES lookup table and the datastrip ephemeris (Binet et al. 2022). Adds the columns detector, src_band, h_sat_m (satellite altitude, m), v_ground (nadir ground speed, m/s), eph_utc (ephemeris sample time), sensed_utc (when the source band sensed the point), dt_&lt;band&gt; and s2_note (why a point has no values, or warnings). Points outside the tile or every detector footprint keep empty values.</source>
         <translation>Pour chaque point de la couche d'entrée, lit dans un produit Sentinel-2 L1C (un .zip, un dossier .SAFE ou un fichier qu'il contient) le détecteur qui a acquis le point dans la bande source et les décalages temporels de cette bande vers chaque autre bande, dt = t(bande) − t(bande source) en secondes, corrigés pour le détecteur et l'orbite avec la table du CNES et les éphémérides du datastrip (Binet et al. 2022). Ajoute les colonnes detector, src_band, h_sat_m (altitude du satellite, m), v_ground (vitesse au sol du nadir, m/s), eph_utc (heure de l'échantillon d'éphémérides), sensed_utc (heure d'acquisition du point par la bande source), dt_&lt;bande&gt; et s2_note (pourquoi un point n'a pas de valeurs, ou les avertissements). Les points hors de la tuile ou de toute empreinte de détecteur restent sans valeurs.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="87"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="79"/>
         <source>Sentinel-2 L1C product (.zip, .SAFE folder or a file inside it)</source>
         <translation>Produit Sentinel-2 L1C (.zip, dossier .SAFE ou un fichier qu'il contient)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="84"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="74"/>
         <source>Points</source>
         <translation>Points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="95"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="87"/>
         <source>Source band</source>
         <translation>Bande source</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="99"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="91"/>
         <source>Ephemeris sample</source>
         <translation>Échantillon d'éphémérides</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="103"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="95"/>
         <source>Tile of a multi-tile product (e.g. 53HLA)</source>
         <translation>Tuile d'un produit multi-tuiles (par ex. 53HLA)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="106"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="98"/>
         <source>Points with delays</source>
         <translation>Points avec décalages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="125"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="117"/>
         <source>Opening {path}</source>
         <translation>Ouverture de {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="133"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="125"/>
         <source>{path} is a {level} product: detector footprints and delays need L1C</source>
         <translation>{path} est un produit {level} : les empreintes des détecteurs et les décalages demandent du L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="144"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="136"/>
         <source>the point layer already has the columns {names}: rename them first</source>
         <translation>la couche de points a déjà les colonnes {names} : renommez-les d'abord</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="167"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="159"/>
         <source>no geometry</source>
         <translation>pas de géométrie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="169"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="161"/>
         <source>a multipoint of several points: give single points</source>
         <translation>un multipoint de plusieurs points : donnez des points simples</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="174"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="166"/>
         <source>cannot be transformed to EPSG:{epsg} ({error})</source>
         <translation>impossible de transformer vers EPSG:{epsg} ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="178"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="170"/>
         <source>outside tile {tile}</source>
         <translation>hors de la tuile {tile}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="100"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="97"/>
         <source>Build S2GM mosaic</source>
         <translation>Construire une mosaïque S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="61"/>
+        <location filename="../s2gm_qgis/processing/algorithm.py" line="13"/>
         <source>Mosaics</source>
         <translation>Mosaïques</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="127"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="115"/>
         <source>Area of interest (polygons)</source>
         <translation>Zone d'intérêt (polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="130"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="118"/>
         <source>Area of interest as an extent (when no polygon layer is given)</source>
         <translation>Zone d'intérêt en emprise (sans couche de polygones)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="136"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="124"/>
         <source>A day in the period (snapped to its first day)</source>
         <translation>Un jour de la période (ramené à son premier jour)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="97"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="84"/>
         <source>Resolution (m)</source>
         <translation>Résolution (m)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="142"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="130"/>
         <source>Output CRS</source>
         <translation>SCR de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="152"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="140"/>
         <source>Order name (letters, digits, &apos;-&apos;)</source>
         <translation>Nom de la commande (lettres, chiffres, « - »)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="89"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="72"/>
         <source>Archive folder of L2A products (default: the S2GM settings)</source>
         <translation>Dossier d'archive des produits L2A (par défaut : les paramètres de S2GM)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="170"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="155"/>
         <source>Load the result into the project</source>
         <translation>Charger le résultat dans le projet</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="172"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="157"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="174"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="159"/>
         <source>Mosaic folder</source>
         <translation>Dossier de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="175"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="160"/>
         <source>Mosaic layers</source>
         <translation>Couches de la mosaïque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="186"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="171"/>
         <source>The area of interest layer has no polygon</source>
         <translation>La couche de zone d'intérêt n'a pas de polygone</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="190"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="175"/>
         <source>area of interest layer</source>
         <translation>couche de zone d'intérêt</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="195"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="180"/>
         <source>extent</source>
         <translation>emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="198"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="183"/>
         <source>Give an area of interest: a polygon layer or an extent</source>
         <translation>Donnez une zone d'intérêt : une couche de polygones ou une emprise</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="113"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="84"/>
         <source>No archive folder: give one, or add one in the S2GM settings</source>
         <translation>Pas de dossier d'archive : donnez-en un, ou ajoutez-en un dans les paramètres de S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="164"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="137"/>
         <source>Cancelled; nothing was written</source>
         <translation>Annulé ; rien n'a été écrit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="273"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="244"/>
         <source>Mosaic written to {folder} in {seconds:.1f} s</source>
         <translation>Mosaïque écrite dans {folder} en {seconds:.1f} s</translation>
     </message>
@@ -1794,92 +1794,92 @@
         <translation>Près d'une jonction de détecteurs : {bands} voient ce point avec un autre détecteur ; leurs décalages supposent le détecteur {detector}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="164"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="149"/>
         <source>Cloud mask</source>
         <translation>Masque de nuages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="167"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="152"/>
         <source>Preference</source>
         <translation>Préférence</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/source_parameters.py" line="27"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="29"/>
         <source>Data source</source>
         <translation>Source des données</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="294"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="291"/>
         <source>STAC API address</source>
         <translation>Adresse de l'API STAC</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="295"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="292"/>
         <source>Collection</source>
         <translation>Collection</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="296"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="293"/>
         <source>Maximum cloud cover</source>
         <translation>Couverture nuageuse maximale</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="297"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="294"/>
         <source>Unreadable images</source>
         <translation>Images illisibles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="251"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="241"/>
         <source>Where the Sentinel-2 L2A observations come from: your archive folders, or a STAC catalogue read over the network (only the parts of the images the mosaic needs)</source>
         <translation>D'où viennent les observations Sentinel-2 L2A : vos dossiers d'archive, ou un catalogue STAC lu par le réseau (seules les parties des images dont la mosaïque a besoin)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="255"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="245"/>
         <source>STAC API:</source>
         <translation>API STAC :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="261"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="251"/>
         <source>Collection:</source>
         <translation>Collection :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="267"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="257"/>
         <source>Scenes up to:</source>
         <translation>Scènes jusqu'à :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="271"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="261"/>
         <source> % cloud</source>
         <translation> % de nuages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="272"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="262"/>
         <source>Leave out scenes whose cloud cover (as the catalogue gives it) is higher; 100: all</source>
         <translation>Écarter les scènes dont la couverture nuageuse (selon le catalogue) est plus élevée ; 100 : toutes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="276"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="266"/>
         <source>Skip unreadable images</source>
         <translation>Ignorer les images illisibles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="278"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="268"/>
         <source>When an image cannot be read after retries: leave that observation out and list it in the metadata, instead of failing the order</source>
         <translation>Quand une image ne peut être lue après plusieurs essais : écarter cette observation et la citer dans les métadonnées, au lieu de faire échouer la commande</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="282"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="272"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="285"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="275"/>
         <source>Find scenes</source>
         <translation>Chercher les scènes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="287"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="277"/>
         <source>The scenes an order of this area and period would use, before placing it</source>
         <translation>Les scènes qu'une commande de cette zone et de cette période utiliserait, avant de la passer</translation>
     </message>
@@ -1929,12 +1929,12 @@
         <translation>S2GM : recherche des scènes</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="438"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="421"/>
         <source>It reads {source}.</source>
         <translation>Il lit {source}.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="440"/>
+        <location filename="../s2gm_qgis/gui/mosaic/dock.py" line="423"/>
         <source>Orders run in QGIS, reading {source}. Results: {results}.</source>
         <translation>Les commandes s'exécutent dans QGIS, en lisant {source}. Résultats : {results}.</translation>
     </message>
@@ -2059,212 +2059,212 @@
         <translation>{value} est négatif</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="152"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="149"/>
         <source>Remote catalogues (STAC)</source>
         <translation>Catalogues distants (STAC)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="154"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="151"/>
         <source>Earth Search needs nothing. The Copernicus Data Space serves its images from S3: create S3 keys in your CDSE account (eodata S3 access) and enter them here; they are kept in the QGIS authentication database, not in the settings file.</source>
         <translation>Earth Search ne demande rien. Le Copernicus Data Space sert ses images depuis S3 : créez des clés S3 dans votre compte CDSE (accès S3 eodata) et saisissez-les ici ; elles sont gardées dans la base d'authentification de QGIS, pas dans le fichier des paramètres.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="165"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="162"/>
         <source>Remove the stored S3 keys from the QGIS authentication database</source>
         <translation>Retirer les clés S3 enregistrées de la base d'authentification de QGIS</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="168"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="165"/>
         <source>CDSE S3 access key:</source>
         <translation>Clé d'accès S3 du CDSE :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="172"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="169"/>
         <source>CDSE S3 secret key:</source>
         <translation>Clé secrète S3 du CDSE :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="178"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="175"/>
         <source>off</source>
         <translation>désactivé</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="179"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="176"/>
         <source>Keep fetched image tiles in the cache folder, up to this size, so that a second order over the same area reads them from disk</source>
         <translation>Garder les tuiles d'images téléchargées dans le dossier de cache, jusqu'à cette taille, pour qu'une deuxième commande sur la même zone les lise sur le disque</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="182"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="179"/>
         <source>Tile cache:</source>
         <translation>Cache de tuiles :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="243"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="240"/>
         <source>give both the access key and the secret key</source>
         <translation>donnez la clé d'accès et la clé secrète</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="291"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="288"/>
         <source>CDSE S3 keys</source>
         <translation>Clés S3 du CDSE</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="292"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="289"/>
         <source>Tile cache</source>
         <translation>Cache de tuiles</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="318"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="315"/>
         <source>stored; type new keys to replace them</source>
         <translation>enregistrées ; saisissez de nouvelles clés pour les remplacer</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="320"/>
+        <location filename="../s2gm_qgis/gui/settings_dialog.py" line="317"/>
         <source>stored</source>
         <translation>enregistrée</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="109"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="100"/>
         <source>Composites a cloud-free Sentinel-2 mosaic of an area of interest over a period the way the Copernicus Sentinel-2 Global Mosaic service does (medoid or short-term composite per pixel, with quality layers), from the L2A products of an archive folder. The area is the union of the polygons of a layer (or its selected features) or an extent. The result is an S2GM folder in the output folder; the true colour and the quality layers are loaded with their styles. Without an archive folder, the folders of the S2GM settings are used. The observations may also come from a STAC catalogue: Earth Search (no login), the Copernicus Data Space (with the S3 keys of the S2GM settings) or any STAC API address; only the parts of the images the mosaic needs are read. Product: temporal mosaic or BrightEarth (RGB for viewing); preference: standard, vegetation or bare soil.</source>
         <translation>Compose une mosaïque Sentinel-2 sans nuages d'une zone d'intérêt sur une période comme le fait le service Copernicus Sentinel-2 Global Mosaic (médoïde ou composite à court terme par pixel, avec des couches de qualité), à partir des produits L2A d'un dossier d'archive. La zone est l'union des polygones d'une couche (ou de ses entités sélectionnées) ou une emprise. Le résultat est un dossier S2GM dans le dossier de sortie ; la couleur vraie et les couches de qualité sont chargées avec leurs styles. Sans dossier d'archive, les dossiers des paramètres S2GM sont utilisés. Les observations peuvent aussi venir d'un catalogue STAC : Earth Search (sans connexion), le Copernicus Data Space (avec les clés S3 des paramètres S2GM) ou toute adresse d'API STAC ; seules les parties des images dont la mosaïque a besoin sont lues. Produit : mosaïque temporelle ou BrightEarth (RVB pour la visualisation) ; préférence : standard, végétation ou sol nu.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/source_parameters.py" line="30"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="32"/>
         <source>STAC API address (custom STAC API)</source>
         <translation>Adresse de l'API STAC (API STAC personnalisée)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/source_parameters.py" line="32"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="34"/>
         <source>STAC collection (default: the provider&apos;s)</source>
         <translation>Collection STAC (par défaut : celle du fournisseur)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/source_parameters.py" line="34"/>
+        <location filename="../s2gm_qgis/processing/source_parameters.py" line="36"/>
         <source>Leave out scenes above this cloud cover (%)</source>
         <translation>Écarter les scènes au-dessus de cette couverture nuageuse (%)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="158"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="143"/>
         <source>Skip images that cannot be read (listed in the metadata)</source>
         <translation>Ignorer les images illisibles (citées dans les métadonnées)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/mosaic.py" line="247"/>
+        <location filename="../s2gm_qgis/processing/mosaic.py" line="218"/>
         <source>Order {name}: {period} from {start}, {area:.1f} km², from {source}</source>
         <translation>Commande {name} : {period} à partir du {start}, {area:.1f} km², depuis {source}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/__init__.py" line="17"/>
+        <location filename="../s2gm_qgis/gui/timeseries/__init__.py" line="19"/>
         <source>Time series…</source>
         <translation>Séries temporelles…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/__init__.py" line="17"/>
+        <location filename="../s2gm_qgis/gui/timeseries/__init__.py" line="19"/>
         <source>Every observation of a point: reflectance, indices, and what the valid filter says</source>
         <translation>Toutes les observations d'un point : réflectance, indices, et l'avis du filtre de validité</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="282"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="180"/>
         <source>S2GM time series</source>
         <translation>Séries temporelles S2GM</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="159"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="67"/>
         <source>1 × 1 pixel</source>
         <translation>1 × 1 pixel</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="160"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="68"/>
         <source>3 × 3 pixels (mean of the valid ones)</source>
         <translation>3 × 3 pixels (moyenne des pixels valides)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="164"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="72"/>
         <source>Pixel:</source>
         <translation>Pixel :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="177"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="85"/>
         <source>Show:</source>
         <translation>Afficher :</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="181"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="89"/>
         <source>Pick a point</source>
         <translation>Choisir un point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="184"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="92"/>
         <source>Click the map: the series of every observation there</source>
         <translation>Cliquez sur la carte : la série de toutes les observations à cet endroit</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="186"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="94"/>
         <source>Export CSV…</source>
         <translation>Exporter en CSV…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="188"/>
+        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="96"/>
         <source>Export PNG…</source>
         <translation>Exporter en PNG…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="257"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="155"/>
         <source>No archive folder is set: add one in the S2GM settings, or choose a STAC source in the mosaic dock</source>
         <translation>Aucun dossier d'archive n'est défini : ajoutez-en un dans les paramètres S2GM, ou choisissez une source STAC dans le panneau des mosaïques</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="278"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="176"/>
         <source>Reading the observations at {lon:.5f}°, {lat:.5f}° from {start} to {end}…</source>
         <translation>Lecture des observations en {lon:.5f}°, {lat:.5f}° du {start} au {end}…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="281"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="179"/>
         <source>Reading…</source>
         <translation>Lecture…</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="293"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="189"/>
         <source>{n} observation(s), {valid} valid, at {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</source>
         <translation>{n} observation(s), {valid} valide(s), en {lon:.5f}°, {lat:.5f}° ({res} m, {window}×{window})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="298"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="194"/>
         <source>— {layer} chose {date} ({product})</source>
         <translation>— {layer} a choisi le {date} ({product})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="303"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="199"/>
         <source>— {n} skipped: {what}</source>
         <translation>— {n} écartée(s) : {what}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="345"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="240"/>
         <source>Export the time series</source>
         <translation>Exporter la série temporelle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="345"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="240"/>
         <source>CSV files (*.csv)</source>
         <translation>Fichiers CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="353"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="247"/>
         <source>{path}: cannot write ({error})</source>
         <translation>{path} : écriture impossible ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="363"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="257"/>
         <source>Export the plot</source>
         <translation>Exporter le graphique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="363"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="257"/>
         <source>PNG images (*.png)</source>
         <translation>Images PNG (*.png)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/dock.py" line="369"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="262"/>
         <source>{path}: cannot write the image</source>
         <translation>{path} : impossible d'écrire l'image</translation>
     </message>
@@ -2334,62 +2334,62 @@
         <translation>rejetée : {reason}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="58"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="57"/>
         <source>Point time series</source>
         <translation>Série temporelle en des points</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="86"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="76"/>
         <source>Point id field (default: the feature id)</source>
         <translation>Champ identifiant du point (par défaut : l'identifiant de l'entité)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="93"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="80"/>
         <source>First day</source>
         <translation>Premier jour</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="95"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="82"/>
         <source>Last day</source>
         <translation>Dernier jour</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="101"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="88"/>
         <source>Pixels</source>
         <translation>Pixels</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="101"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="88"/>
         <source>1 x 1</source>
         <translation>1 x 1</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="101"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="88"/>
         <source>3 x 3 (mean of the valid)</source>
         <translation>3 x 3 (moyenne des pixels valides)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="104"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="91"/>
         <source>Time series</source>
         <translation>Série temporelle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="144"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="117"/>
         <source>Point {id}: not a single point, left out</source>
         <translation>Point {id} : pas un point simple, laissé de côté</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="151"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="124"/>
         <source>The layer has no point</source>
         <translation>La couche n'a aucun point</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="175"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="148"/>
         <source>Point {id}: outside every product of the period</source>
         <translation>Point {id} : hors de tous les produits de la période</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="183"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="156"/>
         <source>{rows} observation(s) at {points} point(s)</source>
         <translation>{rows} observation(s) en {points} point(s)</translation>
     </message>
@@ -2409,7 +2409,7 @@
         <translation>Le point est sur le bord commun aux détecteurs {detectors} : il appartient au détecteur à l'est (ou au sud) du bord, les décalages utilisent le détecteur {detector}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/point_time_series.py" line="67"/>
+        <location filename="../s2gm_qgis/processing/point_time_series.py" line="60"/>
         <source>For every point of the layer, every Sentinel-2 L2A observation of the archive between the two dates, read on the mosaic&apos;s pixel at the chosen resolution: B01-B12 and B8A reflectance, scene class, cloud and snow probability (%), AOT, view and sun zenith (degrees), and whether the mosaic&apos;s valid filter keeps it (valid 1) or the first test that rejects it (reject_reason: no_data, view_zenith, scl_class, snow_refinement). With the 3 x 3 window, values are the mean of the window&apos;s valid pixels and n_pixels their count. One row per point and observation, in time order. Without an archive folder, the folders of the S2GM settings are used; the observations may also come from a STAC catalogue (Earth Search, the Copernicus Data Space, any STAC API address).</source>
         <translation>Pour chaque point de la couche, toutes les observations Sentinel-2 L2A de l'archive entre les deux dates, lues sur le pixel de la mosaïque à la résolution choisie : réflectances B01-B12 et B8A, classe de scène, probabilités de nuage et de neige (%), AOT, zéniths de visée et solaire (degrés), et si le filtre de validité de la mosaïque la garde (valid 1) ou le premier test qui la rejette (reject_reason : no_data, view_zenith, scl_class, snow_refinement). Avec la fenêtre 3 x 3, les valeurs sont la moyenne des pixels valides de la fenêtre et n_pixels leur nombre. Une ligne par point et par observation, dans l'ordre du temps. Sans dossier d'archive, les dossiers des paramètres de S2GM sont utilisés ; les observations peuvent aussi venir d'un catalogue STAC (Earth Search, le Copernicus Data Space, toute adresse d'API STAC).</translation>
     </message>

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException, QgsFeature,
-    QgsFeatureSink, QgsField, QgsFields, QgsProcessing, QgsProcessingAlgorithm,
+    QgsFeatureSink, QgsField, QgsFields, QgsProcessing,
     QgsProcessingException, QgsProcessingParameterEnum, QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource, QgsProcessingParameterFile,
     QgsProcessingParameterString,
@@ -21,6 +21,7 @@ from ..core.delays import DelayInspector
 from ..core.delays.ephemeris import SELECTIONS
 from ..core.errors import CancelledError, S2GMError
 from ..qgis_support.i18n import tr
+from .algorithm import S2gmAlgorithm
 from ..qgis_support.compat import FIELD_TYPES
 
 
@@ -45,8 +46,11 @@ def added_fields(source_band: str) -> list[QgsField]:
     return fields
 
 
-class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
+class DelaysAtPointsAlgorithm(S2gmAlgorithm):
     """L1C product + point layer -> the points with detector, H_sat, V_ground and delays."""
+
+    ALGORITHM_ID = "delaysatpoints"
+    GROUP_ID = "delays"
 
     PRODUCT = "PRODUCT"
     INPUT = "INPUT"
@@ -55,17 +59,8 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
     TILE = "TILE"
     OUTPUT = "OUTPUT"
 
-    def name(self) -> str:
-        return "delaysatpoints"
-
     def displayName(self) -> str:  # noqa: N802 (QGIS API)
         return tr("Detector and inter-band delays at points")
-
-    def group(self) -> str:
-        return tr("Inter-band delays")
-
-    def groupId(self) -> str:  # noqa: N802 (QGIS API)
-        return "delays"
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
         return tr(
@@ -79,9 +74,6 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
             "point), dt_<band> and s2_note (why a point has no values, or warnings). Points "
             "outside the tile or every detector footprint keep empty values."
         )
-
-    def createInstance(self) -> "DelaysAtPointsAlgorithm":  # noqa: N802 (QGIS API)
-        return DelaysAtPointsAlgorithm()
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
         self.addParameter(QgsProcessingParameterFile(

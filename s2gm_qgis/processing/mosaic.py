@@ -15,7 +15,6 @@ from qgis.core import (
     QgsFeatureRequest,
     QgsGeometry,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
@@ -26,7 +25,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterString,
     QgsRasterLayer,
@@ -43,7 +41,7 @@ from ..qgis_support.i18n import tr
 from ..qgis_support.preferences import Preferences
 from ..qgis_support.labels import cloud_mask_labels, preference_labels, product_labels
 from ..qgis_support.results import TRUE_COLOUR_KEY, result_layers, style_layer, style_statistics
-from .source_parameters import add_source_parameters, prepare_network, source_spec
+from .source_parameters import DataSourceAlgorithm, source_spec
 
 
 class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
@@ -70,8 +68,11 @@ class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
             style_layer(layer, self.layer_name, self.source_products, self.value_range)
 
 
-class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
+class BuildMosaicAlgorithm(DataSourceAlgorithm):
     """AOI + period + options -> S2GM mosaic folder and loaded layers."""
+
+    ALGORITHM_ID = "buildmosaic"
+    GROUP_ID = "mosaics"
 
     AOI = "AOI"
     EXTENT = "EXTENT"
@@ -83,7 +84,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
     BIT_DEPTH = "BIT_DEPTH"
     LAYERS = "LAYERS"
     NAME = "NAME"
-    ARCHIVE = "ARCHIVE"
     SKIP_UNREADABLE = "SKIP_UNREADABLE"
     PRODUCT = "PRODUCT"
     CLOUD_MASK = "CLOUD_MASK"
@@ -93,17 +93,8 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
     MOSAIC_FOLDER = "MOSAIC_FOLDER"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
 
-    def name(self) -> str:
-        return "buildmosaic"
-
     def displayName(self) -> str:  # noqa: N802 (QGIS API)
         return tr("Build S2GM mosaic")
-
-    def group(self) -> str:
-        return tr("Mosaics")
-
-    def groupId(self) -> str:  # noqa: N802 (QGIS API)
-        return "mosaics"
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
         return tr(
@@ -119,9 +110,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             "parts of the images the mosaic needs are read. Product: temporal mosaic or "
             "BrightEarth (RGB for viewing); preference: standard, vegetation or bare soil."
         )
-
-    def createInstance(self) -> "BuildMosaicAlgorithm":  # noqa: N802 (QGIS API)
-        return BuildMosaicAlgorithm()
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -151,10 +139,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             defaultValue=[LAYER_NAMES.index(n) for n in PRESETS[DEFAULT_PRESET]]))
         self.addParameter(QgsProcessingParameterString(
             self.NAME, tr("Order name (letters, digits, '-')"), defaultValue="mosaic"))
-        self.addParameter(QgsProcessingParameterFile(
-            self.ARCHIVE, tr("Archive folder of L2A products (default: the S2GM settings)"),
-            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
-        add_source_parameters(self)
+        self.add_source_parameters()
         self.addParameter(QgsProcessingParameterBoolean(
             self.SKIP_UNREADABLE, tr("Skip images that cannot be read (listed in the metadata)"),
             defaultValue=False))
@@ -198,20 +183,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         raise QgsProcessingException(tr("Give an area of interest: a polygon layer or an "
                                         "extent"))
 
-    def _archives(self, parameters, context) -> list[str]:
-        folder = self.parameterAsFile(parameters, self.ARCHIVE, context)
-        if folder:
-            return [folder]
-        folders = list(Preferences.load().archive_folders)
-        if not folders:
-            raise QgsProcessingException(tr("No archive folder: give one, or add one in the "
-                                            "S2GM settings"))
-        return folders
-
-    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
-        prepare_network(self, parameters, context, feedback)
-        return True
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
         from ..core.orders.runner import run_order  # the engine: only when the algorithm runs
 
@@ -242,7 +213,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             )
         except ValidationError as exc:
             raise QgsProcessingException("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-        archives = self._archives(parameters, context) if spec is None else []
+        archives = self.archive_folders(parameters, context) if spec is None else []
         out_dir = Path(self.parameterAsString(parameters, self.OUTPUT, context))
         feedback.pushInfo(tr("Order {name}: {period} from {start}, {area:.1f} km², from "
                              "{source}").format(name=order.name, period=order.period,

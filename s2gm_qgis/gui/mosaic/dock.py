@@ -42,6 +42,7 @@ from ...qgis_support.i18n import tr
 from ...qgis_support.labels import source_labels
 from ...qgis_support.preferences import LOCAL, Preferences
 from ...resources import icon_path
+from ..widgets import ERROR_STYLE, message_label
 from .options import OptionsWidget
 from .orders_model import ORDER_ROLE, OrdersModel, ProgressDelegate
 from .sources import known_collections
@@ -49,7 +50,6 @@ from .sources import known_collections
 DOCK_OBJECT_NAME = "s2gm_qgis_mosaic_dock"
 #: The map tools the AOI buttons pick.
 RECTANGLE, POLYGON, EDIT = "rectangle", "polygon", "edit"
-ERROR_STYLE = "color: #b00020;"
 
 
 def field_label(field: str) -> str:
@@ -163,16 +163,10 @@ class MosaicDock(QgsDockWidget):
         settings_button.clicked.connect(self.settings_requested)
         engine_row.addWidget(settings_button)
         layout.addLayout(engine_row)
-        self.engine_label = QLabel(content)
-        self.engine_label.setObjectName("engine_label")
-        self.engine_label.setWordWrap(True)
+        self.engine_label = message_label(content, "engine_label")
         layout.addWidget(self.engine_label)
 
-        self.problem_label = QLabel(content)
-        self.problem_label.setObjectName("problem_label")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(ERROR_STYLE)
-        self.problem_label.hide()
+        self.problem_label = message_label(content, "problem_label", error=True, hidden=True)
         layout.addWidget(self.problem_label)
         self.order_button = QPushButton(tr("Place order"), content)
         self.order_button.setObjectName("order_button")
@@ -231,13 +225,9 @@ class MosaicDock(QgsDockWidget):
             lambda: self.selected_features_aoi_requested.emit(self.layer_combo.currentLayer()))
         grid.addWidget(self.layer_extent_button, 2, 2)
         grid.addWidget(self.selected_button, 2, 3)
-        self.area_label = QLabel(tr("No area of interest"), group)
-        self.area_label.setObjectName("area_label")
-        self.area_label.setWordWrap(True)
+        self.area_label = message_label(group, "area_label", tr("No area of interest"))
         grid.addWidget(self.area_label, 3, 0, 1, 4)
-        self.aoi_message_label = QLabel(group)
-        self.aoi_message_label.setObjectName("aoi_message_label")
-        self.aoi_message_label.setWordWrap(True)
+        self.aoi_message_label = message_label(group, "aoi_message_label")
         grid.addWidget(self.aoi_message_label, 4, 0, 1, 4)
         return group
 
@@ -289,10 +279,7 @@ class MosaicDock(QgsDockWidget):
         self.find_scenes_button.clicked.connect(self.find_scenes_requested)
         grid.addWidget(self.test_connection_button, 4, 0, 1, 2)
         grid.addWidget(self.find_scenes_button, 4, 2, 1, 2)
-        self.source_status_label = QLabel(group)
-        self.source_status_label.setObjectName("source_status_label")
-        self.source_status_label.setWordWrap(True)
-        self.source_status_label.hide()
+        self.source_status_label = message_label(group, "source_status_label", hidden=True)
         grid.addWidget(self.source_status_label, 5, 0, 1, 4)
 
         self.source_combo.activated.connect(lambda _i: self.source_edited.emit())
@@ -318,11 +305,7 @@ class MosaicDock(QgsDockWidget):
         self.orders_view.doubleClicked.connect(lambda _i: self.load_requested.emit())
         self.orders_view.selectionModel().selectionChanged.connect(self._update_buttons)
         layout.addWidget(self.orders_view, 1)
-        self.status_label = QLabel(group)
-        self.status_label.setObjectName("status_label")
-        self.status_label.setWordWrap(True)
-        self.status_label.setStyleSheet(ERROR_STYLE)
-        self.status_label.hide()
+        self.status_label = message_label(group, "status_label", error=True, hidden=True)
         layout.addWidget(self.status_label)
         row = QGridLayout()
         self.cancel_button = QPushButton(tr("Cancel"), group)
