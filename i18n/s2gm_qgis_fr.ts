@@ -2239,32 +2239,32 @@
         <translation>— {n} écartée(s) : {what}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="240"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="245"/>
         <source>Export the time series</source>
         <translation>Exporter la série temporelle</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="240"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="245"/>
         <source>CSV files (*.csv)</source>
         <translation>Fichiers CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="247"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="241"/>
         <source>{path}: cannot write ({error})</source>
         <translation>{path} : écriture impossible ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="257"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="254"/>
         <source>Export the plot</source>
         <translation>Exporter le graphique</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="257"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="254"/>
         <source>PNG images (*.png)</source>
         <translation>Images PNG (*.png)</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="262"/>
+        <location filename="../s2gm_qgis/gui/timeseries/feature.py" line="252"/>
         <source>{path}: cannot write the image</source>
         <translation>{path} : impossible d'écrire l'image</translation>
     </message>

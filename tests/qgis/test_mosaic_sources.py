@@ -31,7 +31,6 @@ from tests.servers.fixtures import *  # noqa: F401,F403 (the real servers)
 from tests.synthetic.stac import publish
 
 from .conftest import run_in_fresh_qgis
-from .test_mosaic_processing import provider  # noqa: F401 (fixture)
 from .test_mosaic_dock import (  # noqa: F401 (fixtures)
     UTM32N, mosaic_factory, polygon_inside_tile, set_june_order, synthetic_archive, wait_for,
     wait_for_placed,

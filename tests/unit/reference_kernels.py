@@ -8,7 +8,6 @@ import numpy as np
 
 from s2gm_qgis.core.mosaic.select import _check_medoid_inputs
 from s2gm_qgis.core.mosaic.sources.angles import _axis_weights
-from s2gm_qgis.core.mosaic.sources.layers import SUN_AZIMUTH, SUN_ZENITH, VIEW_AZIMUTH, VIEW_ZENITH
 
 
 def medoid_select_pairwise(
@@ -54,14 +53,4 @@ def bilinear_separable(nodes: Optional[np.ndarray], where, xs: np.ndarray,
 
 def angles_on_mesh(angles, layer: str, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """An angle layer of an AngleField on the (ys x xs) mesh, by :func:`bilinear_separable`."""
-    if layer == VIEW_ZENITH:
-        return bilinear_separable(angles.view_zenith, angles, xs, ys)
-    if layer == SUN_ZENITH:
-        return bilinear_separable(angles.sun_zenith, angles, xs, ys)
-    if layer in (VIEW_AZIMUTH, SUN_AZIMUTH):
-        s, c = ((angles.view_azimuth_sin, angles.view_azimuth_cos) if layer == VIEW_AZIMUTH
-                else (angles.sun_azimuth_sin, angles.sun_azimuth_cos))
-        sin_v = bilinear_separable(s, angles, xs, ys)
-        cos_v = bilinear_separable(c, angles, xs, ys)
-        return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
-    raise ValueError(f"unknown angle layer {layer!r}")
+    return angles.layer_values(layer, lambda nodes: bilinear_separable(nodes, angles, xs, ys))

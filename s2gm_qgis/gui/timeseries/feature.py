@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from qgis.core import (
     QgsApplication, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject,
@@ -234,35 +234,39 @@ class TimeSeriesFeature(QObject):
         """Write the series as the command line's CSV (same columns)."""
         from ...core.timeseries.writers import write_csv
 
-        if self.series is None:
+        def write(target: Path) -> Optional[str]:
+            try:
+                write_csv(self.series, target)  # whole, then renamed into place
+            except OSError as exc:
+                return tr("{path}: cannot write ({error})").format(
+                    path=target, error=exc.strerror or exc)
             return None
-        if path is None:
-            path = self.dock.ask_path(tr("Export the time series"), tr("CSV files (*.csv)"))
-            if not path:
-                return None
-        target = Path(path)
-        try:
-            write_csv(self.series, target)  # whole, then renamed into place
-        except OSError as exc:
-            self.dock.set_status(tr("{path}: cannot write ({error})").format(
-                path=target, error=exc.strerror or exc), error=True)
-            return None
-        return target
+
+        return self._export(path, tr("Export the time series"), tr("CSV files (*.csv)"), write)
 
     def export_png(self, path: Optional[str] = None) -> Optional[Path]:
         """Save the plot as it is shown."""
+        def write(target: Path) -> Optional[str]:
+            if self.dock.plot.grab().save(str(target), "PNG"):
+                return None
+            return tr("{path}: cannot write the image").format(path=target)
+
+        return self._export(path, tr("Export the plot"), tr("PNG images (*.png)"), write)
+
+    def _export(self, path: Optional[str], title: str, filter_text: str,
+                write: Callable[[Path], Optional[str]]) -> Optional[Path]:
+        """``write(target)`` (None, or the problem) to ``path``, asked for when None; the
+        written path, or None (nothing to export, no path given, or the problem shown)."""
         if self.series is None:
             return None
-        if path is None:
-            path = self.dock.ask_path(tr("Export the plot"), tr("PNG images (*.png)"))
-            if not path:
-                return None
-        target = Path(path)
-        if not self.dock.plot.grab().save(str(target), "PNG"):
-            self.dock.set_status(tr("{path}: cannot write the image").format(path=target),
-                             error=True)
+        path = path if path is not None else self.dock.ask_path(title, filter_text)
+        if not path:
             return None
-        return target
+        problem = write(Path(path))
+        if problem is not None:
+            self.dock.set_status(problem, error=True)
+            return None
+        return Path(path)
 
     # ---------------------------------------------------------------- teardown
 

@@ -145,20 +145,22 @@ class AngleField:
         return cls(ulx, uly, cstep, rstep, view_zenith, va_sin, va_cos, sun_zenith,
                    sa_sin, sa_cos)
 
-    def sample(self, layer: str, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
-        """Bilinear value of an angle layer at tile-CRS points (any same-shape arrays)."""
-        interpolate = _bilinear
-        if layer == VIEW_ZENITH:
-            return interpolate(self.view_zenith, self, x_m, y_m)
-        if layer == SUN_ZENITH:
-            return interpolate(self.sun_zenith, self, x_m, y_m)
+    def layer_values(self, layer: str, interpolate) -> np.ndarray:
+        """An angle layer from ``interpolate(nodes)`` (float32 values of a node grid): the
+        zeniths interpolated as they are, the azimuths through their sines and cosines (so
+        that 359° and 1° average to 0°, not 180°)."""
+        if layer in (VIEW_ZENITH, SUN_ZENITH):
+            return interpolate(self.view_zenith if layer == VIEW_ZENITH else self.sun_zenith)
         if layer in (VIEW_AZIMUTH, SUN_AZIMUTH):
             s, c = ((self.view_azimuth_sin, self.view_azimuth_cos) if layer == VIEW_AZIMUTH
                     else (self.sun_azimuth_sin, self.sun_azimuth_cos))
-            sin_v = interpolate(s, self, x_m, y_m)
-            cos_v = interpolate(c, self, x_m, y_m)
-            return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
+            return (np.rad2deg(np.arctan2(interpolate(s), interpolate(c))) % 360.0
+                    ).astype(np.float32)
         raise ValueError(f"unknown angle layer {layer!r}")
+
+    def sample(self, layer: str, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+        """Bilinear value of an angle layer at tile-CRS points (any same-shape arrays)."""
+        return self.layer_values(layer, lambda nodes: _bilinear(nodes, self, x_m, y_m))
 
     def on_block(self, layer: str, block: "Block", pixels: Optional[np.ndarray] = None
                  ) -> np.ndarray:
@@ -167,16 +169,7 @@ class AngleField:
         (W_rows @ nodes @ W_cols.T; the node grid is only 23 x 23), (nrows, ncols) float32,
         or only at the flat indices ``pixels`` (the trigonometry of the azimuths is then done
         for those pixels alone; every value is the same to the last bit)."""
-        if layer in (VIEW_ZENITH, SUN_ZENITH):
-            nodes = self.view_zenith if layer == VIEW_ZENITH else self.sun_zenith
-            return self._interpolated(nodes, block, pixels)
-        if layer in (VIEW_AZIMUTH, SUN_AZIMUTH):
-            s, c = ((self.view_azimuth_sin, self.view_azimuth_cos) if layer == VIEW_AZIMUTH
-                    else (self.sun_azimuth_sin, self.sun_azimuth_cos))
-            sin_v = self._interpolated(s, block, pixels)
-            cos_v = self._interpolated(c, block, pixels)
-            return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
-        raise ValueError(f"unknown angle layer {layer!r}")
+        return self.layer_values(layer, lambda nodes: self._interpolated(nodes, block, pixels))
 
     def _interpolated(self, nodes: Optional[np.ndarray], block: "Block",
                       pixels: Optional[np.ndarray]) -> np.ndarray:
