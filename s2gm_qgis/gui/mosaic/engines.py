@@ -37,8 +37,6 @@ ORDER_LIMIT = 200
 MAX_ATTEMPTS = 3
 #: (connect, read) timeouts of the calls the orders list makes to the service, seconds.
 SERVICE_TIMEOUT_S = (3.05, 10.0)
-#: File name of the embedded engine's order store in the results folder.
-STORE_FILE = STORE_NAME
 #: Sub-folder of the results folder where results of service orders are downloaded.
 SERVICE_DOWNLOADS = "service"
 
@@ -306,7 +304,7 @@ class EmbeddedEngine(OrdersEngine):
         if self.runner is None:
             self.results_root.mkdir(parents=True, exist_ok=True)
             self.catalogue_path.parent.mkdir(parents=True, exist_ok=True)
-            self.store = OrderStore(self.results_root / STORE_FILE)
+            self.store = OrderStore(self.results_root / STORE_NAME)
             self.runner = OrderRunner(self.store, self.results_root, self.archive_folders,
                                       catalogue_path=self.catalogue_path,
                                       max_attempts=MAX_ATTEMPTS)
