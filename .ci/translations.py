@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Refresh and compile the plugin's translations (``make translations``).
 
-1. ``pylupdate5`` collects every ``tr("...")`` string of s2gm_qgis/gui and s2gm_qgis/processing
+1. ``pylupdate5`` collects every ``tr("...")`` string of s2gm_qgis/gui, processing and qgis_support
    (and .ui files, if any) into each ``i18n/s2gm_qgis_<lang>.ts``, keeping the translations already
    there and dropping entries whose source text is gone.
 2. Every entry must be translated: the script lists the unfinished ones and fails, so that a new
@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 I18N = ROOT / "i18n"
-SOURCE_DIRS = (ROOT / "s2gm_qgis" / "gui", ROOT / "s2gm_qgis" / "processing")
+SOURCE_DIRS = (ROOT / "s2gm_qgis" / "gui", ROOT / "s2gm_qgis" / "processing",
+               ROOT / "s2gm_qgis" / "qgis_support")
 TS_PREFIX = "s2gm_qgis_"
 DEFAULT_LANGUAGES = ("fr",)
 

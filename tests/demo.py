@@ -4,7 +4,7 @@
 1. Makes a small synthetic L2A archive (five dates of one tile, June 2024, clouds on two of them)
    in ``./demo-output/archive``.
 2. Orders a month mosaic of an AOI inside it through the orders core (``OrderStore`` +
-   ``execute_order``: the path the dock's embedded engine takes) and prints the result folder and
+   ``OrderRunner``: the path the dock's embedded engine takes) and prints the result folder and
    its files.
 3. With a DISPLAY, opens QGIS with the plugin, its dock, and the result loaded in a layer group.
    Headless, loads the result with the plugin's result loader in a headless QGIS, renders the map
@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO_ROOT))
 OUTPUT = REPO_ROOT / "demo-output"
 
 from s2gm_qgis.core.mosaic.order import MosaicOrder  # noqa: E402
-from s2gm_qgis.core.orders import OrderStore, execute_order  # noqa: E402
+from s2gm_qgis.core.orders import OrderRunner, OrderStore  # noqa: E402
 from s2gm_qgis.core.orders.datadir import DataDir, results_dir  # noqa: E402
 from tests.synthetic.tiles import tile_geometry  # noqa: E402
 
@@ -87,8 +87,9 @@ def order_mosaic(archive: Path, data: DataDir) -> tuple[str, Path]:
         name="demo-lake", aoi=aoi_geojson(), period="month", start="2024-06-01",
         resolution_m=20, bands=["B02", "B03", "B04", "B08", "quality_scene_classification",
                                 "quality_cloud_confidence", "source_index", "valid_obs"])
-    store = OrderStore(data.store_path)
-    record = store.create(order.to_dict(), order.name, queue=True)
+    runner = OrderRunner(OrderStore(data.store_path), data.results_root, [archive],
+                         catalogue_path=data.catalogue_path)
+    record = runner.submit(order)
     print(f"order {record.id} placed: {order.name}, {order.period} from {order.start}, "
           f"{order.resolution_m} m, AOI {order.aoi.area_km2:.2f} km²")
 
@@ -96,8 +97,7 @@ def order_mosaic(archive: Path, data: DataDir) -> tuple[str, Path]:
         print(f"\r  {100 * fraction:5.1f} % {message[:60]:<60}", end="", flush=True)
 
     started = time.perf_counter()
-    record = execute_order(store, record.id, archives=[archive], results_root=data.results_root,
-                           catalogue_path=data.catalogue_path, progress=progress)
+    record = runner.execute(record.id, progress=progress)
     print(f"\norder {record.state} in {time.perf_counter() - started:.1f} s")
     if record.state != "finished":
         raise SystemExit(f"the order did not finish: {record.error}")
@@ -124,7 +124,7 @@ def load_headless(store_path: Path, order_id: str, folder: Path) -> None:
 
     app = QgsApplication([], False)
     app.initQgis()
-    from s2gm_qgis.gui.mosaic.results import load_result
+    from s2gm_qgis.qgis_support.results import load_result
 
     order = OrderStore(store_path).get(order_id).to_json_dict()
     group = load_result(order, folder)
@@ -165,13 +165,13 @@ import sys
 sys.path.insert(0, {str(REPO_ROOT)!r})
 from qgis.utils import iface
 from s2gm_qgis.core.orders import OrderStore
-from s2gm_qgis.gui.mosaic.results import load_result
+from s2gm_qgis.qgis_support.results import load_result
 from s2gm_qgis.gui.plugin import S2gmPlugin
 plugin = S2gmPlugin(iface)
 plugin.initGui()
-dock = plugin.features.get("mosaic")
+mosaic = plugin.features.get("mosaic")
 if dock is not None:
-    dock.show()
+    mosaic.dock.show()
 group = load_result(OrderStore({str(store_path)!r}).get({order_id!r}).to_json_dict(),
                     __import__("pathlib").Path({str(folder)!r}))
 iface.mapCanvas().setExtent(group.findLayers()[0].layer().extent())
@@ -195,10 +195,10 @@ def screenshot(target: Path) -> None:
     os.environ["QGIS_CUSTOM_CONFIG_PATH"] = str(OUTPUT / "qgis-profiles")
     app = QgsApplication([], True)
     app.initQgis()
-    from s2gm_qgis.gui.mosaic.dock import MosaicDock
+    from s2gm_qgis.gui.mosaic.feature import MosaicFeature
     from s2gm_qgis.gui.mosaic.options import ADVANCED
-    from s2gm_qgis.gui.mosaic.results import find_order_group
-    from s2gm_qgis.gui.preferences import Preferences
+    from s2gm_qgis.qgis_support.results import find_order_group
+    from s2gm_qgis.qgis_support.preferences import Preferences
     from tests.qgis.test_mosaic_dock import click_polygon, wait_for
 
     archive = OUTPUT / "archive"
@@ -224,9 +224,9 @@ def screenshot(target: Path) -> None:
     QgsLayerTreeMapCanvasBridge(QgsProject.instance().layerTreeRoot(), canvas, window)
     window.setCentralWidget(canvas)
     window.resize(1400, 1180)
-    dock = MosaicDock(iface, parent=window)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.setMinimumWidth(460)
+    mosaic = MosaicFeature(iface, dock_parent=window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, mosaic.dock)
+    mosaic.dock.setMinimumWidth(460)
     window.show()
     QCoreApplication.processEvents()
     tile = tile_geometry("32TQM", SIZE_10M)
@@ -234,40 +234,41 @@ def screenshot(target: Path) -> None:
     canvas.setExtent(QgsRectangle(tile.ulx_m - 400, tile.uly_m - 2800, tile.ulx_m + 2800,
                                   tile.uly_m + 400))
     QCoreApplication.processEvents()
-    dock.polygon_button.click()
+    mosaic.dock.polygon_button.click()
     body = aoi_wkt_utm()[len("POLYGON(("):-2].split(", ")[:-1]
     click_polygon(canvas, [tuple(map(float, p.split())) for p in body])
-    dock.options.set_mode(ADVANCED)
-    dock.options.set_period("month")
-    dock.options.name_edit.setText("lake-june")
-    dock.options.preset_combo.setCurrentIndex(
-        dock.options.preset_combo.findData("true_colour_quality"))
+    mosaic.dock.options.set_mode(ADVANCED)
+    mosaic.dock.options.set_period("month")
+    mosaic.dock.options.name_edit.setText("lake-june")
+    mosaic.dock.options.preset_combo.setCurrentIndex(
+        mosaic.dock.options.preset_combo.findData("true_colour_quality"))
     from datetime import date
-    dock.options.set_start(date(2024, 6, 10))
-    dock.order_button.click()
-    wait_for(lambda: dock.aoi_ordered or dock.problem_label.isVisible(), 60,
+    mosaic.dock.options.set_start(date(2024, 6, 10))
+    mosaic.dock.order_button.click()
+    wait_for(lambda: mosaic.aoi_ordered or mosaic.dock.problem_label.isVisible(), 60,
              "the order to be placed")
-    if dock.selection is None or not dock.aoi_ordered:
-        raise SystemExit(f"the dock did not place the order: {dock.aoi_message_label.text()} "
-                         f"{dock.problem_label.text()}")
-    order_id = dock.engine.store.orders()[0].id
-    wait_for(lambda: dock.engine.store.get(order_id).is_terminal, 300, "the demo order")
-    record = dock.engine.store.get(order_id)
+    if mosaic.selection is None or not mosaic.aoi_ordered:
+        raise SystemExit(f"the dock did not place the order: "
+                         f"{mosaic.dock.aoi_message_label.text()} "
+                         f"{mosaic.dock.problem_label.text()}")
+    order_id = mosaic.engine.store.orders()[0].id
+    wait_for(lambda: mosaic.engine.store.get(order_id).is_terminal, 300, "the demo order")
+    record = mosaic.engine.store.get(order_id)
     if record.state != "finished":
         raise SystemExit(f"the demo order {record.state}: {record.error}")
     wait_for(lambda: find_order_group(order_id) is not None, 60, "the result to load")
-    dock.refresh()
-    dock.select_order(order_id)
+    mosaic.refresh()
+    mosaic.dock.select_order(order_id)
     for _ in range(30):
         QCoreApplication.processEvents()
         time.sleep(0.05)
     target.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(target))
     print(f"screenshot saved to {target}")
-    dock.teardown()
+    mosaic.teardown()
     window.close()
     QgsProject.instance().clear()
-    del dock, window, iface
+    del mosaic, window, iface
     app.exitQgis()
 
 

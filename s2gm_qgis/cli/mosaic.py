@@ -191,7 +191,7 @@ _METHOD_LABELS = {"stc": "STC", "preference": "by preference", "clear": "clear",
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.mosaic.engine import run_mosaic  # GDAL-heavy: only when the command runs
+    from ..core.orders.runner import run_order  # GDAL-heavy: only when the command runs
 
     errors = run_options_errors(args)
     try:
@@ -203,9 +203,10 @@ def run(args: argparse.Namespace) -> int:
     limit_gdal_cache()
     configure_tile_cache(args)
     with _termination_as_interrupt():
-        result = run_mosaic(order, args.archive or (), args.out, catalogue_path=args.catalogue,
-                            progress=_stderr_progress(args.quiet or args.json),
-                            workers=args.workers)
+        result = run_order(order, args.out, archives=args.archive or (),
+                           catalogue_path=args.catalogue,
+                           progress=_stderr_progress(args.quiet or args.json),
+                           workers=args.workers)
     if args.json:
         json.dump(result.to_json_dict(), sys.stdout)
         sys.stdout.write("\n")

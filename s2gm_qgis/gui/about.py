@@ -10,7 +10,7 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..resources import icon_path, plugin_metadata
-from .i18n import tr
+from ..qgis_support.i18n import tr
 
 
 def about_html(metadata: dict[str, str]) -> str:

@@ -37,9 +37,9 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QDockWidget, QMenu
 
 from ..resources import icon_path
-from .compat import QAction
-from .i18n import install_translator, tr
-from .messages import install_log_handler, log_message, push_message, remove_log_handler
+from ..qgis_support.i18n import install_translator, tr
+from ..qgis_support.compat import QAction
+from ..qgis_support.messages import install_log_handler, log_message, push_message, remove_log_handler
 
 #: Feature modules under s2gm_qgis.gui, in menu order (see the module docstring).
 FEATURES: tuple[str, ...] = ("mosaic", "timeseries", "delays")
@@ -224,7 +224,7 @@ class S2gmPlugin(QObject):
 
     def show_settings(self) -> None:
         """Open the settings dialog; emit ``preferences_changed`` if the user saved."""
-        from .preferences import Preferences
+        from ..qgis_support.preferences import Preferences
         from .settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(Preferences.load(), parent=self.iface.mainWindow())

@@ -34,10 +34,12 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.errors import S2GMError
-from .i18n import tr
-from .preferences import (
-    Preferences, forget_auth_config, forget_service_token, store_s3_keys, store_service_token,
+from ..qgis_support.i18n import tr
+from ..qgis_support.preferences import Preferences
+from ..qgis_support.secrets import (
+    forget_auth_config, forget_service_token, store_s3_keys, store_service_token,
 )
+from .widgets import message_label
 
 
 class SettingsDialog(QDialog):
@@ -63,11 +65,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._build_engine_group())
         layout.addWidget(self._build_folders_group())
         layout.addWidget(self._build_remote_group())
-        self.problem_label = QLabel(self)
-        self.problem_label.setObjectName("problem_label")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("color: #b00020;")
-        self.problem_label.hide()
+        self.problem_label = message_label(self, "problem_label", error=True, hidden=True)
         layout.addWidget(self.problem_label)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok

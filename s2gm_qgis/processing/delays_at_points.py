@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException, QgsFeature,
-    QgsFeatureSink, QgsField, QgsFields, QgsProcessing, QgsProcessingAlgorithm,
+    QgsFeatureSink, QgsField, QgsFields, QgsProcessing,
     QgsProcessingException, QgsProcessingParameterEnum, QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource, QgsProcessingParameterFile,
     QgsProcessingParameterString,
@@ -21,8 +21,10 @@ from ..core.bands import BANDS
 from ..core.delays.granules import GranuleInspectors
 from ..core.delays.ephemeris import SELECTIONS
 from ..core.errors import CancelledError, S2GMError
-from ..gui.i18n import tr
-from ..gui.compat import FIELD_TYPES, keep_pyproj_context
+from ..qgis_support.i18n import tr
+from ..qgis_support.compat import keep_pyproj_context
+from .algorithm import S2gmAlgorithm
+from ..qgis_support.compat import FIELD_TYPES
 
 
 def delay_field_name(band: str) -> str:
@@ -46,8 +48,11 @@ def added_fields(source_band: str) -> list[QgsField]:
     return fields
 
 
-class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
+class DelaysAtPointsAlgorithm(S2gmAlgorithm):
     """L1C product + point layer -> the points with detector, H_sat, V_ground and delays."""
+
+    ALGORITHM_ID = "delaysatpoints"
+    GROUP_ID = "delays"
 
     PRODUCT = "PRODUCT"
     INPUT = "INPUT"
@@ -56,17 +61,8 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
     TILE = "TILE"
     OUTPUT = "OUTPUT"
 
-    def name(self) -> str:
-        return "delaysatpoints"
-
     def displayName(self) -> str:  # noqa: N802 (QGIS API)
         return tr("Detector and inter-band delays at points")
-
-    def group(self) -> str:
-        return tr("Inter-band delays")
-
-    def groupId(self) -> str:  # noqa: N802 (QGIS API)
-        return "delays"
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
         return tr(
@@ -81,9 +77,6 @@ class DelaysAtPointsAlgorithm(QgsProcessingAlgorithm):
             "multi-tile product each point is read in its own tile, unless a tile is given. "
             "Points outside the tile(s) or every detector footprint keep empty values."
         )
-
-    def createInstance(self) -> "DelaysAtPointsAlgorithm":  # noqa: N802 (QGIS API)
-        return DelaysAtPointsAlgorithm()
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
         self.addParameter(QgsProcessingParameterFile(

@@ -1,7 +1,7 @@
 """Processing algorithm "Build S2GM mosaic" (``s2gm:buildmosaic``).
 
 An AOI (polygon features, or an extent), a period and the options of a mosaic order in; an S2GM
-mosaic folder out, composited by ``s2gm_qgis.core.mosaic.engine.run_mosaic`` from the L2A
+mosaic folder out, composited by ``s2gm_qgis.core.orders.runner.run_order`` from the L2A
 products of the archive folders, with the true colour and the quality layers loaded and styled
 as the mosaic dock does. Usable in models and from ``qgis_process``; the order is validated by
 ``MosaicOrder`` (every bad parameter named at once).
@@ -15,7 +15,6 @@ from qgis.core import (
     QgsFeatureRequest,
     QgsGeometry,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
@@ -26,28 +25,24 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterString,
     QgsRasterLayer,
 )
 
 from ..core.errors import CancelledError, S2GMError, ValidationError
-from ..core.mosaic.layers import LAYER_NAMES, TRUE_COLOUR
+from ..core.mosaic.layers import DEFAULT_PRESET, LAYER_NAMES, PRESETS, TRUE_COLOUR
 from ..core.mosaic.order import (
     BIT_DEPTHS, CLOUD_MASKS, CRS_CHOICES, FORMATS, PREFERENCES, PRODUCTS, RESOLUTIONS_M, MosaicOrder,
 )
 from ..core.mosaic.periods import PERIOD_TYPES
-from ..gui.compat import keep_pyproj_context
-from ..gui.i18n import tr
-from ..gui.mosaic import aoi as aoi_sources
-from ..gui.mosaic.options import (
-    DEFAULT_PRESET, PRESETS, cloud_mask_labels, layer_label, preference_labels, product_labels,
-)
-from ..gui.mosaic.results import (
-    TRUE_COLOUR_KEY, gdal_source, style_layer, style_statistics, true_colour_vrt,
-)
-from .source_parameters import add_source_parameters, prepare_network, source_spec
+from ..qgis_support import aoi as aoi_sources
+from ..qgis_support.i18n import tr
+from ..qgis_support.compat import keep_pyproj_context
+from ..qgis_support.preferences import Preferences
+from ..qgis_support.labels import cloud_mask_labels, preference_labels, product_labels
+from ..qgis_support.results import TRUE_COLOUR_KEY, result_layers, style_layer, style_statistics
+from .source_parameters import DataSourceAlgorithm, source_spec
 
 
 class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
@@ -74,8 +69,11 @@ class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
             style_layer(layer, self.layer_name, self.source_products, self.value_range)
 
 
-class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
+class BuildMosaicAlgorithm(DataSourceAlgorithm):
     """AOI + period + options -> S2GM mosaic folder and loaded layers."""
+
+    ALGORITHM_ID = "buildmosaic"
+    GROUP_ID = "mosaics"
 
     AOI = "AOI"
     EXTENT = "EXTENT"
@@ -87,7 +85,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
     BIT_DEPTH = "BIT_DEPTH"
     LAYERS = "LAYERS"
     NAME = "NAME"
-    ARCHIVE = "ARCHIVE"
     SKIP_UNREADABLE = "SKIP_UNREADABLE"
     PRODUCT = "PRODUCT"
     CLOUD_MASK = "CLOUD_MASK"
@@ -97,17 +94,8 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
     MOSAIC_FOLDER = "MOSAIC_FOLDER"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
 
-    def name(self) -> str:
-        return "buildmosaic"
-
     def displayName(self) -> str:  # noqa: N802 (QGIS API)
         return tr("Build S2GM mosaic")
-
-    def group(self) -> str:
-        return tr("Mosaics")
-
-    def groupId(self) -> str:  # noqa: N802 (QGIS API)
-        return "mosaics"
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
         return tr(
@@ -123,9 +111,6 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             "parts of the images the mosaic needs are read. Product: temporal mosaic or "
             "BrightEarth (RGB for viewing); preference: standard, vegetation or bare soil."
         )
-
-    def createInstance(self) -> "BuildMosaicAlgorithm":  # noqa: N802 (QGIS API)
-        return BuildMosaicAlgorithm()
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -155,10 +140,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             defaultValue=[LAYER_NAMES.index(n) for n in PRESETS[DEFAULT_PRESET]]))
         self.addParameter(QgsProcessingParameterString(
             self.NAME, tr("Order name (letters, digits, '-')"), defaultValue="mosaic"))
-        self.addParameter(QgsProcessingParameterFile(
-            self.ARCHIVE, tr("Archive folder of L2A products (default: the S2GM settings)"),
-            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
-        add_source_parameters(self)
+        self.add_source_parameters()
         self.addParameter(QgsProcessingParameterBoolean(
             self.SKIP_UNREADABLE, tr("Skip images that cannot be read (listed in the metadata)"),
             defaultValue=False))
@@ -202,26 +184,9 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
         raise QgsProcessingException(tr("Give an area of interest: a polygon layer or an "
                                         "extent"))
 
-    def _archives(self, parameters, context) -> list[str]:
-        folder = self.parameterAsFile(parameters, self.ARCHIVE, context)
-        if folder:
-            return [folder]
-        from ..gui.preferences import Preferences
-
-        folders = list(Preferences.load().archive_folders)
-        if not folders:
-            raise QgsProcessingException(tr("No archive folder: give one, or add one in the "
-                                            "S2GM settings"))
-        return folders
-
-    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
-        prepare_network(self, parameters, context, feedback)
-        return True
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
         keep_pyproj_context()  # a Processing task thread, like a QgsTask's
-        from ..core.mosaic.engine import run_mosaic
-        from ..gui.preferences import Preferences
+        from ..core.orders.runner import run_order  # the engine: only when the algorithm runs
 
         aoi = self._aoi(parameters, context)
         spec = source_spec(self, parameters, context)
@@ -250,7 +215,7 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
             )
         except ValidationError as exc:
             raise QgsProcessingException("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-        archives = self._archives(parameters, context) if spec is None else []
+        archives = self.archive_folders(parameters, context) if spec is None else []
         out_dir = Path(self.parameterAsString(parameters, self.OUTPUT, context))
         feedback.pushInfo(tr("Order {name}: {period} from {start}, {area:.1f} km², from "
                              "{source}").format(name=order.name, period=order.period,
@@ -269,11 +234,11 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
                 last[0] = key
                 feedback.pushInfo(message)
 
-        catalogue = Path(Preferences.load().cache_folder) / "catalogue.sqlite"
+        catalogue = Preferences.load().catalogue_path
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         try:
-            result = run_mosaic(order, archives, out_dir, catalogue_path=catalogue,
-                                progress=progress, cancel=feedback.isCanceled)
+            result = run_order(order, out_dir, archives=archives, catalogue_path=catalogue,
+                               progress=progress, cancel=feedback.isCanceled)
         except CancelledError:
             raise QgsProcessingException(tr("Cancelled; nothing was written")) from None
         except S2GMError as exc:
@@ -298,19 +263,9 @@ class BuildMosaicAlgorithm(QgsProcessingAlgorithm):
 
     @staticmethod
     def _layers_to_load(order: MosaicOrder, result) -> list[tuple[str, str, str]]:
-        """(style key, source, title): the true colour first, then the quality layers."""
-        items = []
-        files = result.files
-        n_grids = len(result.grids)
-        for grid in range(n_grids):
-            suffix = f" ({result.grids[grid].name})" if n_grids > 1 else ""
-            if all(b in files for b in TRUE_COLOUR):
-                sources = [gdal_source(Path(files[b][grid]), b) for b in TRUE_COLOUR]
-                vrt = Path(files[TRUE_COLOUR[0]][grid]).parent / "true_colour.vrt"
-                items.append((TRUE_COLOUR_KEY, str(true_colour_vrt(sources, vrt)),
-                              f"{order.name} " + tr("True colour (B04, B03, B02)") + suffix))
-            for name in order.bands:
-                if name not in TRUE_COLOUR or not all(b in files for b in TRUE_COLOUR):
-                    items.append((name, gdal_source(Path(files[name][grid]), name),
-                                  f"{order.name} {layer_label(name)}{suffix}"))
-        return items
+        """(style key, source, title): the dock's list of layers (:func:`result_layers`), less
+        the bands the true colour shows (Processing loads no sub-group)."""
+        layers = result_layers(result.files)
+        has_rgb = any(item.key == TRUE_COLOUR_KEY for item in layers)
+        return [(item.key, item.source, f"{order.name} {item.title}") for item in layers
+                if not (has_rgb and item.key in TRUE_COLOUR)]

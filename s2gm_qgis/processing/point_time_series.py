@@ -9,19 +9,21 @@ row and a warning.
 from __future__ import annotations
 
 from qgis.core import (
-    QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing, QgsProcessingAlgorithm,
+    QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessing,
     QgsProcessingException, QgsProcessingParameterDateTime, QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink, QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField, QgsProcessingParameterFile, QgsWkbTypes,
+    QgsProcessingParameterField, QgsWkbTypes,
 )
 
 from ..core.errors import CancelledError, S2GMError
 from ..core.mosaic.resample import OUTPUT_RESOLUTIONS_M
 from ..core.timeseries.point import WINDOWS
 from ..core.timeseries.writers import COLUMNS, row
-from ..gui.compat import FIELD_TYPES, keep_pyproj_context
-from ..gui.i18n import tr
-from .source_parameters import add_source_parameters, prepare_network, source_spec
+from ..qgis_support.compat import FIELD_TYPES
+from ..qgis_support.i18n import tr
+from ..qgis_support.compat import keep_pyproj_context
+from ..qgis_support.preferences import Preferences
+from .source_parameters import DataSourceAlgorithm, source_spec
 
 #: Python type of each column of the table (after ``point_id``).
 _INT_COLUMNS = ("valid", "scl", "n_pixels")
@@ -38,29 +40,22 @@ def table_fields() -> QgsFields:
     return fields
 
 
-class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
+class PointTimeSeriesAlgorithm(DataSourceAlgorithm):
     """Point layer + archive + dates -> table of observations per point."""
+
+    ALGORITHM_ID = "pointtimeseries"
+    GROUP_ID = "mosaics"
 
     INPUT = "INPUT"
     ID_FIELD = "ID_FIELD"
-    ARCHIVE = "ARCHIVE"
     START = "START"
     END = "END"
     RESOLUTION = "RESOLUTION"
     WINDOW = "WINDOW"
     OUTPUT = "OUTPUT"
 
-    def name(self) -> str:
-        return "pointtimeseries"
-
     def displayName(self) -> str:  # noqa: N802 (QGIS API)
         return tr("Point time series")
-
-    def group(self) -> str:
-        return tr("Mosaics")
-
-    def groupId(self) -> str:  # noqa: N802 (QGIS API)
-        return "mosaics"
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
         return tr(
@@ -76,19 +71,13 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
             "Search, the Copernicus Data Space, any STAC API address)."
         )
 
-    def createInstance(self) -> "PointTimeSeriesAlgorithm":  # noqa: N802 (QGIS API)
-        return PointTimeSeriesAlgorithm()
-
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.INPUT, tr("Points"), [QgsProcessing.SourceType.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterField(
             self.ID_FIELD, tr("Point id field (default: the feature id)"),
             parentLayerParameterName=self.INPUT, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.ARCHIVE, tr("Archive folder of L2A products (default: the S2GM settings)"),
-            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
-        add_source_parameters(self)
+        self.add_source_parameters()
         self.addParameter(QgsProcessingParameterDateTime(
             self.START, tr("First day"), type=QgsProcessingParameterDateTime.Type.Date))
         self.addParameter(QgsProcessingParameterDateTime(
@@ -103,28 +92,9 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, tr("Time series"), QgsProcessing.SourceType.TypeVector))
 
-    def _archives(self, parameters, context) -> list[str]:
-        folder = self.parameterAsFile(parameters, self.ARCHIVE, context)
-        if folder:
-            return [folder]
-        from ..gui.preferences import Preferences
-
-        folders = list(Preferences.load().archive_folders)
-        if not folders:
-            raise QgsProcessingException(tr("No archive folder: give one, or add one in the "
-                                            "S2GM settings"))
-        return folders
-
-    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
-        prepare_network(self, parameters, context, feedback)
-        return True
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API)
         keep_pyproj_context()  # a Processing task thread, like a QgsTask's
-        from pathlib import Path
-
         from ..core.timeseries import GeoPoint, point_time_series_at
-        from ..gui.preferences import Preferences
 
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
@@ -136,7 +106,7 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
                                                                context)]
         window = WINDOWS[self.parameterAsEnum(parameters, self.WINDOW, context)]
         spec = source_spec(self, parameters, context)
-        archives = spec if spec is not None else self._archives(parameters, context)
+        archives = spec if spec is not None else self.archive_folders(parameters, context)
         crs = source.sourceCrs()
         crs_text = crs.authid() if crs.authid().startswith("EPSG:") else crs.toWkt()
 
@@ -158,7 +128,7 @@ class PointTimeSeriesAlgorithm(QgsProcessingAlgorithm):
         def progress(fraction: float, message: str = "") -> None:
             feedback.setProgress(100.0 * fraction)
 
-        catalogue = Path(Preferences.load().cache_folder) / "catalogue.sqlite"
+        catalogue = Preferences.load().catalogue_path
         catalogue.parent.mkdir(parents=True, exist_ok=True)
         try:
             series = point_time_series_at(

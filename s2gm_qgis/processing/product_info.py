@@ -17,7 +17,6 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
@@ -26,8 +25,10 @@ from qgis.core import (
 )
 from ..core.errors import S2GMError
 from ..core.safe import open_product
-from ..gui.compat import FIELD_TYPES, keep_pyproj_context
-from ..gui.i18n import tr
+from ..qgis_support.compat import FIELD_TYPES
+from ..qgis_support.i18n import tr
+from ..qgis_support.compat import keep_pyproj_context
+from .algorithm import S2gmAlgorithm
 
 #: (field name, Python type) of the output, in order.
 FIELDS = (
@@ -63,24 +64,18 @@ def footprint_geometry(ring) -> QgsGeometry:
     return QgsGeometry.fromPolygonXY([[QgsPointXY(lon, lat) for lon, lat in ring]])
 
 
-class ProductMetadataAlgorithm(QgsProcessingAlgorithm):
+class ProductMetadataAlgorithm(S2gmAlgorithm):
     """Sentinel-2 product -> one feature per tile with its facts and footprint."""
+
+    ALGORITHM_ID = "productmetadata"
+    GROUP_ID = "products"
 
     INPUT = "INPUT"
     TILE = "TILE"
     OUTPUT = "OUTPUT"
 
-    def name(self) -> str:
-        return "productmetadata"
-
     def displayName(self) -> str:  # noqa: N802 (QGIS API)
         return tr("Read Sentinel-2 product metadata")
-
-    def group(self) -> str:
-        return tr("Sentinel-2 products")
-
-    def groupId(self) -> str:  # noqa: N802 (QGIS API)
-        return "products"
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
         return tr(
@@ -92,9 +87,6 @@ class ProductMetadataAlgorithm(QgsProcessingAlgorithm):
             "data footprint in WGS 84 when the metadata gives one. Nothing is written in the "
             "product."
         )
-
-    def createInstance(self) -> "ProductMetadataAlgorithm":  # noqa: N802 (QGIS API)
-        return ProductMetadataAlgorithm()
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802 (QGIS API)
         self.addParameter(QgsProcessingParameterFile(

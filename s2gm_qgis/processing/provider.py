@@ -2,8 +2,9 @@
 list under "S2GM" once the plugin is enabled.
 
 Adding an algorithm (later issues): write it in its own module under ``s2gm_qgis.processing``
-(a ``QgsProcessingAlgorithm`` with ``createInstance()``, strings through ``gui.i18n.tr``, work
-done by ``s2gm_qgis.core``), import its class here and append it to ``ALGORITHM_FACTORIES``.
+(an :class:`~.algorithm.S2gmAlgorithm`, or a :class:`~.source_parameters.DataSourceAlgorithm`
+when it reads observations; strings through ``qgis_support.i18n.tr``, work done by
+``s2gm_qgis.core``), import its class here and append it to ``ALGORITHM_FACTORIES``.
 The provider calls each factory with no argument whenever Processing (re)loads algorithms, so a
 class works as its own factory.
 """
@@ -14,7 +15,7 @@ from typing import Callable
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from ..gui.i18n import tr
+from ..qgis_support.i18n import tr
 from ..resources import icon_path
 from .delays_at_points import DelaysAtPointsAlgorithm
 from .mosaic import BuildMosaicAlgorithm

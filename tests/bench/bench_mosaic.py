@@ -251,9 +251,9 @@ def kernel_comparison(products: list[Path], blocks: int = 4) -> dict:
     from s2gm_qgis.core.mosaic.sources.gdal_reads import DatasetCache
     from s2gm_qgis.core.mosaic.sources.granule import GranuleSource
     from s2gm_qgis.core.mosaic.select import (
-        MEDOID_BANDS, REFLECTANCE_BANDS, medoid_select, medoid_select_pairwise,
-        valid_observations,
+        MEDOID_BANDS, REFLECTANCE_BANDS, medoid_select, valid_observations,
     )
+    from tests.unit.reference_kernels import medoid_select_pairwise
     from s2gm_qgis.core.safe import open_product
 
     sources = []

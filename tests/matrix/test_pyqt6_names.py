@@ -20,8 +20,8 @@ import pytest
 
 from ..conftest import REPO_ROOT
 
-SOURCES = sorted((REPO_ROOT / "s2gm_qgis" / "gui").rglob("*.py")) + sorted(
-    (REPO_ROOT / "s2gm_qgis" / "processing").rglob("*.py"))
+SOURCES = [path for package in ("gui", "processing", "qgis_support")
+           for path in sorted((REPO_ROOT / "s2gm_qgis" / package).rglob("*.py"))]
 #: The interpreter that has Debian's PyQt6 (the system one; the test venv sees it too).
 SYSTEM_PYTHON = "/usr/bin/python3"
 

@@ -16,7 +16,7 @@ from qgis.core import QgsApplication, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QEvent, QSettings
 from qgis.PyQt.QtWidgets import QDockWidget, QMenu, QToolBar
 
-from s2gm_qgis.gui.compat import QAction
+from s2gm_qgis.qgis_support.compat import QAction
 from s2gm_qgis.gui.plugin import OBJECT_PREFIX, S2gmPlugin
 
 from ..conftest import REPO_ROOT
@@ -104,3 +104,20 @@ def run_in_fresh_qgis(code: str, tmp_path, timeout_s: int = 120) -> subprocess.C
         [sys.executable, "-c", prelude + textwrap.dedent(code)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout_s,
     )
+
+
+@pytest.fixture
+def provider(qgis_processing, clean_settings, tmp_path):
+    """The S2GM Processing provider registered (once), with a cache folder of the test's."""
+    from s2gm_qgis.processing.provider import S2gmProvider
+    from s2gm_qgis.qgis_support.preferences import Preferences
+
+    Preferences(cache_folder=str(tmp_path / "cache")).save()
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("s2gm") is None:
+        provider = S2gmProvider()
+        registry.addProvider(provider)
+        yield provider
+        registry.removeProvider(provider)
+    else:
+        yield registry.providerById("s2gm")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 from qgis.core import (
     NULL,
-    QgsApplication, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature,
-    QgsGeometry, QgsPointXY, QgsProcessingContext, QgsProcessingException,
+    QgsApplication, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY,
+    QgsProcessingContext, QgsProcessingException,
     QgsProcessingFeedback, QgsProject, QgsVectorLayer,
 )
 
 from s2gm_qgis.core.bands import BANDS
 from s2gm_qgis.core.delays import DelayInspector
 from s2gm_qgis.gui.plugin import S2gmPlugin
+
+from .processing_support import points_layer
 
 
 @pytest.fixture
@@ -21,18 +23,6 @@ def algorithm(qgis_processing, qgis_iface):
     plugin.initProcessing()
     yield QgsApplication.processingRegistry().createAlgorithmById("s2gm:delaysatpoints")
     plugin.unload()
-
-
-def points_layer(crs: str, points) -> QgsVectorLayer:
-    layer = QgsVectorLayer(f"Point?crs={crs}&field=name:string", "points", "memory")
-    features = []
-    for name, (x, y) in points:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
-        feature.setAttributes([name])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    return layer
 
 
 def run(algorithm, parameters):

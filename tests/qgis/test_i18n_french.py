@@ -12,9 +12,9 @@ from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QCoreApplication
 
 from s2gm_qgis.gui.about import AboutDialog
-from s2gm_qgis.gui.i18n import install_translator, qgis_locale, translation_file
+from s2gm_qgis.qgis_support.i18n import install_translator, qgis_locale, translation_file
 from s2gm_qgis.gui.plugin import S2gmPlugin
-from s2gm_qgis.gui.preferences import Preferences
+from s2gm_qgis.qgis_support.preferences import Preferences
 from s2gm_qgis.gui.settings_dialog import SettingsDialog
 
 from ..conftest import REPO_ROOT

@@ -91,7 +91,7 @@ def test_installed_zip_loads_starts_and_unloads_in_qgis(installed_plugin_dir, qg
     # Icons and translations come from the installed copy, not from the repository.
     resources = sys.modules["s2gm_qgis.resources"]
     assert Path(resources.icon_path("s2gm.svg")).is_relative_to(installed_plugin_dir)
-    assert Path(sys.modules["s2gm_qgis.gui.i18n"].translation_file("fr")).is_relative_to(
+    assert Path(sys.modules["s2gm_qgis.qgis_support.i18n"].translation_file("fr")).is_relative_to(
         installed_plugin_dir)
     assert QgsApplication.processingRegistry().providerById("s2gm") is not None
 

@@ -18,11 +18,12 @@ from qgis.PyQt.QtCore import QEvent, QPointF, Qt
 from qgis.PyQt.QtGui import QMouseEvent
 from qgis.PyQt.QtWidgets import QApplication
 
-from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.core.orders.store import OrderRecord
+from s2gm_qgis.qgis_support import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic.options import BASIC
 
-from .test_mosaic_dock import (  # noqa: F401 (dock_factory is a fixture)
-    ULX, ULY, dock_factory, pixel, show_tile, wait_for, wait_for_placed,
+from .test_mosaic_dock import (  # noqa: F401 (mosaic_factory is a fixture)
+    ULX, ULY, mosaic_factory, pixel, show_tile, wait_for, wait_for_placed,
 )
 
 
@@ -55,74 +56,74 @@ def memory_layer(wkts, crs="EPSG:4326", kind="Polygon") -> QgsVectorLayer:
     return layer
 
 
-def test_rectangle_dragged_then_a_corner_moved_until_ordered(dock_factory, qgis_canvas):
-    dock = dock_factory()
+def test_rectangle_dragged_then_a_corner_moved_until_ordered(mosaic_factory, qgis_canvas):
+    mosaic = mosaic_factory()
     show_tile(qgis_canvas)
-    dock.rectangle_button.click()
+    mosaic.dock.rectangle_button.click()
     # The area shows live while the mouse drags (geodesic, ~1 km² in UTM near its meridian).
     mouse(qgis_canvas, QEvent.Type.MouseButtonPress, ULX, ULY, Qt.MouseButton.LeftButton)
     mouse(qgis_canvas, QEvent.Type.MouseMove, ULX + 500, ULY - 1000, Qt.MouseButton.LeftButton)
-    assert dock.area_label.text() == "0.5 km² (drawing)"
+    assert mosaic.dock.area_label.text() == "0.5 km² (drawing)"
     mouse(qgis_canvas, QEvent.Type.MouseMove, ULX + 1000, ULY - 1000, Qt.MouseButton.LeftButton)
-    assert dock.area_label.text() == "1.0 km² (drawing)"
+    assert mosaic.dock.area_label.text() == "1.0 km² (drawing)"
     mouse(qgis_canvas, QEvent.Type.MouseButtonRelease, ULX + 1000, ULY - 1000,
           Qt.MouseButton.NoButton)
-    assert dock.selection is not None and dock.selection.source == "drawn rectangle"
-    assert dock.area_label.text() == "1.0 km² (drawn rectangle)"
-    assert dock.selection.area_km2 == pytest.approx(1.0, rel=0.03)  # UTM scale near 1
-    before = dock.selection.area_km2
+    assert mosaic.selection is not None and mosaic.selection.source == "drawn rectangle"
+    assert mosaic.dock.area_label.text() == "1.0 km² (drawn rectangle)"
+    assert mosaic.selection.area_km2 == pytest.approx(1.0, rel=0.03)  # UTM scale near 1
+    before = mosaic.selection.area_km2
 
     # Drag the lower-right corner 500 m further east: the AOI grows by half.
-    dock.edit_button.click()
-    assert qgis_canvas.mapTool() is dock.vertex_tool
+    mosaic.dock.edit_button.click()
+    assert qgis_canvas.mapTool() is mosaic.vertex_tool
     drag(qgis_canvas, (ULX + 1000, ULY - 1000), (ULX + 2000, ULY - 1000))
-    assert dock.selection.area_km2 == pytest.approx(before * 1.5, rel=0.03)
-    assert dock.area_label.text().startswith("1.5")
+    assert mosaic.selection.area_km2 == pytest.approx(before * 1.5, rel=0.03)
+    assert mosaic.dock.area_label.text().startswith("1.5")
 
     # Once ordered, the AOI is frozen.
-    dock._on_placed({"id": "x", "name": "frozen"})
-    assert dock.aoi_ordered and qgis_canvas.mapTool() is not dock.vertex_tool
-    dock.edit_button.click()
-    assert qgis_canvas.mapTool() is not dock.vertex_tool
-    assert "Nothing to edit" in dock.aoi_message_label.text()
+    mosaic._on_placed(OrderRecord.from_json_dict({"id": "x", "name": "frozen", "state": "queued"}))
+    assert mosaic.aoi_ordered and qgis_canvas.mapTool() is not mosaic.vertex_tool
+    mosaic.dock.edit_button.click()
+    assert qgis_canvas.mapTool() is not mosaic.vertex_tool
+    assert "Nothing to edit" in mosaic.dock.aoi_message_label.text()
 
 
-def test_map_extent_layer_extent_and_selected_features(dock_factory, qgis_canvas):
-    dock = dock_factory()
+def test_map_extent_layer_extent_and_selected_features(mosaic_factory, qgis_canvas):
+    mosaic = mosaic_factory()
     show_tile(qgis_canvas)
-    dock.canvas_button.click()
-    assert dock.selection.source == "map canvas extent"
+    mosaic.dock.canvas_button.click()
+    assert mosaic.selection.source == "map canvas extent"
     extent = qgis_canvas.extent()
-    assert dock.selection.area_km2 == pytest.approx(extent.area() / 1e6, rel=0.03)
+    assert mosaic.selection.area_km2 == pytest.approx(extent.area() / 1e6, rel=0.03)
 
     layer = memory_layer(["POLYGON((10 45, 10.1 45, 10.1 45.1, 10 45.1, 10 45))",
                           "POLYGON((11 45, 11.1 45, 11.1 45.1, 11 45.1, 11 45))"])
-    dock.layer_combo.setLayer(layer)
-    dock.layer_extent_button.click()
-    assert dock.selection.aoi.bounds == pytest.approx((10, 45, 11.1, 45.1))
+    mosaic.dock.layer_combo.setLayer(layer)
+    mosaic.dock.layer_extent_button.click()
+    assert mosaic.selection.aoi.bounds == pytest.approx((10, 45, 11.1, 45.1))
 
-    dock.selected_button.click()  # nothing selected: refused, the previous AOI stays
-    assert "no feature is selected" in dock.aoi_message_label.text()
-    assert dock.selection.aoi.bounds == pytest.approx((10, 45, 11.1, 45.1))
+    mosaic.dock.selected_button.click()  # nothing selected: refused, the previous AOI stays
+    assert "no feature is selected" in mosaic.dock.aoi_message_label.text()
+    assert mosaic.selection.aoi.bounds == pytest.approx((10, 45, 11.1, 45.1))
     layer.selectByIds([next(layer.getFeatures()).id()])
-    dock.selected_button.click()
-    assert dock.selection.aoi.bounds == pytest.approx((10, 45, 10.1, 45.1))
-    assert dock.selection.area_km2 == pytest.approx(87.6, rel=0.02)
+    mosaic.dock.selected_button.click()
+    assert mosaic.selection.aoi.bounds == pytest.approx((10, 45, 10.1, 45.1))
+    assert mosaic.selection.area_km2 == pytest.approx(87.6, rel=0.02)
 
     lines = memory_layer(["LINESTRING(10 45, 11 46)"], kind="LineString")
     lines.selectAll()
-    dock.layer_combo.setLayer(lines)
-    dock.selected_button.click()
-    assert "needs polygons" in dock.aoi_message_label.text()
+    mosaic.dock.layer_combo.setLayer(lines)
+    mosaic.dock.selected_button.click()
+    assert "needs polygons" in mosaic.dock.aoi_message_label.text()
 
 
-def test_files_wkt_in_another_crs_and_invalid_geometries(dock_factory, tmp_path):
-    dock = dock_factory()
+def test_files_wkt_in_another_crs_and_invalid_geometries(mosaic_factory, tmp_path):
+    mosaic = mosaic_factory()
     geojson = tmp_path / "aoi.geojson"
     geojson.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": {
         "type": "Polygon", "coordinates": [[[5, 50], [5.2, 50], [5.2, 50.2], [5, 50.2], [5, 50]]]}}))
     selection = aoi_sources.aoi_from_vector_file(str(geojson))
-    dock.set_aoi(selection)
+    mosaic.set_aoi(selection)
     assert selection.source == "aoi.geojson" and selection.aoi.bounds[0] == pytest.approx(5)
 
     # A GeoPackage in UTM, as written by QGIS users; read-only, nothing written beside it.
@@ -148,45 +149,45 @@ def test_files_wkt_in_another_crs_and_invalid_geometries(dock_factory, tmp_path)
 
     # A bow-tie is repaired (and said so); a line or garbage is refused with the reason.
     bowtie = "POLYGON((10 45, 10.1 45.1, 10.1 45, 10 45.1, 10 45))"
-    dock._set_from(aoi_sources.aoi_from_wkt_text, bowtie, aoi_sources.wgs84())
-    assert dock.selection.repaired and "repaired" in dock.aoi_message_label.text()
-    assert dock.selection.area_km2 > 0
-    dock._set_from(aoi_sources.aoi_from_wkt_text, "LINESTRING(10 45, 11 46)",
+    mosaic._set_from(aoi_sources.aoi_from_wkt_text, bowtie, aoi_sources.wgs84())
+    assert mosaic.selection.repaired and "repaired" in mosaic.dock.aoi_message_label.text()
+    assert mosaic.selection.area_km2 > 0
+    mosaic._set_from(aoi_sources.aoi_from_wkt_text, "LINESTRING(10 45, 11 46)",
                    aoi_sources.wgs84())
-    assert "must be a polygon" in dock.aoi_message_label.text()
-    dock._set_from(aoi_sources.aoi_from_wkt_text, "not wkt", aoi_sources.wgs84())
-    assert "not WKT" in dock.aoi_message_label.text()
-    dock._set_from(aoi_sources.aoi_from_vector_file, str(tmp_path / "missing.kml"))
-    assert "no such file" in dock.aoi_message_label.text()
+    assert "must be a polygon" in mosaic.dock.aoi_message_label.text()
+    mosaic._set_from(aoi_sources.aoi_from_wkt_text, "not wkt", aoi_sources.wgs84())
+    assert "not WKT" in mosaic.dock.aoi_message_label.text()
+    mosaic._set_from(aoi_sources.aoi_from_vector_file, str(tmp_path / "missing.kml"))
+    assert "no such file" in mosaic.dock.aoi_message_label.text()
 
 
-def test_large_aoi_needs_confirmation_and_errors_name_the_field(dock_factory, tmp_path):
-    dock = dock_factory(archive_folders=(str(tmp_path),))
-    dock.order_button.click()
+def test_large_aoi_needs_confirmation_and_errors_name_the_field(mosaic_factory, tmp_path):
+    mosaic = mosaic_factory(archive_folders=(str(tmp_path),))
+    mosaic.dock.order_button.click()
     assert "Area of interest: draw or choose an area of interest first" in \
-        dock.problem_label.text()
+        mosaic.dock.problem_label.text()
 
-    dock.set_aoi(aoi_sources.aoi_from_rectangle(QgsRectangle(0, 40, 2, 42),
+    mosaic.set_aoi(aoi_sources.aoi_from_rectangle(QgsRectangle(0, 40, 2, 42),
                                                 aoi_sources.wgs84(), "box"))
     asked = []
-    dock.confirm_large_aoi = lambda area, limit: asked.append((area, limit)) or False
-    dock.options.confirm_spin.setValue(1000)
-    dock.options.name_edit.setText("big")
-    dock.order_button.click()
+    mosaic.confirm_large_aoi = lambda area, limit: asked.append((area, limit)) or False
+    mosaic.dock.options.confirm_spin.setValue(1000)
+    mosaic.dock.options.name_edit.setText("big")
+    mosaic.dock.order_button.click()
     assert asked and asked[0][0] > 30_000 and asked[0][1] == 1000
-    assert not dock.aoi_ordered  # refused: nothing placed
-    wait_for(lambda: dock.engine.store is not None, 30, "the order store to open")
-    assert dock.engine.store.orders() == []
+    assert not mosaic.aoi_ordered  # refused: nothing placed
+    wait_for(lambda: mosaic.engine.store is not None, 30, "the order store to open")
+    assert mosaic.engine.store.orders() == []
 
-    dock.confirm_large_aoi = lambda area, limit: True
-    dock.order_button.click()
-    wait_for_placed(dock)
-    assert [o.name for o in dock.engine.store.orders()] == ["big"]
+    mosaic.confirm_large_aoi = lambda area, limit: True
+    mosaic.dock.order_button.click()
+    wait_for_placed(mosaic)
+    assert [o.name for o in mosaic.engine.store.orders()] == ["big"]
 
 
-def test_basic_mode_orders_a_month_quicklook_and_the_date_snaps(dock_factory):
-    dock = dock_factory()
-    options = dock.options
+def test_basic_mode_orders_a_month_quicklook_and_the_date_snaps(mosaic_factory):
+    mosaic = mosaic_factory()
+    options = mosaic.dock.options
     options.set_mode(BASIC)
     from datetime import date
     options.set_start(date(2024, 6, 17))

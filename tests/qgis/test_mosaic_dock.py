@@ -23,12 +23,12 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QPoint, Qt
 from qgis.PyQt.QtTest import QTest
 
-from s2gm_qgis.gui.mosaic.dock import MosaicDock
+from s2gm_qgis.gui.mosaic.feature import MosaicFeature
 from s2gm_qgis.gui.mosaic.options import ADVANCED
-from s2gm_qgis.gui.mosaic.results import (
+from s2gm_qgis.qgis_support.results import (
     LAYER_PROPERTY, SCL_COLOURS, TRUE_COLOUR_KEY, find_order_group,
 )
-from s2gm_qgis.gui.preferences import Preferences
+from s2gm_qgis.qgis_support.preferences import Preferences
 
 from tests.synthetic.tiles import tile_geometry
 
@@ -105,15 +105,16 @@ def wait_for(condition, timeout_s: float = 180.0, what: str = "condition") -> No
         time.sleep(0.02)
 
 
-def wait_for_placed(dock) -> None:
+def wait_for_placed(mosaic) -> None:
     """Wait until the engine has placed the order the dock handed it (off the GUI thread)."""
-    wait_for(lambda: dock.aoi_ordered or dock.problem_label.isVisible(), 30,
+    wait_for(lambda: mosaic.aoi_ordered or mosaic.dock.problem_label.isVisible(), 30,
              "the order to be placed")
-    assert dock.aoi_ordered and not dock.problem_label.isVisible(), dock.problem_label.text()
+    problem = mosaic.dock.problem_label
+    assert mosaic.aoi_ordered and not problem.isVisible(), problem.text()
 
 
-def set_june_order(dock, name: str, *, resolution_m: int = 20) -> None:
-    options = dock.options
+def set_june_order(mosaic, name: str, *, resolution_m: int = 20) -> None:
+    options = mosaic.dock.options
     options.set_mode(ADVANCED)
     options.set_period("month")
     options.set_start(date(2024, 6, 17))
@@ -160,51 +161,51 @@ def assert_styled_group(order_id: str, expected_products: int) -> None:
 
 
 @pytest.fixture
-def dock_factory(qgis_iface, qgis_canvas, clean_settings, qgis_new_project, tmp_path):
+def mosaic_factory(qgis_iface, qgis_canvas, clean_settings, qgis_new_project, tmp_path):
     """Makes docks over preferences saved for the test; tears them down at the end."""
-    docks = []
+    mosaics = []
 
-    def make(**preferences) -> MosaicDock:
+    def make(**preferences) -> MosaicFeature:
         prefs = dataclasses.replace(Preferences(), results_folder=str(tmp_path / "results"),
                                     cache_folder=str(tmp_path / "cache"), **preferences)
         prefs.save()
-        dock = MosaicDock(qgis_iface)
-        dock.resize(420, 900)
-        dock.show()
-        docks.append(dock)
-        return dock
+        mosaic = MosaicFeature(qgis_iface)
+        mosaic.dock.resize(420, 900)
+        mosaic.dock.show()
+        mosaics.append(mosaic)
+        return mosaic
 
     yield make
-    for dock in docks:
-        dock.teardown()
-        dock.deleteLater()
+    for mosaic in mosaics:
+        mosaic.teardown()
+        mosaic.dock.deleteLater()
     QCoreApplication.processEvents()
 
 
-def test_polygon_drawn_with_the_mouse_is_ordered_and_loaded(dock_factory, qgis_canvas,
+def test_polygon_drawn_with_the_mouse_is_ordered_and_loaded(mosaic_factory, qgis_canvas,
                                                             synthetic_archive, tmp_path):
-    dock = dock_factory(archive_folders=(str(synthetic_archive),))
+    mosaic = mosaic_factory(archive_folders=(str(synthetic_archive),))
     show_tile(qgis_canvas)
 
-    dock.polygon_button.click()
-    assert qgis_canvas.mapTool() is dock.polygon_tool
+    mosaic.dock.polygon_button.click()
+    assert qgis_canvas.mapTool() is mosaic.polygon_tool
     click_polygon(qgis_canvas, polygon_inside_tile())
-    assert dock.selection is not None, dock.aoi_message_label.text()
-    assert dock.selection.source == "drawn polygon"
-    assert dock.selection.area_km2 == pytest.approx(0.70, abs=0.02)  # the pentagon
-    assert "km²" in dock.area_label.text()
-    assert dock.rubber_band.band.asGeometry().area() == pytest.approx(
-        dock.selection.geometry.area(), rel=1e-6)
+    assert mosaic.selection is not None, mosaic.dock.aoi_message_label.text()
+    assert mosaic.selection.source == "drawn polygon"
+    assert mosaic.selection.area_km2 == pytest.approx(0.70, abs=0.02)  # the pentagon
+    assert "km²" in mosaic.dock.area_label.text()
+    assert mosaic.rubber_band.band.asGeometry().area() == pytest.approx(
+        mosaic.selection.geometry.area(), rel=1e-6)
 
-    set_june_order(dock, "e2e-embedded")
-    dock.order_button.click()
-    wait_for_placed(dock)
-    orders = dock.engine.store.orders()
+    set_june_order(mosaic, "e2e-embedded")
+    mosaic.dock.order_button.click()
+    wait_for_placed(mosaic)
+    orders = mosaic.engine.store.orders()
     assert [o.name for o in orders] == ["e2e-embedded"]
     order_id = orders[0].id
 
-    wait_for(lambda: dock.engine.store.get(order_id).is_terminal, what="the order to end")
-    record = dock.engine.store.get(order_id)
+    wait_for(lambda: mosaic.engine.store.get(order_id).is_terminal, what="the order to end")
+    record = mosaic.engine.store.get(order_id)
     assert record.state == "finished", (record.error, record.messages)
     wait_for(lambda: find_order_group(order_id) is not None, timeout_s=30,
              what="the result to be loaded")
@@ -213,12 +214,12 @@ def test_polygon_drawn_with_the_mouse_is_ordered_and_loaded(dock_factory, qgis_c
     assert QgsProject.instance().layerTreeRoot().findGroup("e2e-embedded") is not None
 
     # The orders list shows it finished at 100 %, and the result folder has the mosaic.
-    dock.refresh()
-    dock.select_order(order_id)
-    shown = dock.selected_order()
-    assert shown["state"] == "finished" and shown["progress"] == 1.0
-    assert dock.load_button.isEnabled() and not dock.cancel_button.isEnabled()
-    folder = dock.engine.local_folder(shown)
+    mosaic.refresh()
+    mosaic.dock.select_order(order_id)
+    shown = mosaic.selected_order()
+    assert shown.state == "finished" and shown.progress == 1.0
+    assert mosaic.dock.load_button.isEnabled() and not mosaic.dock.cancel_button.isEnabled()
+    folder = mosaic.engine.local_folder(shown)
     assert any(p.name.startswith("S2GM_M20_20240601_20240630_e2e-embedded") for p in
                folder.iterdir())
     assert not list(synthetic_archive.rglob("*.aux.xml"))  # nothing written into products

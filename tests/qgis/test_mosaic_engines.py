@@ -18,32 +18,33 @@ from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsNetworkAc
 from qgis.PyQt.QtNetwork import QNetworkProxy
 
 from s2gm_qgis.core.errors import S2GMError
+from s2gm_qgis.core.mosaic.order import MosaicOrder
 from s2gm_qgis.core.orders import runner as runner_module
 from s2gm_qgis.core.orders.datadir import results_dir, staging_dir
 from s2gm_qgis.core.orders.store import OrderStore
-from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.qgis_support import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic import engines as engines_module
-from s2gm_qgis.gui.mosaic import results as results_module
-from s2gm_qgis.gui.mosaic.engines import qgis_proxies
-from s2gm_qgis.gui.mosaic import dock as dock_module
-from s2gm_qgis.gui.mosaic.results import find_order_group, remove_order_group
+from s2gm_qgis.qgis_support import results as results_module
+from s2gm_qgis.qgis_support.remote import qgis_proxies
+from s2gm_qgis.gui.mosaic import feature as feature_module
+from s2gm_qgis.qgis_support.results import find_order_group, remove_order_group
 
 from tests.unit.test_orders_support import scripted_engine, spec
 
 from .test_mosaic_dock import (  # noqa: F401 (fixtures)
-    UTM32N, dock_factory, polygon_inside_tile, set_june_order, synthetic_archive, wait_for,
+    UTM32N, mosaic_factory, polygon_inside_tile, set_june_order, synthetic_archive, wait_for,
     wait_for_placed,
 )
 
 
-def _row(dock, order_id):
-    row = dock.orders_model.row_of(order_id)
-    return dock.orders_model.order(row) if row >= 0 else None
+def _row(mosaic, order_id):
+    row = mosaic.orders_model.row_of(order_id)
+    return mosaic.orders_model.order(row) if row >= 0 else None
 
 
-def _state(dock, order_id):
-    order = _row(dock, order_id)
-    return order["state"] if order else None
+def _state(mosaic, order_id):
+    order = _row(mosaic, order_id)
+    return order.state if order else None
 
 
 @pytest.fixture
@@ -71,71 +72,72 @@ def gui_thread_calls(monkeypatch):
     return calls
 
 
-def test_orders_and_results_never_wait_on_the_gui_thread(dock_factory, synthetic_archive,
+def test_orders_and_results_never_wait_on_the_gui_thread(mosaic_factory, synthetic_archive,
                                                         gui_thread_calls, monkeypatch, tmp_path):
-    dock = dock_factory(archive_folders=(str(synthetic_archive),))
+    mosaic = mosaic_factory(archive_folders=(str(synthetic_archive),))
     corners = polygon_inside_tile()
     wkt = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in corners + corners[:1]) + "))"
-    dock.set_aoi(aoi_sources.aoi_from_wkt_text(wkt, QgsCoordinateReferenceSystem(UTM32N)))
-    set_june_order(dock, "threads", resolution_m=60)
-    dock.order_button.click()
-    wait_for_placed(dock)
-    wait_for(lambda: dock.orders_model.rowCount() == 1, 30, "the order to be listed")
-    order_id = dock.orders_model.order(0)["id"]
+    mosaic.set_aoi(aoi_sources.aoi_from_wkt_text(wkt, QgsCoordinateReferenceSystem(UTM32N)))
+    set_june_order(mosaic, "threads", resolution_m=60)
+    mosaic.dock.order_button.click()
+    wait_for_placed(mosaic)
+    wait_for(lambda: mosaic.orders_model.rowCount() == 1, 30, "the order to be listed")
+    order_id = mosaic.orders_model.order(0).id
     wait_for(lambda: find_order_group(order_id) is not None, 180, "the result to be loaded")
-    assert _state(dock, order_id) == "finished"
+    assert _state(mosaic, order_id) == "finished"
 
     # Retry: the loaded result goes at once (its files go), and comes back when finished.
-    dock.select_order(order_id)
-    dock.retry_selected()
+    mosaic.dock.select_order(order_id)
+    mosaic.retry_selected()
     assert find_order_group(order_id) is None
     wait_for(lambda: find_order_group(order_id) is not None, 180, "the retried result")
 
     # Load result and Open folder, from the list.
     opened = []
-    monkeypatch.setattr(dock_module.QDesktopServices, "openUrl", opened.append)
+    monkeypatch.setattr(feature_module.QDesktopServices, "openUrl", opened.append)
     remove_order_group(order_id)
-    dock.select_order(order_id)
-    assert dock.load_button.isEnabled() and dock.folder_button.isEnabled()
-    dock.load_button.click()
+    mosaic.dock.select_order(order_id)
+    assert mosaic.dock.load_button.isEnabled() and mosaic.dock.folder_button.isEnabled()
+    mosaic.dock.load_button.click()
     wait_for(lambda: find_order_group(order_id) is not None, 60, "the result to be reloaded")
-    dock.folder_button.click()
+    mosaic.dock.folder_button.click()
     assert [Path(url.toLocalFile()) for url in opened] == [
         results_dir(tmp_path / "results", order_id)]
 
     # Delete: the layer group, the order and its files go.
-    dock.select_order(order_id)
-    dock.delete_selected(confirm=False)
+    mosaic.dock.select_order(order_id)
+    mosaic.delete_selected(confirm=False)
     assert find_order_group(order_id) is None
-    wait_for(lambda: dock.orders_model.rowCount() == 0, 30, "the order to be deleted")
+    wait_for(lambda: mosaic.orders_model.rowCount() == 0, 30, "the order to be deleted")
     assert not results_dir(tmp_path / "results", order_id).exists()
-    dock.teardown()
+    mosaic.teardown()
     assert gui_thread_calls == []
 
 
-def test_unload_stops_the_running_order_and_leaves_nothing_behind(dock_factory, qgis_canvas,
+def test_unload_stops_the_running_order_and_leaves_nothing_behind(mosaic_factory, qgis_canvas,
                                                                   monkeypatch, tmp_path):
     monkeypatch.setattr(runner_module, "run_mosaic_engine", scripted_engine)
-    dock = dock_factory(archive_folders=(str(tmp_path),))
-    dock.set_aoi(aoi_sources.aoi_from_wkt_text(
+    mosaic = mosaic_factory(archive_folders=(str(tmp_path),))
+    mosaic.set_aoi(aoi_sources.aoi_from_wkt_text(
         "POLYGON((9 45, 9.05 45, 9.05 45.05, 9 45.05, 9 45))", aoi_sources.wgs84()))
-    dock.polygon_button.click()
+    mosaic.dock.polygon_button.click()
     placed = []
-    dock.engine.place(spec("slow-100"), placed.append)  # ten seconds of work
+    # ten seconds of work
+    mosaic.engine.place(MosaicOrder.from_dict(spec("slow-100")), placed.append)
     wait_for(lambda: placed, 30, "the order to be placed")
-    order_id = placed[0]["id"]
-    wait_for(lambda: _state(dock, order_id) == "processing", 30, "the order to start")
-    task = dock.engine.task
+    order_id = placed[0].id
+    wait_for(lambda: _state(mosaic, order_id) == "processing", 30, "the order to start")
+    task = mosaic.engine.task
     threads = [t for t in threading.enumerate() if t.name.startswith("s2gm-embedded-engine")]
     assert threads
 
-    dock.teardown()
-    assert not dock.timer.isActive() and dock.engine is None
-    assert qgis_canvas.mapTool() not in (dock.rectangle_tool, dock.polygon_tool,
-                                         dock.vertex_tool)
+    mosaic.teardown()
+    assert not mosaic.timer.isActive() and mosaic.engine is None
+    assert qgis_canvas.mapTool() not in (mosaic.rectangle_tool, mosaic.polygon_tool,
+                                         mosaic.vertex_tool)
     items = qgis_canvas.scene().items()
-    for band in (dock.rubber_band.band, dock.rubber_band.vertices, dock.highlight.band,
-                 dock.polygon_tool._band, dock.rectangle_tool._band, dock.vertex_tool._band):
+    for band in (mosaic.rubber_band.band, mosaic.rubber_band.vertices, mosaic.highlight.band,
+                 mosaic.polygon_tool._band, mosaic.rectangle_tool._band, mosaic.vertex_tool._band):
         assert band not in items
     wait_for(lambda: not any(t.is_alive() for t in threads), 10, "the engine thread to end")
     wait_for(lambda: QgsApplication.taskManager().task(
@@ -148,33 +150,33 @@ def test_unload_stops_the_running_order_and_leaves_nothing_behind(dock_factory, 
     store.close()
 
 
-def test_cancel_and_zoom_from_the_orders_list(dock_factory, qgis_canvas, monkeypatch,
+def test_cancel_and_zoom_from_the_orders_list(mosaic_factory, qgis_canvas, monkeypatch,
                                              tmp_path):
     monkeypatch.setattr(runner_module, "run_mosaic_engine", scripted_engine)
-    dock = dock_factory(archive_folders=(str(tmp_path),))
+    mosaic = mosaic_factory(archive_folders=(str(tmp_path),))
     placed = []
-    dock.engine.place(spec("slow-100"), placed.append)
+    mosaic.engine.place(MosaicOrder.from_dict(spec("slow-100")), placed.append)
     wait_for(lambda: placed, 30, "the order to be placed")
-    order_id = placed[0]["id"]
-    wait_for(lambda: _state(dock, order_id) == "processing", 30, "the order to start")
-    dock.select_order(order_id)
-    assert dock.cancel_button.isEnabled() and not dock.delete_button.isEnabled()
-    dock.cancel_button.click()
-    wait_for(lambda: _state(dock, order_id) == "cancelled", 30, "the order to stop")
-    assert "partial output removed" in _row(dock, order_id)["messages"][-1]["text"]
+    order_id = placed[0].id
+    wait_for(lambda: _state(mosaic, order_id) == "processing", 30, "the order to start")
+    mosaic.dock.select_order(order_id)
+    assert mosaic.dock.cancel_button.isEnabled() and not mosaic.dock.delete_button.isEnabled()
+    mosaic.dock.cancel_button.click()
+    wait_for(lambda: _state(mosaic, order_id) == "cancelled", 30, "the order to stop")
+    assert "partial output removed" in _row(mosaic, order_id).messages[-1].text
     assert not results_dir(tmp_path / "results", order_id).exists()
     assert not staging_dir(tmp_path / "results", order_id).exists()
-    assert dock.retry_button.isEnabled() and not dock.load_button.isEnabled()
+    assert mosaic.dock.retry_button.isEnabled() and not mosaic.dock.load_button.isEnabled()
 
     # Zoom to AOI: the map (in Web Mercator here) shows the order's AOI, highlighted.
     qgis_canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
-    dock.zoom_button.click()
-    shown = dock.highlight.band.asGeometry().boundingBox()
+    mosaic.dock.zoom_button.click()
+    shown = mosaic.highlight.band.asGeometry().boundingBox()
     assert qgis_canvas.extent().contains(shown) and shown.width() > 5000  # ~5.6 km
     assert 1_000_000 < shown.xMinimum() < 1_002_000  # 9 degrees east
 
 
-def test_an_order_left_processing_by_a_crashed_qgis_is_resumed(dock_factory, monkeypatch,
+def test_an_order_left_processing_by_a_crashed_qgis_is_resumed(mosaic_factory, monkeypatch,
                                                               tmp_path):
     monkeypatch.setattr(runner_module, "run_mosaic_engine", scripted_engine)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -185,11 +187,11 @@ def test_an_order_left_processing_by_a_crashed_qgis_is_resumed(dock_factory, mon
     staging_dir(tmp_path / "results", order.id).mkdir(parents=True)  # its partial output
     store.close()
 
-    dock = dock_factory(archive_folders=(str(tmp_path),))
-    wait_for(lambda: _state(dock, order.id) == "finished", 60, "the order to be resumed")
-    texts = [m["text"] for m in _row(dock, order.id)["messages"]]
+    mosaic = mosaic_factory(archive_folders=(str(tmp_path),))
+    wait_for(lambda: _state(mosaic, order.id) == "finished", 60, "the order to be resumed")
+    texts = [m.text for m in _row(mosaic, order.id).messages]
     assert any("re-queued to resume" in t for t in texts), texts
-    assert _row(dock, order.id)["attempts"] == 2
+    assert _row(mosaic, order.id).attempts == 2
 
 
 class _FakeProxy(BaseHTTPRequestHandler):
@@ -232,19 +234,19 @@ def qgis_proxy():
     server.server_close()
 
 
-def test_the_service_is_reached_through_the_qgis_proxy(dock_factory, qgis_proxy):
+def test_the_service_is_reached_through_the_qgis_proxy(mosaic_factory, qgis_proxy):
     port = qgis_proxy()
     url = "http://engine.invalid:8765"
     proxy_url = f"http://us%20er:p%40ss%3Aw@127.0.0.1:{port}"
     assert qgis_proxies(url) == {"http": proxy_url, "https": proxy_url}
 
-    dock = dock_factory(engine="service", service_url=url)
+    mosaic = mosaic_factory(engine="service", service_url=url)
     wait_for(lambda: _FakeProxy.seen, 30, "the orders list to go through the proxy")
     path, authorization = _FakeProxy.seen[0]
     assert path == f"{url}/orders?limit=200"
     assert authorization == "Basic " + base64.b64encode(b"us er:p@ss:w").decode()
-    wait_for(lambda: not dock._first_refresh, 30, "the answer to reach the dock")
-    assert not dock.status_label.isVisible(), dock.status_label.text()
+    wait_for(lambda: not mosaic._first_refresh, 30, "the answer to reach the dock")
+    assert not mosaic.dock.status_label.isVisible(), mosaic.dock.status_label.text()
 
     # Addresses QGIS does not send through its proxy are reached directly.
     qgis_proxy(excluded=["http://engine.invalid"])
@@ -258,14 +260,14 @@ def test_the_service_is_reached_through_the_qgis_proxy(dock_factory, qgis_proxy)
     qgis_proxy(kind=QNetworkProxy.ProxyType.Socks5Proxy)
     with pytest.raises(S2GMError, match="SOCKS5"):
         qgis_proxies(url)
-    dock.set_preferences(dock.preferences)
-    assert dock.engine is None and "SOCKS5" in dock.status_label.text()
+    mosaic.set_preferences(mosaic.preferences)
+    assert mosaic.engine is None and "SOCKS5" in mosaic.dock.status_label.text()
 
 
-def test_a_store_that_cannot_be_opened_is_reported_not_raised(dock_factory, tmp_path):
+def test_a_store_that_cannot_be_opened_is_reported_not_raised(mosaic_factory, tmp_path):
     blocker = tmp_path / "results"
     blocker.write_text("a file where the results folder should be")
-    dock = dock_factory(archive_folders=(str(tmp_path),))
-    wait_for(lambda: dock.status_label.isVisible(), 30, "the problem to be shown")
-    assert "results" in dock.status_label.text()
-    assert dock.engine.store is None and dock.engine.task is None
+    mosaic = mosaic_factory(archive_folders=(str(tmp_path),))
+    wait_for(lambda: mosaic.dock.status_label.isVisible(), 30, "the problem to be shown")
+    assert "results" in mosaic.dock.status_label.text()
+    assert mosaic.engine.store is None and mosaic.engine.task is None

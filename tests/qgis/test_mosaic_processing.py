@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from qgis.core import (
-    QgsApplication,
     QgsFeature,
     QgsGeometry,
     QgsMultiBandColorRenderer,
@@ -14,25 +13,9 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from s2gm_qgis.gui.mosaic.results import LAYER_PROPERTY, TRUE_COLOUR_KEY
-from s2gm_qgis.processing.provider import S2gmProvider
+from s2gm_qgis.qgis_support.results import LAYER_PROPERTY, TRUE_COLOUR_KEY
 
 from .test_mosaic_dock import ULX, ULY, synthetic_archive  # noqa: F401 (fixture)
-
-
-@pytest.fixture
-def provider(qgis_processing, clean_settings, tmp_path):
-    from s2gm_qgis.gui.preferences import Preferences
-
-    Preferences(cache_folder=str(tmp_path / "cache")).save()
-    registry = QgsApplication.processingRegistry()
-    if registry.providerById("s2gm") is None:
-        provider = S2gmProvider()
-        registry.addProvider(provider)
-        yield provider
-        registry.removeProvider(provider)
-    else:
-        yield registry.providerById("s2gm")
 
 
 @pytest.fixture

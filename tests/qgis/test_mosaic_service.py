@@ -71,9 +71,10 @@ from qgis.PyQt.QtWidgets import QMainWindow
 from qgis.gui import QgsMessageBar
 import dataclasses
 
-from s2gm_qgis.gui.mosaic.dock import MosaicDock
-from s2gm_qgis.gui.mosaic.results import find_order_group
-from s2gm_qgis.gui.preferences import Preferences, store_service_token
+from s2gm_qgis.gui.mosaic.feature import MosaicFeature
+from s2gm_qgis.qgis_support.results import find_order_group
+from s2gm_qgis.qgis_support.preferences import Preferences
+from s2gm_qgis.qgis_support.secrets import store_service_token
 from tests.qgis import test_mosaic_dock as helpers
 
 url, work = {url!r}, Path({work!r})
@@ -94,11 +95,12 @@ canvas = iface.canvas
 prefs = dataclasses.replace(Preferences(), engine="service", service_url=url,
                             results_folder=str(work / "results"), cache_folder=str(work / "cache"))
 prefs.save()
-dock = MosaicDock(iface)
-helpers.wait_for(lambda: dock.status_label.text() != "", 30, "the 401 to be reported")
-assert "401" in dock.status_label.text() or "token" in dock.status_label.text().lower(), \\
-    dock.status_label.text()
-dock.teardown()
+mosaic = MosaicFeature(iface)
+helpers.wait_for(lambda: mosaic.dock.status_label.text() != "", 30, "the 401 to be reported")
+status = mosaic.dock.status_label.text()
+assert "401" in status or "token" in status.lower(), \\
+    mosaic.dock.status_label.text()
+mosaic.teardown()
 
 assert QgsApplication.authManager().setMasterPassword("master-pw", True)
 config_id = store_service_token({token!r}, "", url)
@@ -107,24 +109,24 @@ prefs.save()
 settings_text = open(__import__("qgis.core").core.QgsSettings().fileName()).read()
 assert {token!r} not in settings_text
 
-dock = MosaicDock(iface)
-dock.resize(420, 900)
-dock.show()
-assert dock.engine.kind == "service"
-helpers.wait_for(lambda: not dock.status_label.isVisible() and not dock._first_refresh, 30,
+mosaic = MosaicFeature(iface)
+mosaic.dock.resize(420, 900)
+mosaic.dock.show()
+assert mosaic.engine.kind == "service"
+helpers.wait_for(lambda: not mosaic.dock.status_label.isVisible() and not mosaic._first_refresh, 30,
                  "the first poll of the service")
 helpers.show_tile(canvas)
-dock.polygon_button.click()
+mosaic.dock.polygon_button.click()
 helpers.click_polygon(canvas, helpers.polygon_inside_tile())
-assert dock.selection is not None, dock.aoi_message_label.text()
-helpers.set_june_order(dock, "e2e-service")
-dock.order_button.click()
-helpers.wait_for(lambda: dock.orders_model.rowCount() == 1, 30, "the order to be listed")
-order_id = dock.orders_model.order(0)["id"]
-helpers.wait_for(lambda: dock.orders_model.order(0)["state"] in
+assert mosaic.selection is not None, mosaic.dock.aoi_message_label.text()
+helpers.set_june_order(mosaic, "e2e-service")
+mosaic.dock.order_button.click()
+helpers.wait_for(lambda: mosaic.orders_model.rowCount() == 1, 30, "the order to be listed")
+order_id = mosaic.orders_model.order(0).id
+helpers.wait_for(lambda: mosaic.orders_model.order(0).state in
                  ("finished", "failed", "cancelled"), 180, "the service to finish the order")
-order = dock.orders_model.order(0)
-assert order["state"] == "finished", (order["error"], order["messages"])
+order = mosaic.orders_model.order(0)
+assert order.state == "finished", (order.error, order.messages)
 helpers.wait_for(lambda: find_order_group(order_id) is not None, 60,
                  "the result to be downloaded and loaded")
 helpers.assert_styled_group(order_id, expected_products=len(helpers.DATES))
@@ -132,12 +134,12 @@ downloaded = work / "results" / "service" / order_id
 assert any(p.suffix == ".tiff" for p in downloaded.rglob("*")), list(downloaded.rglob("*"))
 
 # Delete: the order goes from the service, its download and its layer group from QGIS.
-dock.select_order(order_id)
-dock.delete_selected(confirm=False)
+mosaic.dock.select_order(order_id)
+mosaic.delete_selected(confirm=False)
 assert find_order_group(order_id) is None
-helpers.wait_for(lambda: dock.orders_model.rowCount() == 0, 30, "the order to be deleted")
+helpers.wait_for(lambda: mosaic.orders_model.rowCount() == 0, 30, "the order to be deleted")
 helpers.wait_for(lambda: not downloaded.exists(), 30, "the download to be removed")
-dock.teardown()
+mosaic.teardown()
 print("service scenario ok")
 """
 

@@ -21,19 +21,18 @@ from s2gm_qgis.core.mosaic.sources.spec import SourceSpec
 from s2gm_qgis.core.orders import runner as runner_module
 from s2gm_qgis.core.orders.datadir import results_dir
 from s2gm_qgis.core.orders.store import OrderStore
-from s2gm_qgis.gui.mosaic import aoi as aoi_sources
+from s2gm_qgis.qgis_support import aoi as aoi_sources
 from s2gm_qgis.gui.mosaic.options import ADVANCED
-from s2gm_qgis.gui.mosaic.results import find_order_group
-from s2gm_qgis.gui.mosaic.sources import prepare_remote_reads
-from s2gm_qgis.gui.preferences import Preferences
+from s2gm_qgis.qgis_support.results import find_order_group
+from s2gm_qgis.qgis_support.remote import prepare_remote_reads
+from s2gm_qgis.qgis_support.preferences import Preferences
 
 from tests.servers.fixtures import *  # noqa: F401,F403 (the real servers)
 from tests.synthetic.stac import publish
 
 from .conftest import run_in_fresh_qgis
-from .test_mosaic_processing import provider  # noqa: F401 (fixture)
 from .test_mosaic_dock import (  # noqa: F401 (fixtures)
-    UTM32N, dock_factory, polygon_inside_tile, set_june_order, synthetic_archive, wait_for,
+    UTM32N, mosaic_factory, polygon_inside_tile, set_june_order, synthetic_archive, wait_for,
     wait_for_placed,
 )
 
@@ -57,137 +56,138 @@ def catalogue(synthetic_archive, stac_api, stac_collection_id, asset_dir, asset_
     return stac_api.url, stac_collection_id
 
 
-def _aoi_inside(dock) -> None:
+def _aoi_inside(mosaic) -> None:
     corners = polygon_inside_tile()
     wkt = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in corners + corners[:1]) + "))"
-    dock.set_aoi(aoi_sources.aoi_from_wkt_text(wkt, QgsCoordinateReferenceSystem(UTM32N)))
+    mosaic.set_aoi(aoi_sources.aoi_from_wkt_text(wkt, QgsCoordinateReferenceSystem(UTM32N)))
 
 
-def _choose_custom(dock, url: str, collection: str) -> None:
-    dock.source_combo.setCurrentIndex(dock.source_combo.findData("custom"))
-    dock.source_combo.activated.emit(dock.source_combo.currentIndex())
-    dock.stac_url_edit.setText(url)
-    dock.stac_url_edit.editingFinished.emit()
-    dock.collection_combo.setEditText(collection)
-    dock.collection_combo.lineEdit().editingFinished.emit()
+def _choose_custom(mosaic, url: str, collection: str) -> None:
+    mosaic.dock.source_combo.setCurrentIndex(mosaic.dock.source_combo.findData("custom"))
+    mosaic.dock.source_combo.activated.emit(mosaic.dock.source_combo.currentIndex())
+    mosaic.dock.stac_url_edit.setText(url)
+    mosaic.dock.stac_url_edit.editingFinished.emit()
+    mosaic.dock.collection_combo.setEditText(collection)
+    mosaic.dock.collection_combo.lineEdit().editingFinished.emit()
 
 
-def _status(dock) -> str:
-    return dock.source_status_label.text()
+def _status(mosaic) -> str:
+    return mosaic.dock.source_status_label.text()
 
 
-def test_source_choice_is_a_saved_preference_and_shapes_the_widgets(dock_factory, tmp_path):
-    dock = dock_factory()
-    assert dock.source_combo.currentData() == "local"
-    assert dock.collection_combo.isHidden() and dock.test_connection_button.isHidden()
+def test_source_choice_is_a_saved_preference_and_shapes_the_widgets(mosaic_factory, tmp_path):
+    mosaic = mosaic_factory()
+    assert mosaic.dock.source_combo.currentData() == "local"
+    assert mosaic.dock.collection_combo.isHidden() and mosaic.dock.test_connection_button.isHidden()
 
-    dock.source_combo.setCurrentIndex(dock.source_combo.findData("earth-search"))
-    dock.source_combo.activated.emit(dock.source_combo.currentIndex())
+    mosaic.dock.source_combo.setCurrentIndex(mosaic.dock.source_combo.findData("earth-search"))
+    mosaic.dock.source_combo.activated.emit(mosaic.dock.source_combo.currentIndex())
     assert Preferences.load().data_source == "earth-search"
-    assert dock.collection_combo.currentText() == "sentinel-2-c1-l2a"
-    assert [dock.collection_combo.itemText(i) for i in range(dock.collection_combo.count())] == [
+    assert mosaic.dock.collection_combo.currentText() == "sentinel-2-c1-l2a"
+    collections = mosaic.dock.collection_combo
+    assert [collections.itemText(i) for i in range(collections.count())] == [
         "sentinel-2-c1-l2a", "sentinel-2-l2a"]
-    assert not dock.collection_combo.isHidden() and dock.stac_url_edit.isHidden()
-    assert "Earth Search" in dock.engine_label.text()
+    assert not mosaic.dock.collection_combo.isHidden() and mosaic.dock.stac_url_edit.isHidden()
+    assert "Earth Search" in mosaic.dock.engine_label.text()
 
     # A custom API without an address: the order names the field, nothing is placed.
-    dock.source_combo.setCurrentIndex(dock.source_combo.findData("custom"))
-    dock.source_combo.activated.emit(dock.source_combo.currentIndex())
-    assert not dock.stac_url_edit.isHidden()
-    _aoi_inside(dock)
-    set_june_order(dock, "nourl")
-    dock.order_button.click()
-    assert dock.problem_label.isVisible()
-    assert "STAC API address" in dock.problem_label.text()
+    mosaic.dock.source_combo.setCurrentIndex(mosaic.dock.source_combo.findData("custom"))
+    mosaic.dock.source_combo.activated.emit(mosaic.dock.source_combo.currentIndex())
+    assert not mosaic.dock.stac_url_edit.isHidden()
+    _aoi_inside(mosaic)
+    set_june_order(mosaic, "nourl")
+    mosaic.dock.order_button.click()
+    assert mosaic.dock.problem_label.isVisible()
+    assert "STAC API address" in mosaic.dock.problem_label.text()
 
-    _choose_custom(dock, "http://127.0.0.1:9/stac", "my-l2a")
-    dock.max_cloud_spin.setValue(40)
-    dock.max_cloud_spin.editingFinished.emit()
-    dock.skip_unreadable_check.setChecked(True)
+    _choose_custom(mosaic, "http://127.0.0.1:9/stac", "my-l2a")
+    mosaic.dock.max_cloud_spin.setValue(40)
+    mosaic.dock.max_cloud_spin.editingFinished.emit()
+    mosaic.dock.skip_unreadable_check.setChecked(True)
     prefs = Preferences.load()
     assert (prefs.data_source, prefs.stac_url, prefs.stac_collection, prefs.max_cloud_pct,
             prefs.on_read_error) == ("custom", "http://127.0.0.1:9/stac", "my-l2a", 40, "skip")
-    order = dock.build_order()
+    order = mosaic.build_order()
     assert order.source == SourceSpec("custom", "http://127.0.0.1:9/stac", "my-l2a", 40.0)
     assert order.on_read_error == "skip"
 
     # A new dock (next QGIS session) shows the same choice.
-    again = dock_factory(data_source="custom", stac_url="http://127.0.0.1:9/stac",
+    again = mosaic_factory(data_source="custom", stac_url="http://127.0.0.1:9/stac",
                          stac_collection="my-l2a", max_cloud_pct=40, on_read_error="skip")
-    assert again.source_combo.currentData() == "custom"
-    assert again.stac_url_edit.text() == "http://127.0.0.1:9/stac"
-    assert again.collection_combo.currentText() == "my-l2a"
-    assert again.max_cloud_spin.value() == 40 and again.skip_unreadable_check.isChecked()
+    assert again.dock.source_combo.currentData() == "custom"
+    assert again.dock.stac_url_edit.text() == "http://127.0.0.1:9/stac"
+    assert again.dock.collection_combo.currentText() == "my-l2a"
+    assert again.dock.max_cloud_spin.value() == 40 and again.dock.skip_unreadable_check.isChecked()
 
 
-def test_test_connection_and_find_scenes_before_ordering(dock_factory, catalogue, stac_api):
+def test_test_connection_and_find_scenes_before_ordering(mosaic_factory, catalogue, stac_api):
     url, collection = catalogue
-    dock = dock_factory()
-    _choose_custom(dock, url, collection)
+    mosaic = mosaic_factory()
+    _choose_custom(mosaic, url, collection)
 
-    dock.test_connection_button.click()
-    assert not dock.test_connection_button.isEnabled()  # one query at a time, in a task
-    wait_for(lambda: dock.query_task is None, 60, "the connection test")
-    assert "Connected to" in _status(dock) and collection in _status(dock), _status(dock)
+    mosaic.dock.test_connection_button.click()
+    assert not mosaic.dock.test_connection_button.isEnabled()  # one query at a time, in a task
+    wait_for(lambda: mosaic.query_task is None, 60, "the connection test")
+    assert "Connected to" in _status(mosaic) and collection in _status(mosaic), _status(mosaic)
 
-    _aoi_inside(dock)
-    set_june_order(dock, "preview")
-    dock.find_scenes_button.click()
-    wait_for(lambda: dock.query_task is None, 60, "the scenes query")
-    text = _status(dock)
+    _aoi_inside(mosaic)
+    set_june_order(mosaic, "preview")
+    mosaic.dock.find_scenes_button.click()
+    wait_for(lambda: mosaic.query_task is None, 60, "the scenes query")
+    text = _status(mosaic)
     assert text.startswith("5 scene(s) found on tile(s) 32TQM"), text
     for day in ("2024-06-03", "2024-06-08", "2024-06-13", "2024-06-18", "2024-06-23"):
         assert day in text
 
     # Another month: none.
-    dock.options.set_start(date(2024, 8, 1))
-    dock.find_scenes_button.click()
-    wait_for(lambda: dock.query_task is None, 60, "the empty scenes query")
-    assert _status(dock) == "No scene found for this area and period"
+    mosaic.dock.options.set_start(date(2024, 8, 1))
+    mosaic.dock.find_scenes_button.click()
+    wait_for(lambda: mosaic.query_task is None, 60, "the empty scenes query")
+    assert _status(mosaic) == "No scene found for this area and period"
 
     # A collection the API does not have, then an address nothing answers on: said plainly.
-    _choose_custom(dock, url, "no-such-collection")
-    dock.test_connection_button.click()
-    wait_for(lambda: dock.query_task is None, 60, "the second connection test")
-    assert "no collection no-such-collection" in _status(dock), _status(dock)
-    _choose_custom(dock, "http://127.0.0.1:9/stac", collection)
-    dock.test_connection_button.click()
-    wait_for(lambda: dock.query_task is None, 120, "the failed connection test")
-    assert "127.0.0.1:9" in _status(dock), _status(dock)
-    assert dock.test_connection_button.isEnabled()
+    _choose_custom(mosaic, url, "no-such-collection")
+    mosaic.dock.test_connection_button.click()
+    wait_for(lambda: mosaic.query_task is None, 60, "the second connection test")
+    assert "no collection no-such-collection" in _status(mosaic), _status(mosaic)
+    _choose_custom(mosaic, "http://127.0.0.1:9/stac", collection)
+    mosaic.dock.test_connection_button.click()
+    wait_for(lambda: mosaic.query_task is None, 120, "the failed connection test")
+    assert "127.0.0.1:9" in _status(mosaic), _status(mosaic)
+    assert mosaic.dock.test_connection_button.isEnabled()
 
 
-def test_find_scenes_of_the_local_archive(dock_factory, synthetic_archive):
-    dock = dock_factory(archive_folders=(str(synthetic_archive),))
-    _aoi_inside(dock)
-    set_june_order(dock, "local")
-    dock.find_scenes_button.click()
-    wait_for(lambda: dock.query_task is None, 120, "the archive query")
-    assert _status(dock).startswith("5 scene(s) found on tile(s) 32TQM"), _status(dock)
+def test_find_scenes_of_the_local_archive(mosaic_factory, synthetic_archive):
+    mosaic = mosaic_factory(archive_folders=(str(synthetic_archive),))
+    _aoi_inside(mosaic)
+    set_june_order(mosaic, "local")
+    mosaic.dock.find_scenes_button.click()
+    wait_for(lambda: mosaic.query_task is None, 120, "the archive query")
+    assert _status(mosaic).startswith("5 scene(s) found on tile(s) 32TQM"), _status(mosaic)
 
 
-def test_order_from_a_stac_catalogue_with_no_local_archive(dock_factory, catalogue, tmp_path,
+def test_order_from_a_stac_catalogue_with_no_local_archive(mosaic_factory, catalogue, tmp_path,
                                                           monkeypatch):
     """Nothing on disk: the embedded engine reads the windows over HTTP, the result loads, its
     metadata names the catalogue, and the orders list told reading from compositing."""
     url, collection = catalogue
-    dock = dock_factory()
-    _choose_custom(dock, url, collection)
-    _aoi_inside(dock)
-    set_june_order(dock, "fromstac", resolution_m=60)
+    mosaic = mosaic_factory()
+    _choose_custom(mosaic, url, collection)
+    _aoi_inside(mosaic)
+    set_june_order(mosaic, "fromstac", resolution_m=60)
     # What the orders list shows as the order's progress message: every report, written.
     messages = []
     real_report = OrderStore.report_progress
     monkeypatch.setattr(runner_module, "PROGRESS_WRITE_INTERVAL_S", 0.0)
     monkeypatch.setattr(OrderStore, "report_progress", lambda self, oid, fraction, message="":
                         (messages.append(message), real_report(self, oid, fraction, message))[1])
-    dock.order_button.click()
-    wait_for_placed(dock)
-    wait_for(lambda: dock.orders_model.rowCount() == 1, 30, "the order to be listed")
-    order_id = dock.orders_model.order(0)["id"]
+    mosaic.dock.order_button.click()
+    wait_for_placed(mosaic)
+    wait_for(lambda: mosaic.orders_model.rowCount() == 1, 30, "the order to be listed")
+    order_id = mosaic.orders_model.order(0).id
     wait_for(lambda: find_order_group(order_id) is not None, 300, "the result to be loaded")
-    order = dock.orders_model.order(0)
-    assert order["state"] == "finished", order
+    order = mosaic.orders_model.order(0)
+    assert order.state == "finished", order
     metadata = next(results_dir(tmp_path / "results", order_id).rglob("*metadata*.json"))
     meta = json.loads(metadata.read_text())
     assert meta["source"]["url"] == url
@@ -212,19 +212,19 @@ def test_the_qgis_proxy_reaches_remote_reads(clean_settings):
         network.set_proxies(None)
 
 
-def test_cdse_without_keys_is_refused_before_ordering(dock_factory):
-    dock = dock_factory(data_source="cdse")
-    _aoi_inside(dock)
-    set_june_order(dock, "nokeys")
-    dock.order_button.click()
-    assert dock.problem_label.isVisible()
-    assert "S3 keys" in dock.problem_label.text()
-    assert dock.orders_model.rowCount() == 0
+def test_cdse_without_keys_is_refused_before_ordering(mosaic_factory):
+    mosaic = mosaic_factory(data_source="cdse")
+    _aoi_inside(mosaic)
+    set_june_order(mosaic, "nokeys")
+    mosaic.dock.order_button.click()
+    assert mosaic.dock.problem_label.isVisible()
+    assert "S3 keys" in mosaic.dock.problem_label.text()
+    assert mosaic.orders_model.rowCount() == 0
 
 
-def test_options_product_cloud_mask_and_preference(dock_factory):
-    dock = dock_factory()
-    options = dock.options
+def test_options_product_cloud_mask_and_preference(mosaic_factory):
+    mosaic = mosaic_factory()
+    options = mosaic.dock.options
     options.set_mode(ADVANCED)
     options.preference_combo.setCurrentIndex(options.preference_combo.findData("VEG"))
     fields = options.order_fields()
@@ -238,10 +238,10 @@ def test_options_product_cloud_mask_and_preference(dock_factory):
         "brightearth", "brightearth", "STD")
     assert set(fields["bands"]) <= {"B02", "B03", "B04", "source_index", "valid_obs"}
     assert {"B02", "B03", "B04"} <= set(fields["bands"])
-    _aoi_inside(dock)
-    set_june_order(dock, "bright")
+    _aoi_inside(mosaic)
+    set_june_order(mosaic, "bright")
     options.product_combo.setCurrentIndex(options.product_combo.findData("brightearth"))
-    assert dock.build_order().product == "brightearth"
+    assert mosaic.build_order().product == "brightearth"
 
     options.product_combo.setCurrentIndex(options.product_combo.findData("temporal"))
     options.cloud_mask_combo.setCurrentIndex(options.cloud_mask_combo.findData("brightearth"))
@@ -277,8 +277,9 @@ def test_cdse_s3_keys_live_in_the_qgis_authentication_database(tmp_path):
         from qgis.core import QgsSettings
         from s2gm_qgis.core.mosaic.sources import network
         from s2gm_qgis.core.mosaic.sources.spec import CDSE, SourceSpec
-        from s2gm_qgis.gui.mosaic.sources import prepare_remote_reads
-        from s2gm_qgis.gui.preferences import Preferences, s3_keys
+        from s2gm_qgis.qgis_support.remote import prepare_remote_reads
+        from s2gm_qgis.qgis_support.preferences import Preferences
+        from s2gm_qgis.qgis_support.secrets import s3_keys
         from s2gm_qgis.gui.settings_dialog import SettingsDialog
         assert QgsApplication.authManager().setMasterPassword("master-pw", True)
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from qgis.core import Qgis, QgsApplication
 
-from s2gm_qgis.gui.messages import TAG, push_message
+from s2gm_qgis.qgis_support.messages import TAG, push_message
 
 from .conftest import process_deferred_deletes
 

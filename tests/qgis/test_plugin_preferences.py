@@ -8,7 +8,7 @@ import pytest
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication
 
-from s2gm_qgis.gui.preferences import (
+from s2gm_qgis.qgis_support.preferences import (
     DEFAULT_SERVICE_URL,
     Preferences,
     default_cache_folder,
@@ -157,7 +157,8 @@ def test_service_token_lives_in_the_qgis_authentication_database(tmp_path):
     result = run_in_fresh_qgis(
         """
         from qgis.core import QgsSettings
-        from s2gm_qgis.gui.preferences import Preferences, service_token
+        from s2gm_qgis.qgis_support.preferences import Preferences
+        from s2gm_qgis.qgis_support.secrets import service_token
         from s2gm_qgis.gui.settings_dialog import SettingsDialog
         assert QgsApplication.authManager().setMasterPassword("master-pw", True)
 
@@ -198,7 +199,7 @@ def test_a_token_that_cannot_be_stored_is_reported_in_the_dialog(tmp_path):
     """No master password can be asked headless: the dialog says why and saves nothing."""
     result = run_in_fresh_qgis(
         """
-        from s2gm_qgis.gui.preferences import Preferences
+        from s2gm_qgis.qgis_support.preferences import Preferences
         from s2gm_qgis.gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(Preferences.load())

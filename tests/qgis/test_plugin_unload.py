@@ -12,7 +12,7 @@ from qgis.gui import QgsMapToolPan
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget, QToolBar
 
-from s2gm_qgis.gui.compat import QAction
+from s2gm_qgis.qgis_support.compat import QAction
 from s2gm_qgis.gui.plugin import FEATURES, S2gmPlugin
 
 from .conftest import plugin_leftovers, process_deferred_deletes

@@ -4,46 +4,13 @@ of the core's series; a point outside every product warned about, no point refus
 from __future__ import annotations
 
 import pytest
-from qgis.core import (
-    QgsApplication, QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsProcessingException,
-    QgsVectorLayer, QgsWkbTypes,
-)
+from qgis.core import QgsProcessingException, QgsWkbTypes
 
 from s2gm_qgis.core.timeseries import COLUMNS, GeoPoint, point_time_series
 from s2gm_qgis.core.timeseries.writers import row
-from s2gm_qgis.gui.compat import FIELD_TYPES
-from s2gm_qgis.processing.provider import S2gmProvider
 
+from .processing_support import points_layer
 from .test_mosaic_dock import ULX, ULY, synthetic_archive  # noqa: F401 (fixture)
-
-
-@pytest.fixture
-def provider(qgis_processing, clean_settings, tmp_path):
-    from s2gm_qgis.gui.preferences import Preferences
-
-    Preferences(cache_folder=str(tmp_path / "cache")).save()
-    registry = QgsApplication.processingRegistry()
-    if registry.providerById("s2gm") is None:
-        provider = S2gmProvider()
-        registry.addProvider(provider)
-        yield provider
-        registry.removeProvider(provider)
-    else:
-        yield registry.providerById("s2gm")
-
-
-def points_layer(crs: str, points) -> QgsVectorLayer:
-    layer = QgsVectorLayer(f"Point?crs={crs}", "points", "memory")
-    layer.dataProvider().addAttributes([QgsField("name", FIELD_TYPES[str])])
-    layer.updateFields()
-    features = []
-    for name, (x, y) in points:
-        feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
-        feature.setAttributes([name])
-        features.append(feature)
-    layer.dataProvider().addFeatures(features)
-    return layer
 
 
 LAKE = (ULX + 300, ULY - 900)  # water of the synthetic archive, always clear

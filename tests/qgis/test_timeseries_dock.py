@@ -23,9 +23,9 @@ from s2gm_qgis.core.mosaic.order import MosaicOrder
 from s2gm_qgis.core.timeseries.point import GeoPoint
 from s2gm_qgis.core.timeseries.series import point_time_series
 from s2gm_qgis.core.timeseries.writers import csv_text
-from s2gm_qgis.gui.mosaic.results import style_layer
-from s2gm_qgis.gui.preferences import Preferences
-from s2gm_qgis.gui.timeseries.dock import TimeSeriesDock, mosaic_choice_at
+from s2gm_qgis.qgis_support.results import style_layer
+from s2gm_qgis.qgis_support.preferences import Preferences
+from s2gm_qgis.gui.timeseries.feature import TimeSeriesFeature, mosaic_choice_at
 
 from .test_mosaic_dock import (  # noqa: F401 (fixture)
     DATES, ULX, ULY, UTM32N, pixel, show_tile, synthetic_archive, wait_for,
@@ -38,17 +38,17 @@ CLEAR = (ULX + 300.0, ULY - 700.0)
 
 
 @pytest.fixture
-def dock(qgis_iface, qgis_canvas, clean_settings, qgis_new_project, synthetic_archive, tmp_path):
+def feature(qgis_iface, qgis_canvas, clean_settings, qgis_new_project, synthetic_archive, tmp_path):
     Preferences(archive_folders=(str(synthetic_archive),), cache_folder=str(tmp_path / "cache"),
                 results_folder=str(tmp_path / "results")).save()
-    widget = TimeSeriesDock(qgis_iface)
-    widget.resize(460, 640)
-    widget.show()
-    widget.set_period(date(2024, 6, 1), date(2024, 6, 30))
+    feature = TimeSeriesFeature(qgis_iface)
+    feature.dock.resize(460, 640)
+    feature.dock.show()
+    feature.dock.set_period(date(2024, 6, 1), date(2024, 6, 30))
     show_tile(qgis_canvas)
-    yield widget
-    widget.teardown()
-    widget.deleteLater()
+    yield feature
+    feature.teardown()
+    feature.dock.deleteLater()
     QCoreApplication.processEvents()
 
 
@@ -65,50 +65,50 @@ def lonlat(x, y):
     return point.x(), point.y()
 
 
-def test_click_plots_the_series_with_rejected_observations_apart(dock, qgis_canvas,
+def test_click_plots_the_series_with_rejected_observations_apart(feature, qgis_canvas,
                                                                 synthetic_archive, tmp_path):
-    dock.pick_button.click()
-    assert qgis_canvas.mapTool() is dock.tool
+    feature.dock.pick_button.click()
+    assert qgis_canvas.mapTool() is feature.tool
     click(qgis_canvas, *CLOUDED)
-    wait_for(lambda: dock.task is None and dock.series is not None, 120, "the series")
-    series = dock.series
+    wait_for(lambda: feature.task is None and feature.series is not None, 120, "the series")
+    series = feature.series
     assert [o.sensing_time_utc.strftime("%Y-%m-%d") for o in series.observations] == \
         [d[:10] for d in DATES]
     assert [o.valid for o in series.observations] == [False, False, True, True, True]
     assert {o.reject_reason for o in series.observations[:2]} == {"scl_class"}
-    assert "5 observation(s), 3 valid" in dock.status_label.text()
+    assert "5 observation(s), 3 valid" in feature.dock.status_label.text()
 
     # What the task computed is what the core computes at that point.
-    clicked = dock.marker.center()
+    clicked = feature.marker.center()
     expected = point_time_series([str(synthetic_archive)], GeoPoint.lonlat(
         *lonlat(clicked.x(), clicked.y())), "2024-06-01", "2024-06-30", 20, 1)
     assert csv_text(series) == csv_text(expected)
 
     # NDVI (default) and B04: one dot per observation and quantity; rejected ones apart.
-    dock.set_quantities(["NDVI", "B04"])
-    points = dock.plot.points()
+    feature.dock.set_quantities(["NDVI", "B04"])
+    points = feature.dock.plot.points()
     assert len(points) == 10
     assert {p.quantity for p in points} == {"NDVI", "B04"}
     rejected = [p for p in points if not p.observation.valid]
     assert len(rejected) == 4
     first = min(rejected, key=lambda p: p.x)
-    text = dock.plot.hover_at(first.x, first.y)
+    text = feature.dock.plot.hover_at(first.x, first.y)
     assert text.startswith("2024-06-03 10:36 UTC") and "rejected" in text, text
-    assert dock.hover_label.text().startswith("2024-06-03 10:36 UTC")
-    assert dock.plot.hover_at(first.x + 40, first.y + 40) == ""  # away from every dot
+    assert feature.dock.hover_label.text().startswith("2024-06-03 10:36 UTC")
+    assert feature.dock.plot.hover_at(first.x + 40, first.y + 40) == ""  # away from every dot
     valid = next(p for p in points if p.observation.valid and p.quantity == "NDVI")
-    assert "valid (1 pixel(s))" in dock.plot.hover_at(valid.x, valid.y)
+    assert "valid (1 pixel(s))" in feature.dock.plot.hover_at(valid.x, valid.y)
     ndvi = valid.observation.reflectance
     assert valid.value == pytest.approx((ndvi["B08"] - ndvi["B04"]) / (ndvi["B08"] + ndvi["B04"]))
 
-    csv_path = dock.export_csv(str(tmp_path / "series.csv"))
+    csv_path = feature.export_csv(str(tmp_path / "series.csv"))
     assert csv_path.read_text() == csv_text(series)
-    png_path = dock.export_png(str(tmp_path / "series.png"))
+    png_path = feature.export_png(str(tmp_path / "series.png"))
     image = QImage(str(png_path))
-    assert not image.isNull() and image.width() == dock.plot.width()
+    assert not image.isNull() and image.width() == feature.dock.plot.width()
 
 
-def test_the_date_the_mosaic_chose_is_marked(dock, qgis_canvas, synthetic_archive, tmp_path):
+def test_the_date_the_mosaic_chose_is_marked(feature, qgis_canvas, synthetic_archive, tmp_path):
     x0, y0 = lonlat(ULX + 100, ULY - 1100)
     x1, y1 = lonlat(ULX + 1100, ULY - 100)
     order = MosaicOrder.create(name="marked", aoi=f"{x0},{y0},{x1},{y1}", period="month",
@@ -133,30 +133,31 @@ def test_the_date_the_mosaic_chose_is_marked(dock, qgis_canvas, synthetic_archiv
     assert choice is not None and choice.source_index == index
     assert choice.product_id == chosen["product_id"]
 
-    dock.pick_button.click()
+    feature.dock.pick_button.click()
     click(qgis_canvas, *CLEAR)
-    wait_for(lambda: dock.task is None and dock.series is not None, 120, "the series")
-    assert dock.plot.chosen_time == choice.sensing_time_utc
-    assert choice.sensing_time_utc.strftime("%Y-%m-%d") in dock.status_label.text()
+    wait_for(lambda: feature.task is None and feature.series is not None, 120, "the series")
+    assert feature.dock.plot.chosen_time == choice.sensing_time_utc
+    assert choice.sensing_time_utc.strftime("%Y-%m-%d") in feature.dock.status_label.text()
     assert any(o.sensing_time_utc == choice.sensing_time_utc and o.valid
-               for o in dock.series.observations)
+               for o in feature.series.observations)
 
 
-def test_a_point_outside_every_product_says_so(dock, qgis_canvas):
-    dock.compute_at(QgsPointXY(ULX - 50_000, ULY + 50_000), QgsCoordinateReferenceSystem(UTM32N))
-    wait_for(lambda: dock.task is None, 120, "the failed series")
-    assert dock.series is None
-    assert dock.status_label.text(), "no reason shown"
+def test_a_point_outside_every_product_says_so(feature, qgis_canvas):
+    feature.compute_at(QgsPointXY(ULX - 50_000, ULY + 50_000), QgsCoordinateReferenceSystem(UTM32N))
+    wait_for(lambda: feature.task is None, 120, "the failed series")
+    assert feature.series is None
+    assert feature.dock.status_label.text(), "no reason shown"
+    dock = feature.dock
     assert not dock.csv_button.isEnabled() and not dock.png_button.isEnabled()
 
 
 def test_no_source_configured_is_said_before_any_task(qgis_iface, clean_settings, tmp_path):
     Preferences(cache_folder=str(tmp_path / "cache")).save()
-    widget = TimeSeriesDock(qgis_iface)
+    feature = TimeSeriesFeature(qgis_iface)
     try:
-        widget.compute_at(QgsPointXY(ULX, ULY), QgsCoordinateReferenceSystem(UTM32N))
-        assert widget.task is None
-        assert "archive folder" in widget.status_label.text()
+        feature.compute_at(QgsPointXY(ULX, ULY), QgsCoordinateReferenceSystem(UTM32N))
+        assert feature.task is None
+        assert "archive folder" in feature.dock.status_label.text()
     finally:
-        widget.teardown()
-        widget.deleteLater()
+        feature.teardown()
+        feature.dock.deleteLater()

@@ -88,9 +88,9 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     write_png(side, OUT / "temporal-vs-brightearth.png")
 
-    from s2gm_qgis.gui.mosaic.results import style_layer
-    from s2gm_qgis.gui.preferences import Preferences
-    from s2gm_qgis.gui.timeseries.dock import TimeSeriesDock
+    from s2gm_qgis.qgis_support.results import style_layer
+    from s2gm_qgis.qgis_support.preferences import Preferences
+    from s2gm_qgis.gui.timeseries.feature import TimeSeriesFeature
     from tests.bench.delay_gui_window import WindowIface
 
     Preferences(archive_folders=(str(products[0].parent),),
@@ -100,28 +100,30 @@ def main() -> int:
     style_layer(layer, "source_index", temporal.source_products)
     QgsProject.instance().addMapLayer(layer)
     iface = WindowIface()
-    dock = TimeSeriesDock(iface)
-    dock.resize(620, 560)
-    dock.set_period(__import__("datetime").date(2024, 6, 1),
+    series_feature = TimeSeriesFeature(iface)
+    series_feature.dock.resize(620, 560)
+    series_feature.dock.set_period(__import__("datetime").date(2024, 6, 1),
                     __import__("datetime").date(2024, 6, 30))
-    dock.set_quantities(["NDVI", "B04", "B08"])
+    series_feature.dock.set_quantities(["NDVI", "B04", "B08"])
     extent = layer.extent()
     # A pixel that some dates' clouds cover (the clouds move diagonally over the month).
     point = QgsPointXY(extent.xMinimum() + 0.40 * extent.width(),
                        extent.yMaximum() - 0.30 * extent.height())
-    dock.show()
-    dock.compute_at(point, layer.crs())
+    series_feature.dock.show()
+    series_feature.compute_at(point, layer.crs())
     deadline = time.monotonic() + 120
-    while (dock.task is not None or dock.series is None) and time.monotonic() < deadline:
+    while (series_feature.task is not None or series_feature.series is None) \
+            and time.monotonic() < deadline:
         QCoreApplication.processEvents()
         time.sleep(0.02)
-    valid = [p for p in dock.plot.points() if p.observation.valid and p.quantity == "NDVI"]
+    valid = [p for p in series_feature.dock.plot.points()
+             if p.observation.valid and p.quantity == "NDVI"]
     if valid:
-        dock.plot.hover_at(valid[len(valid) // 2].x, valid[len(valid) // 2].y)
+        series_feature.dock.plot.hover_at(valid[len(valid) // 2].x, valid[len(valid) // 2].y)
     QCoreApplication.processEvents()
-    dock.grab().save(str(OUT / "timeseries-dock.png"), "PNG")
+    series_feature.dock.grab().save(str(OUT / "timeseries-dock.png"), "PNG")
     print(OUT / "temporal-vs-brightearth.png", OUT / "timeseries-dock.png")
-    dock.teardown()
+    series_feature.teardown()
     return 0
 
 

@@ -36,7 +36,7 @@ from s2gm_qgis.core.mosaic.layers import LAYER_NAMES
 from s2gm_qgis.core.mosaic.blocks import Block
 from s2gm_qgis.core.mosaic.sources.gdal_reads import DatasetCache
 from s2gm_qgis.core.mosaic.sources.safe_archive import open_sources
-from s2gm_qgis.core.mosaic.select import medoid_select_pairwise
+from tests.unit.reference_kernels import medoid_select_pairwise
 from tests.synthetic import Scene, Surface, expected_reflectance, make_l2a, make_l2a_overlap
 
 SIZE = 120

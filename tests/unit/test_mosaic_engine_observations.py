@@ -14,6 +14,7 @@ from s2gm_qgis.core.mosaic.sources.gdal_reads import DatasetCache
 from s2gm_qgis.core.mosaic.sources.granule import GranuleSource
 from s2gm_qgis.core.safe import open_product
 from s2gm_qgis.core.safe.model import AngleGrid
+from tests.unit.reference_kernels import angles_on_mesh
 from tests.synthetic import Scene, Surface, expected_layer, expected_reflectance, make_l2a
 
 SIZE = 120  # 10 m pixels: 1.2 km, 60 x 60 at 20 m
@@ -255,7 +256,7 @@ def test_angles_at_some_pixels_are_those_of_the_whole_block_to_the_last_bit(prod
     grid = tile_grid(source, 20)
     block = Block(grid, 7, 11, 40, 37)  # not at the grid origin, not square
     xs, ys = block.centres()
-    reference = source.angles.sample(layer, xs, ys, separable=True)
+    reference = angles_on_mesh(source.angles, layer, xs, ys)
     whole_block = source.angles_on(layer, block)
     pixels = np.flatnonzero(np.random.default_rng(2).random(40 * 37) < 0.3)
     some = source.angles_on(layer, block, pixels)

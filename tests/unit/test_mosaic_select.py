@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from s2gm_qgis.core.mosaic import select
+from tests.unit.reference_kernels import medoid_select_pairwise
 from s2gm_qgis.core.mosaic.select import (
     MEDOID_BANDS,
     REFLECTANCE_BANDS,
     Method,
     cloud_test,
     medoid_select,
-    medoid_select_pairwise,
     select_best,
     snow_test,
     stc_decide,

@@ -7,15 +7,15 @@ import time
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from s2gm_qgis.core.orders.client import EngineClient
 from s2gm_qgis.core.orders.datadir import DataDir
 from s2gm_qgis.core.orders.runner import OrderRunner
 from s2gm_qgis.core.orders.service import EngineService, make_server, parse_service_order
 from s2gm_qgis.core.orders.store import OrderStore
-from s2gm_qgis.core.safe import open_product
 from tests.synthetic import make_l2a_series
+from tests.unit.dask_support import lonlat_ring
 
 SIZE_10M = 120
 
@@ -41,17 +41,7 @@ def engine_service(tmp_path):
 
 def aoi_inside(product) -> dict:
     """A GeoJSON polygon 200 m inside the product's written window."""
-    granule = open_product(product).granule
-    xmin, ymin, xmax, ymax = granule.grids[10].bounds_m
-    src, dst = osr.SpatialReference(), osr.SpatialReference()
-    src.ImportFromEPSG(granule.epsg)
-    dst.ImportFromEPSG(4326)
-    dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    to_lonlat = osr.CoordinateTransformation(src, dst)
-    x0, x1, y0, y1 = xmin + 200, xmax - 200, ymin + 200, ymax - 200
-    ring = [to_lonlat.TransformPoint(x, y)[:2]
-            for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
-    return {"type": "Polygon", "coordinates": [[list(p) for p in ring + ring[:1]]]}
+    return {"type": "Polygon", "coordinates": [lonlat_ring(product, 200.0)]}
 
 
 def test_order_through_the_service_with_the_real_engine(engine_service, tmp_path):

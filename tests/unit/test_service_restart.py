@@ -88,8 +88,8 @@ def test_sigkill_mid_order_then_restart_resumes_it(dirs):
     order = client.create_order(spec("slow-20"))
     wait_order(client, order["id"], lambda o: o["state"] == "processing" and o["progress"] > 0)
     first.stop(signal.SIGKILL)
-    staging = data / "results" / f".{order['id']}.staging"
-    assert staging.is_dir()  # the dead run left partial output behind
+    partial = data / "results" / order["id"]
+    assert partial.is_dir()  # the dead run left partial output behind
     assert integrity(data) == "ok"
 
     second = ServiceProcess(data, archive)
@@ -100,7 +100,9 @@ def test_sigkill_mid_order_then_restart_resumes_it(dirs):
         assert done["attempts"] == 2
         texts = [m["text"] for m in done["messages"]]
         assert any("interrupted: the process" in t and "re-queued to resume" in t for t in texts)
-        assert not staging.exists()
+        on_disk = sorted(p.relative_to(partial).as_posix() for p in partial.rglob("*")
+                         if p.is_file())
+        assert on_disk == sorted(f["path"] for f in client.list_files(order["id"]))
         rel = next(f["path"] for f in client.list_files(order["id"]) if f["layer"] == "B04")
         dest = client.download(order["id"], rel, data.parent / "B04.tif")
         assert dest.read_bytes() == layer_bytes("B04")

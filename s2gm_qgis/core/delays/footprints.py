@@ -23,7 +23,7 @@ import numpy as np
 from osgeo import gdal, ogr
 
 from ..errors import ProductError
-from ..gdal_io import no_sidecars
+from ..gdal_io import no_sidecars, open_raster
 from .scanline import SlabIntervals, intervals_from_raster_rows, intervals_from_rings
 
 N_DETECTORS = 12
@@ -170,16 +170,6 @@ def _is_xml(data_head: bytes) -> bool:
     return head.startswith(b"<")
 
 
-def _open_raster(path: str):
-    try:
-        dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
-    except RuntimeError as exc:  # when the application switched GDAL exceptions on
-        raise ProductError(path, f"not a readable detector raster ({exc})") from None
-    if dataset is None:
-        raise ProductError(path, f"not a readable detector raster ({gdal.GetLastErrorMsg()})")
-    return dataset
-
-
 def _raster_geometry(dataset, path: str) -> tuple[tuple[float, ...], Optional[int]]:
     gt = tuple(dataset.GetGeoTransform(can_return_null=True) or ())
     if len(gt) != 6 or gt[2] != 0 or gt[4] != 0 or gt[1] <= 0 or gt[5] >= 0:
@@ -196,7 +186,7 @@ def _raster_geometry(dataset, path: str) -> tuple[tuple[float, ...], Optional[in
 def read_detfoo_raster(path: str, epsg: Optional[int] = None) -> SlabIntervals:
     """Slab intervals of a raster MSK_DETFOO (pixel value = detector), read in row blocks."""
     with no_sidecars():
-        dataset = _open_raster(path)
+        dataset = open_raster(path, "not a readable detector raster ({reason})")
         gt, raster_epsg = _raster_geometry(dataset, path)
         if epsg is not None and raster_epsg is not None and raster_epsg != epsg:
             raise ProductError(path, f"mask is in EPSG:{raster_epsg}, the tile in EPSG:{epsg}")
@@ -225,7 +215,7 @@ def read_detfoo_raster(path: str, epsg: Optional[int] = None) -> SlabIntervals:
 def polygonise_detfoo_raster(path: str) -> tuple[DetectorPolygon, ...]:
     """Polygons of a raster MSK_DETFOO, in memory (GDAL Polygonize into an OGR Memory layer)."""
     with no_sidecars():
-        dataset = _open_raster(path)
+        dataset = open_raster(path, "not a readable detector raster ({reason})")
         _raster_geometry(dataset, path)
         band = dataset.GetRasterBand(1)
         memory = ogr.GetDriverByName("Memory").CreateDataSource("detfoo")

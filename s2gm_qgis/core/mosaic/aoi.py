@@ -20,6 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from osgeo import ogr, osr
 
+from ..gdal_io import srs_of_epsg
 from ..errors import ValidationError
 
 Ring = tuple[tuple[float, float], ...]
@@ -28,13 +29,6 @@ PolygonCoords = tuple[Ring, ...]
 _BBOX = re.compile(r"^\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*$")
 _WKT = re.compile(r"^\s*(SRID=\d+;\s*)?(MULTI)?POLYGON\b|^\s*GEOMETRYCOLLECTION\b", re.IGNORECASE)
 _POLYGONAL = (ogr.wkbPolygon, ogr.wkbMultiPolygon)
-
-
-def _wgs84() -> osr.SpatialReference:
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(4326)
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return srs
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ class Aoi:
     def ogr_geometry(self) -> ogr.Geometry:
         """A new OGR MultiPolygon with the EPSG:4326 (lon, lat order) spatial reference."""
         geometry = ogr.CreateGeometryFromJson(json.dumps(self.geojson()))
-        geometry.AssignSpatialReference(_wgs84())
+        geometry.AssignSpatialReference(srs_of_epsg(4326))
         return geometry
 
     @property
@@ -242,7 +236,7 @@ def aoi_from_file(path: str | os.PathLike) -> Aoi:
         dataset = None
     if dataset is None:
         raise _refuse(f"{path}: OGR cannot read it as a vector file")
-    target = _wgs84()
+    target = srs_of_epsg(4326)
     geometries = []
     for layer_index in range(dataset.GetLayerCount()):
         layer = dataset.GetLayer(layer_index)

@@ -28,10 +28,14 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from osgeo import ogr, osr
 
+from ..gdal_io import srs_of_epsg
 from ..errors import CancelledError, ProductError, S2GMError
 from .aoi import Aoi, parse_aoi
 
 SCHEMA_VERSION = 1
+#: The file name of the catalogue wherever the plugin keeps one (the cache folder of the QGIS
+#: preferences, an engine service's data folder, a temporary folder).
+CATALOGUE_NAME = "catalogue.sqlite"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: text order is time order
 _METADATA_NAMES = ("MTD_MSIL2A.xml", "MTD_MSIL1C.xml", "tileInfo.json")
 #: A tile folder in the AWS layout (public Sentinel-2 buckets): tileInfo.json + metadata.xml.
@@ -404,13 +408,7 @@ def _tile_footprint(granule) -> tuple[tuple[float, float], ...]:
     """Lon/lat corners of the tile's 10 m (or coarsest available) grid."""
     grid = granule.grids[min(granule.grids)]
     xmin, ymin, xmax, ymax = grid.bounds_m
-    source = osr.SpatialReference()
-    source.ImportFromEPSG(granule.epsg)
-    source.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    target = osr.SpatialReference()
-    target.ImportFromEPSG(4326)
-    target.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    transform = osr.CoordinateTransformation(source, target)
+    transform = osr.CoordinateTransformation(srs_of_epsg(granule.epsg), srs_of_epsg(4326))
     corners = [(xmin, ymax), (xmax, ymax), (xmax, ymin), (xmin, ymin), (xmin, ymax)]
     return tuple(transform.TransformPoint(x, y)[:2] for x, y in corners)
 

@@ -36,6 +36,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ... import __version__
+from ..cancel import CancelFlag, cancel_check
 from ..errors import CancelledError, NoProductsError, RemoteReadError, S2GMError
 from .blocks import Block
 from .compositors import TEMPORAL, BlockContext, Compositor, compositor_for
@@ -53,7 +54,6 @@ from .sources.network import thread_gdal_options
 from .writers import OrderOutput
 
 ProgressCallback = Callable[[float, str], Any]
-CancelFlag = Union[Callable[[], bool], threading.Event, None]
 
 #: Output block edge, pixels: the GeoTIFF/COG tile size, so each block writes whole tiles.
 BLOCK_PX = 512
@@ -363,16 +363,6 @@ def _composite(active: Sequence[Observation], scl_rows: Sequence[np.ndarray], bl
 # The run
 # --------------------------------------------------------------------------------------------
 
-def _cancel_check(cancel: CancelFlag) -> Callable[[], bool]:
-    if cancel is None:
-        return lambda: False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set
-    if callable(cancel):
-        return lambda: bool(cancel())
-    raise TypeError("cancel must be a callable returning bool or a threading.Event")
-
-
 def _progress_reporter(progress: Optional[ProgressCallback]) -> Callable[[float, str], None]:
     lock = threading.Lock()
     last = [0.0]
@@ -412,7 +402,7 @@ def run_mosaic(
     own 20 m grid, to composite tile by tile); their ``aoi_wkt`` masks them as usual.
     """
     started = time.perf_counter()
-    cancelled = _cancel_check(cancel)
+    cancelled = cancel_check(cancel)
     report = _progress_reporter(progress)
     workers = max(1, int(workers or min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS)))
     out_dir = Path(out_dir)

@@ -25,6 +25,7 @@ from typing import Iterator, Optional
 import numpy as np
 from osgeo import gdal, ogr, osr
 
+from ..gdal_io import srs_of_epsg
 from .order import MosaicOrder
 
 #: Sentinel-2 tile width (m): 100 km MGRS square plus 9.8 km overlap.
@@ -68,21 +69,13 @@ class OutputGrid:
 
     @property
     def srs_wkt(self) -> str:
-        return _srs(self.epsg).ExportToWkt()
+        return srs_of_epsg(self.epsg).ExportToWkt()
 
     def blocks(self, rows: int = 512, cols: int = 512) -> Iterator[tuple[int, int, int, int]]:
         """(row0, col0, nrows, ncols) windows covering the grid, row-major."""
         for row0 in range(0, self.height, rows):
             for col0 in range(0, self.width, cols):
                 yield row0, col0, min(rows, self.height - row0), min(cols, self.width - col0)
-
-
-def _srs(epsg: int) -> osr.SpatialReference:
-    srs = osr.SpatialReference()
-    if srs.ImportFromEPSG(int(epsg)) != 0:
-        raise ValueError(f"EPSG:{epsg} is unknown to GDAL/PROJ")
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return srs
 
 
 def utm_zone(lon: float, lat: float) -> int:
@@ -163,7 +156,7 @@ def plan_output_grids(order: MosaicOrder) -> list[OutputGrid]:
     aoi = order.aoi.ogr_geometry()
     if order.crs == "wgs84":
         return _wgs84_grids(order, aoi)
-    wgs84 = _srs(4326)
+    wgs84 = srs_of_epsg(4326)
     pieces: dict[tuple[int, bool], ogr.Geometry] = {}
     for zone, north, box in _zone_cells(order.aoi.bounds):
         part = aoi.Intersection(box)
@@ -177,13 +170,13 @@ def plan_output_grids(order: MosaicOrder) -> list[OutputGrid]:
         projected = _polygonal(part.Clone())
         projected.Segmentize(_DENSIFY_DEG)
         projected.AssignSpatialReference(wgs84)
-        projected.TransformTo(_srs(epsg))
+        projected.TransformTo(srs_of_epsg(epsg))
         minx, maxx, miny, maxy = projected.GetEnvelope()
         if maxx - minx <= S2_TILE_M and maxy - miny <= S2_TILE_M:
             grids.append(_grid(f"UTM{zone:02d}{'N' if north else 'S'}", epsg, projected,
                                order.resolution_m, order.resolution_m))
             continue
-        to_lonlat = osr.CoordinateTransformation(_srs(epsg), wgs84)
+        to_lonlat = osr.CoordinateTransformation(srs_of_epsg(epsg), wgs84)
         for i in range(int(minx // MGRS_SQUARE_M), int(maxx // MGRS_SQUARE_M) + 1):
             for j in range(int(miny // MGRS_SQUARE_M), int(maxy // MGRS_SQUARE_M) + 1):
                 square = _box(i * MGRS_SQUARE_M, j * MGRS_SQUARE_M, MGRS_SQUARE_M)
@@ -260,7 +253,7 @@ def aoi_mask(grid: OutputGrid, row0: int = 0, col0: int = 0, rows: Optional[int]
     target = gdal.GetDriverByName("MEM").Create("", cols, rows, 1, gdal.GDT_Byte)
     target.SetGeoTransform((x0 + col0 * dx, dx, 0.0, y0 + row0 * dy, 0.0, dy))
     source = ogr.GetDriverByName("Memory").CreateDataSource("")
-    layer = source.CreateLayer("aoi", _srs(grid.epsg), ogr.wkbMultiPolygon)
+    layer = source.CreateLayer("aoi", srs_of_epsg(grid.epsg), ogr.wkbMultiPolygon)
     feature = ogr.Feature(layer.GetLayerDefn())
     feature.SetGeometry(ogr.CreateGeometryFromWkt(grid.aoi_wkt))
     layer.CreateFeature(feature)

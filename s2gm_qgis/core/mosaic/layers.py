@@ -218,3 +218,16 @@ def normalise_layer(name: str) -> str:
     )
 
 
+#: Layer presets (name -> layers); "custom" is whatever the checklists say.
+PRESETS: Mapping[str, tuple[str, ...]] = {
+    "true_colour": ("B02", "B03", "B04"),
+    "true_colour_quality": ("B02", "B03", "B04", "quality_scene_classification",
+                            "source_index", "valid_obs"),
+    "bands_10m": ("B02", "B03", "B04", "B08"),
+    "all_bands_quality": tuple(REFLECTANCE_BANDS) + ("quality_scene_classification",
+                                                      "quality_aot", "quality_cloud_confidence",
+                                                      "quality_snow_confidence", "source_index",
+                                                      "valid_obs"),
+    "everything": tuple(LAYERS),
+}
+DEFAULT_PRESET = "true_colour_quality"

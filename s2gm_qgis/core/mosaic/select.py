@@ -14,8 +14,8 @@ no-data). The rules are those of ../shared/docs/mosaic-algorithm.md:
 No per-pixel Python: each rule is a numpy expression over whole stacks. The medoid kernel
 (:func:`medoid_select`) visits each unordered pair of observations once, on cache-sized pixel
 chunks, leaving out observations with no valid sample in a chunk (and, for long mostly cloudy
-stacks, compacting each pixel's valid observations first); :func:`medoid_select_pairwise` is the
-straightforward all-pairs version it is checked (bit for bit) and benchmarked against.
+stacks, compacting each pixel's valid observations first); the tests and the benchmark check it
+(bit for bit) against a straightforward all-pairs version (tests/unit/reference_kernels.py).
 """
 from __future__ import annotations
 
@@ -291,9 +291,8 @@ def medoid_select(features, valid: np.ndarray, *, compact: Optional[bool] = None
     when that leaves few of the pairs, see :data:`MEDOID_COMPACT_BELOW`) pixels are first
     ordered by their number of valid observations and each pixel's valid observations moved to
     the front (keeping their order), so a chunk only computes the pairs its pixels have. Either
-    way the sums add the same float32 terms in the same order as
-    :func:`medoid_select_pairwise` (band by band, then j by j; zeros change nothing), so both
-    give bit-identical results.
+    way the sums add the same float32 terms in the same order as the all-pairs reference
+    (band by band, then j by j; zeros change nothing), so both give bit-identical results.
     """
     _check_medoid_inputs(features, valid)
     n_obs, n_pixels = valid.shape
@@ -433,33 +432,6 @@ def _medoid_compacted(features, valid, counts, kernel: _MedoidChunks, index, bes
         cols = np.arange(c1 - c0)
         best[chunk] = sums[k_best, cols]
         index[chunk] = order[k_best, c0 + cols]
-
-
-def medoid_select_pairwise(
-    features: np.ndarray, valid: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reference medoid: every pairwise distance of every pixel at once, then the row sums.
-
-    Same contract as :func:`medoid_select`; memory grows as bands x n_obs^2 x pixels. Used by the
-    tests and the benchmark to check the fast kernel.
-    """
-    _check_medoid_inputs(features, valid)
-    features = np.asarray(features)
-    x = np.where(valid[None], features, np.float32(0.0)).astype(np.float32, copy=False)
-    diff = x[:, None, :, :] - x[:, :, None, :]  # (bands, i, j, pixels): x_j - x_i
-    dist = np.sqrt(np.sum(np.square(diff), axis=0))  # (i, j, pixels)
-    pair_valid = valid[:, None, :] & valid[None, :, :]
-    dist = np.where(pair_valid, dist, np.float32(0.0))
-    sums = np.zeros(dist.shape[1:], dtype=np.float32)
-    for j in range(dist.shape[1]):  # left to right, as the fast kernel adds its terms
-        sums += dist[:, j, :]
-    sums[~valid] = np.inf
-    index = np.argmin(sums, axis=0).astype(np.int16)
-    best = np.take_along_axis(sums, index[None, :].astype(np.intp), axis=0)[0]
-    none = ~valid.any(axis=0)
-    index[none] = -1
-    best[none] = np.nan
-    return index, best.astype(np.float32)
 
 
 # --------------------------------------------------------------------------------------------

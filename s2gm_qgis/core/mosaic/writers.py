@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from ... import __version__
+from ..gdal_io import srs_of_epsg
 from ..errors import S2GMError
 from .atomic import StagedFolder
 from .grid import OutputGrid
@@ -101,8 +102,7 @@ class MosaicWriter:
         self.folder = Path(staging_dir)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._work = self.folder / ".work"
-        self._srs = osr.SpatialReference()
-        self._srs.ImportFromEPSG(grid.epsg)
+        self._srs = srs_of_epsg(grid.epsg, gis_order=False)
         self._locks = {name: threading.Lock() for name in order.bands}
         self._datasets: dict[str, gdal.Dataset] = {}
         self._nc: Optional[gdal.Dataset] = None

@@ -9,16 +9,18 @@ engine on a Dask cluster; Dask is imported only when it is used).
 """
 from .datadir import DataDir, remove_order_output, results_dir, staging_dir
 from .store import (
-    CANCELLED, FAILED, FINISHED, NEEDS_APPROVAL, PARTIALLY_FINISHED, PLACED, PROCESSING, QUEUED,
-    STATES, TERMINAL_STATES, OrderFile, OrderMessage, OrderNotFound, OrderRecord,
-    OrderStateError, OrderStore, OrderTask, Recovery, StoreError,
+    CANCELLED, FAILED, FINISHED, IN_PROGRESS_STATES, NEEDS_APPROVAL, PARTIALLY_FINISHED, PLACED,
+    PROCESSING, QUEUED, RESULT_STATES, RETRYABLE_STATES, STATES, TERMINAL_STATES, OrderFile,
+    OrderMessage, OrderNotFound, OrderRecord, OrderState, OrderStateError, OrderStore, OrderTask,
+    Recovery, StoreError,
 )
-from .runner import OrderRunner, execute_order
+from .runner import OrderRunner, execute_order, run_order
 
 __all__ = [
     "DataDir", "remove_order_output", "results_dir", "staging_dir",
-    "CANCELLED", "FAILED", "FINISHED", "NEEDS_APPROVAL", "PARTIALLY_FINISHED", "PLACED",
-    "PROCESSING", "QUEUED", "STATES", "TERMINAL_STATES", "OrderFile", "OrderMessage",
-    "OrderNotFound", "OrderRecord", "OrderStateError", "OrderStore", "OrderTask", "Recovery",
-    "StoreError", "OrderRunner", "execute_order",
+    "CANCELLED", "FAILED", "FINISHED", "IN_PROGRESS_STATES", "NEEDS_APPROVAL",
+    "PARTIALLY_FINISHED", "PLACED", "PROCESSING", "QUEUED", "RESULT_STATES", "RETRYABLE_STATES",
+    "STATES", "TERMINAL_STATES", "OrderFile", "OrderMessage", "OrderNotFound", "OrderRecord",
+    "OrderState", "OrderStateError", "OrderStore", "OrderTask", "Recovery", "StoreError",
+    "OrderRunner", "execute_order", "run_order",
 ]

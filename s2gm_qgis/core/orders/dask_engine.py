@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from ..errors import CancelledError, S2GMError
-from ..mosaic.engine import _cancel_check, _progress_reporter, plan_run
+from ..cancel import cancel_check
+from ..mosaic.engine import _progress_reporter, plan_run
 from ..mosaic.parts import PART_PX, PartResult, PartSpec, assemble, plan_parts, run_part
 from .store import OrderTask
 
@@ -309,7 +310,7 @@ class DaskEngine:
         :class:`~..mosaic.engine.MosaicResult`; raises CancelledError (nothing left behind),
         NoProductsError, SchedulerLost or S2GMError naming the part that failed."""
         started = time.perf_counter()
-        cancelled = _cancel_check(cancel)
+        cancelled = cancel_check(cancel)
         report = _progress_reporter(progress)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,10 @@ one results folder per order.
 
     DATA/orders.sqlite              the order store (SQLite, WAL)
     DATA/catalogue.sqlite           the archive catalogue the engine scans into
-    DATA/results/<order id>/        the results of a finished order
-    DATA/results/.<order id>.staging/   what a running order writes; renamed to the results
-                                    folder only when the engine has finished
+    DATA/results/<order id>/        the results of an order: the engine writes the mosaic folder
+                                    under a hidden name there and renames it when complete
+    DATA/results/.<order id>.staging/   left by earlier versions (which staged twice); removed
+                                    with the order's output
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..mosaic.catalogue import CATALOGUE_NAME
+
 STORE_NAME = "orders.sqlite"
-CATALOGUE_NAME = "catalogue.sqlite"
 RESULTS_NAME = "results"
 
 
@@ -27,7 +29,8 @@ def results_dir(results_root: str | os.PathLike, order_id: str) -> Path:
 
 
 def staging_dir(results_root: str | os.PathLike, order_id: str) -> Path:
-    """The folder a running order writes into (hidden, renamed when complete)."""
+    """The hidden folder earlier versions ran an order in; still removed with its output, so
+    that a store written by them leaves nothing behind."""
     return Path(results_root) / f".{order_id}.staging"
 
 

@@ -1,9 +1,13 @@
-"""Executing stored orders with the mosaic engine.
+"""Running orders with the mosaic engine: the one way every path runs an order.
 
-- :func:`execute_order` runs one order from the store to its end state, from any thread: the
-  embedded engine calls it from a ``QgsTask``; :class:`OrderRunner` calls it from its workers.
-- :class:`OrderRunner` takes queued orders, oldest first, ``concurrency`` at a time, with cancel,
-  retry, delete, heartbeats, restart recovery and graceful shutdown.
+- :func:`run_order` composites one order into a folder: the only call of the engine. The
+  command line and the Processing algorithm call it directly (no store); :func:`execute_order`
+  calls it for a stored order.
+- :func:`execute_order` runs one order from the store to its end state, from any thread.
+- :class:`OrderRunner` holds everything a store of orders needs (submit, cancel, retry, delete,
+  restart recovery, :meth:`OrderRunner.execute`). Started, it takes queued orders, oldest first,
+  ``concurrency`` at a time in worker threads, with heartbeats and graceful shutdown (the engine
+  service); not started, its owner runs the orders (the embedded engine, one per QgsTask).
 
 The engine and the order parser are parameters (defaults: ``run_mosaic`` and
 ``MosaicOrder.from_dict``), so anything with the same contract can be driven:
@@ -15,9 +19,10 @@ The engine and the order parser are parameters (defaults: ``run_mosaic`` and
 An engine with ``reports_tasks = True`` (the distributed engine, :mod:`.dask_engine`) also gets
 ``task_progress(tasks)``, a list of :class:`~.store.OrderTask`, written to the store.
 
-Every run writes into a hidden staging folder that is renamed to the order's results folder only
-when the engine has returned; anything left in staging by a stopped or dead run is removed before
-the next attempt, so a results folder only ever holds complete output.
+One staging step: the engine writes the mosaic folder inside the order's results folder under a
+hidden name and renames it when complete (``core.mosaic.atomic``); whatever a stopped or dead run
+left in the order's results folder is removed before the next attempt, so the results folder only
+ever shows complete output.
 """
 from __future__ import annotations
 
@@ -27,10 +32,11 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence
 
+from ..cancel import CancelFlag, cancel_check
 from ..errors import CancelledError, S2GMError, ValidationError
-from .datadir import remove_order_output, results_dir, staging_dir
+from .datadir import remove_order_output, results_dir
 from .store import (
     OrderFile, OrderNotFound, OrderRecord, OrderStateError, OrderStore, OrderTask, Recovery,
     process_owner,
@@ -38,7 +44,6 @@ from .store import (
 
 log = logging.getLogger(__name__)
 
-Flag = Union[Callable[[], bool], threading.Event, None]
 ProgressFn = Optional[Callable[[float, str], None]]
 
 #: Seconds between two progress writes to the store (the engine may report far more often).
@@ -61,14 +66,6 @@ def run_mosaic_engine(order, archives, out_dir, **kwargs):
     return run_mosaic(order, archives, out_dir, **kwargs)
 
 
-def _as_flag(flag: Flag) -> Callable[[], bool]:
-    if flag is None:
-        return lambda: False
-    if isinstance(flag, threading.Event):
-        return flag.is_set
-    return lambda: bool(flag())
-
-
 def result_to_dict(result: Any) -> dict[str, Any]:
     """The engine's result as a JSON-ready dict (``to_json_dict()`` or a mapping)."""
     if hasattr(result, "to_json_dict"):
@@ -78,21 +75,19 @@ def result_to_dict(result: Any) -> dict[str, Any]:
     raise TypeError(f"the engine returned {type(result).__name__}, expected a result object")
 
 
-def _relativise(value: Any, base: Path, final: Path) -> Any:
-    """Paths inside ``base`` (the staging folder) become paths relative to it, with ``/``; the
-    result then stays true after the folder is renamed, and reveals no server paths."""
+def _relativise(value: Any, base: Path) -> Any:
+    """Paths inside ``base`` (the order's results folder) become paths relative to it, with
+    ``/``: the result then reveals no server paths."""
     if isinstance(value, str):
-        for root in (base, final):
-            try:
-                rel = Path(value).relative_to(root)
-            except ValueError:
-                continue
-            return rel.as_posix() if rel.parts else "."
-        return value
+        try:
+            rel = Path(value).relative_to(base)
+        except ValueError:
+            return value
+        return rel.as_posix() if rel.parts else "."
     if isinstance(value, Mapping):
-        return {k: _relativise(v, base, final) for k, v in value.items()}
+        return {k: _relativise(v, base) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_relativise(v, base, final) for v in value]
+        return [_relativise(v, base) for v in value]
     return value
 
 
@@ -149,6 +144,31 @@ def _fail(store: OrderStore, results_root: Path, order_id: str, reason: str) -> 
     return store.fail(order_id, f"{reason}; {problem}" if problem else reason)
 
 
+def run_order(
+    order: Any,
+    out_dir: str | os.PathLike,
+    *,
+    archives: Sequence[Any] = (),
+    engine: Optional[Callable[..., Any]] = None,
+    catalogue_path: Optional[str | os.PathLike] = None,
+    progress: ProgressFn = None,
+    cancel: CancelFlag = None,
+    workers: Optional[int] = None,
+    task_progress: Optional[Callable[[Sequence[OrderTask]], None]] = None,
+) -> Any:
+    """Composite ``order`` (a :class:`~..mosaic.order.MosaicOrder`) from its own source or the
+    ``archives`` into ``out_dir`` with ``engine`` (default ``run_mosaic``) and return the
+    engine's result. Raises what the engine raises: CancelledError once ``cancel()`` turned true
+    (nothing left behind), S2GMError for bad input or no product. ``task_progress`` reaches
+    engines that report tasks (``reports_tasks``)."""
+    engine = engine or run_mosaic_engine
+    extra: dict[str, Any] = {}
+    if task_progress is not None and getattr(engine, "reports_tasks", False):
+        extra["task_progress"] = task_progress
+    return engine(order, list(archives), out_dir, catalogue_path=catalogue_path,
+                  progress=progress, cancel=cancel, workers=workers, **extra)
+
+
 def execute_order(
     store: OrderStore,
     order_id: str,
@@ -158,8 +178,8 @@ def execute_order(
     results_root: str | os.PathLike,
     catalogue_path: Optional[str | os.PathLike] = None,
     progress: ProgressFn = None,
-    cancel: Flag = None,
-    shutdown: Flag = None,
+    cancel: CancelFlag = None,
+    shutdown: CancelFlag = None,
     workers: Optional[int] = None,
     parse_order: Callable[[Mapping[str, Any]], Any] = parse_mosaic_order,
     owner: Optional[str] = None,
@@ -183,10 +203,9 @@ def execute_order(
     owner = owner or process_owner()
     record = store.claim(order_id, owner) if claim else store.get(order_id)
     results_root = Path(results_root)
-    staging = staging_dir(results_root, order_id)
     final = results_dir(results_root, order_id)
-    user_cancel = _as_flag(cancel)
-    stop = _as_flag(shutdown)
+    user_cancel = cancel_check(cancel)
+    stop = cancel_check(shutdown)
 
     try:
         order = parse_order(record.spec)
@@ -196,7 +215,7 @@ def execute_order(
     try:
         # A previous attempt (or a retried order) may have left output: start from nothing.
         remove_order_output(results_root, order_id)
-        staging.mkdir(parents=True)
+        final.mkdir(parents=True)
     except OSError as exc:
         return _fail(store, results_root, order_id,
                      f"cannot prepare the results folder: {exc.strerror or exc}")
@@ -228,18 +247,11 @@ def execute_order(
     def should_stop() -> bool:
         return cancelled_by_user() or stop()
 
-    extra: dict[str, Any] = {}
-    if getattr(engine, "reports_tasks", False):
-        def on_tasks(tasks: Sequence[OrderTask]) -> None:
-            store.report_tasks(order_id, tasks)
-
-        extra["task_progress"] = on_tasks
-
     try:
-        result = engine(
-            order, list(archives), staging,
-            catalogue_path=catalogue_path, progress=on_progress, cancel=should_stop,
-            workers=workers, **extra,
+        result = run_order(
+            order, final, archives=archives, engine=engine, catalogue_path=catalogue_path,
+            progress=on_progress, cancel=should_stop, workers=workers,
+            task_progress=lambda tasks: store.report_tasks(order_id, tasks),
         )
         result_dict = result_to_dict(result)
     except CancelledError:
@@ -266,8 +278,7 @@ def execute_order(
             problem or "the output the engine had just completed was removed"))
 
     try:
-        result_dict = _relativise(result_dict, staging, final)
-        os.replace(staging, final)
+        result_dict = _relativise(result_dict, final)
         files = collect_files(final, result_dict)
     except OSError as exc:
         return _fail(store, results_root, order_id,
@@ -387,10 +398,12 @@ class OrderRunner:
 
     # -- order operations ----------------------------------------------------------------------
 
-    def submit(self, spec: Mapping[str, Any]) -> OrderRecord:
-        """Validate ``spec`` with the order parser and queue it (``needs_approval`` when its AOI
-        is larger than :attr:`approval_above_km2`). Raises ValidationError."""
-        order = self.parse_order(spec)
+    def submit(self, order: Any) -> OrderRecord:
+        """Queue ``order`` (``needs_approval`` when its AOI is larger than
+        :attr:`approval_above_km2`): a parsed order (a ``MosaicOrder``, stored as it is), or a
+        specification the order parser validates (raises ValidationError)."""
+        if isinstance(order, Mapping):
+            order = self.parse_order(order)
         aoi = getattr(order, "aoi", None)
         area = float(aoi.area_km2) if aoi is not None and hasattr(aoi, "area_km2") else None
         reason = None
@@ -463,6 +476,18 @@ class OrderRunner:
                 continue
             self._run(record)
 
+    def execute(self, order_id: str, *, claim: bool = True, cancel: CancelFlag = None,
+                shutdown: CancelFlag = None, progress: ProgressFn = None) -> OrderRecord:
+        """Run order ``order_id`` to its end with this runner's engine, archives and folders
+        (:func:`execute_order`), from any thread: the runner's workers, and the embedded
+        engine's QgsTask."""
+        return execute_order(
+            self.store, order_id, self.engine, archives=self.archives,
+            results_root=self.results_root, catalogue_path=self.catalogue_path,
+            progress=progress, cancel=cancel, shutdown=shutdown, workers=self.workers,
+            parse_order=self.parse_order, owner=self.owner, claim=claim,
+        )
+
     def _run(self, record: OrderRecord) -> None:
         event = threading.Event()
         if record.cancel_requested:
@@ -470,12 +495,7 @@ class OrderRunner:
         with self._lock:
             self._running[record.id] = event
         try:
-            execute_order(
-                self.store, record.id, self.engine, archives=self.archives,
-                results_root=self.results_root, catalogue_path=self.catalogue_path,
-                cancel=event, shutdown=self._stopping, workers=self.workers,
-                parse_order=self.parse_order, owner=self.owner, claim=False,
-            )
+            self.execute(record.id, claim=False, cancel=event, shutdown=self._stopping)
         except Exception as exc:  # the store failed (SQLite error): try to record it anyway
             log.error("order %s: could not be run to its end:\n%s", record.id,
                       traceback.format_exc())

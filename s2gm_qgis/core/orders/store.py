@@ -38,24 +38,42 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 from ..errors import S2GMError
 
-PLACED = "placed"
-NEEDS_APPROVAL = "needs_approval"
-QUEUED = "queued"
-PROCESSING = "processing"
-FINISHED = "finished"
-PARTIALLY_FINISHED = "partially_finished"
-FAILED = "failed"
-CANCELLED = "cancelled"
+class OrderState(str, Enum):
+    """The state of an order, in life-cycle order (see the module docstring). A ``str``: each
+    member equals, hashes and prints as its value, which is what the store and the HTTP API
+    hold, so stored and received states compare with the members directly."""
 
-#: Every state an order can be in, in life-cycle order.
-STATES: tuple[str, ...] = (
-    PLACED, NEEDS_APPROVAL, QUEUED, PROCESSING, FINISHED, PARTIALLY_FINISHED, FAILED, CANCELLED,
-)
+    PLACED = "placed"
+    NEEDS_APPROVAL = "needs_approval"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    FINISHED = "finished"
+    PARTIALLY_FINISHED = "partially_finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+PLACED = OrderState.PLACED
+NEEDS_APPROVAL = OrderState.NEEDS_APPROVAL
+QUEUED = OrderState.QUEUED
+PROCESSING = OrderState.PROCESSING
+FINISHED = OrderState.FINISHED
+PARTIALLY_FINISHED = OrderState.PARTIALLY_FINISHED
+FAILED = OrderState.FAILED
+CANCELLED = OrderState.CANCELLED
+
+#: Every state an order can be in, in life-cycle order (the values, as stored).
+STATES: tuple[str, ...] = tuple(state.value for state in OrderState)
 #: The states of schema version 1 (frozen: migration 0 must create the same table forever).
 _STATES_V1: tuple[str, ...] = (
     "placed", "queued", "processing", "finished", "partially_finished", "failed", "cancelled",
@@ -64,6 +82,10 @@ _STATES_V1: tuple[str, ...] = (
 TERMINAL_STATES: frozenset[str] = frozenset({FINISHED, PARTIALLY_FINISHED, FAILED, CANCELLED})
 #: States from which ``retry`` re-queues an order.
 RETRYABLE_STATES: frozenset[str] = frozenset({PARTIALLY_FINISHED, FAILED, CANCELLED})
+#: States of an order on its way to an end state without anyone's action (it may be cancelled).
+IN_PROGRESS_STATES: frozenset[str] = frozenset({PLACED, QUEUED, PROCESSING})
+#: States of an order with result files.
+RESULT_STATES: frozenset[str] = frozenset({FINISHED, PARTIALLY_FINISHED})
 
 MESSAGE_LEVELS: tuple[str, ...] = ("info", "warning", "error")
 #: States of one task of an order run on a distributed engine (:class:`OrderTask`).
@@ -334,7 +356,7 @@ class OrderRecord:
 
     id: str
     name: str
-    state: str
+    state: OrderState
     spec: Mapping[str, Any]
     progress: float
     progress_message: str
@@ -363,12 +385,47 @@ class OrderRecord:
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
 
+    @property
+    def in_progress(self) -> bool:
+        return self.state in IN_PROGRESS_STATES
+
+    @property
+    def has_result(self) -> bool:
+        return self.state in RESULT_STATES
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> "OrderRecord":
+        """The record of :meth:`to_json_dict` (an engine service's answer); what the API does
+        not show (owner, heartbeat) is None."""
+        approval = data.get("approval") or {}
+        return cls(
+            id=str(data["id"]), name=str(data.get("name") or ""),
+            state=OrderState(data["state"]), spec=dict(data.get("spec") or {}),
+            progress=float(data.get("progress") or 0.0),
+            progress_message=str(data.get("progress_message") or ""),
+            attempts=int(data.get("attempts") or 0),
+            cancel_requested=bool(data.get("cancel_requested")), owner=None, heartbeat_utc=None,
+            created_utc=str(data.get("created_utc") or ""),
+            updated_utc=str(data.get("updated_utc") or ""), queued_utc=data.get("queued_utc"),
+            started_utc=data.get("started_utc"), finished_utc=data.get("finished_utc"),
+            result=data.get("result"), error=data.get("error"),
+            messages=tuple(OrderMessage(m.get("time_utc", ""), m.get("level", "info"),
+                                        m.get("text", "")) for m in data.get("messages") or ()),
+            area_km2=None if data.get("area_km2") is None else float(data["area_km2"]),
+            approval_required=bool(approval.get("required")),
+            approved_utc=approval.get("approved_utc"), approved_by=approval.get("approved_by"),
+            tasks=tuple(OrderTask(t["key"], t.get("label", ""), t.get("state", "waiting"),
+                                  float(t.get("progress") or 0.0), t.get("message", ""),
+                                  t.get("worker"), int(t.get("attempts") or 0))
+                        for t in data.get("tasks") or ()),
+        )
+
     def to_json_dict(self) -> dict[str, Any]:
         """The order as the HTTP API and ``engine orders --json`` show it."""
         return {
             "id": self.id,
             "name": self.name,
-            "state": self.state,
+            "state": self.state.value,
             "progress": self.progress,
             "progress_message": self.progress_message,
             "attempts": self.attempts,
@@ -394,7 +451,7 @@ class Recovery:
     """What :meth:`OrderStore.recover_interrupted` did to one interrupted order."""
 
     order_id: str
-    state: str  # QUEUED (resumed) or FAILED (attempts used up)
+    state: OrderState  # QUEUED (resumed) or FAILED (attempts used up)
     message: str
 
 
@@ -663,17 +720,27 @@ class OrderStore:
             self._start(conn, order_id, owner or process_owner())
             return self._load(conn, order_id)
 
+    def next_queued(self) -> Optional[OrderRecord]:
+        """The order :meth:`claim_next` would take now (the oldest queued), or None."""
+        with self._read() as conn:
+            order_id = self._next_queued_id(conn)
+            return None if order_id is None else self._load(conn, order_id)
+
     def claim_next(self, owner: Optional[str] = None) -> Optional[OrderRecord]:
         """Take the oldest queued order (``processing`` for ``owner``), or None if none waits."""
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT id FROM orders WHERE state = ? ORDER BY queued_utc, rowid LIMIT 1",
-                (QUEUED,),
-            ).fetchone()
-            if row is None:
+            order_id = self._next_queued_id(conn)
+            if order_id is None:
                 return None
-            self._start(conn, row[0], owner or process_owner())
-            return self._load(conn, row[0])
+            self._start(conn, order_id, owner or process_owner())
+            return self._load(conn, order_id)
+
+    @staticmethod
+    def _next_queued_id(conn: sqlite3.Connection) -> Optional[str]:
+        row = conn.execute(
+            "SELECT id FROM orders WHERE state = ? ORDER BY queued_utc, rowid LIMIT 1", (QUEUED,),
+        ).fetchone()
+        return None if row is None else row[0]
 
     def _start(self, conn: sqlite3.Connection, order_id: str, owner: str) -> None:
         now = utc_now()
@@ -947,11 +1014,11 @@ class OrderStore:
     # -- helpers -------------------------------------------------------------------------------
 
     @staticmethod
-    def _state(conn: sqlite3.Connection, order_id: str) -> str:
+    def _state(conn: sqlite3.Connection, order_id: str) -> OrderState:
         row = conn.execute("SELECT state FROM orders WHERE id = ?", (order_id,)).fetchone()
         if row is None:
             raise OrderNotFound(order_id)
-        return row[0]
+        return OrderState(row[0])
 
     @staticmethod
     def _message(conn: sqlite3.Connection, order_id: str, time_utc: str, level: str,
@@ -994,7 +1061,8 @@ class OrderStore:
          owner, heartbeat, created, updated, queued, started, finished, result_json, error,
          area_km2, approval_required, approved_utc, approved_by) = row
         return OrderRecord(
-            id=oid, name=name, state=state, spec=json.loads(spec_json), progress=float(progress),
+            id=oid, name=name, state=OrderState(state), spec=json.loads(spec_json),
+            progress=float(progress),
             progress_message=progress_message, attempts=int(attempts),
             cancel_requested=bool(cancel_requested), owner=owner, heartbeat_utc=heartbeat,
             created_utc=created, updated_utc=updated, queued_utc=queued, started_utc=started,

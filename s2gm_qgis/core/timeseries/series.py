@@ -31,6 +31,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
+from ..cancel import CancelFlag, cancel_check
 from ..errors import CancelledError, NoProductsError, RemoteReadError, ValidationError
 from ..mosaic.blocks import Block
 from ..mosaic.compositors import TEMPORAL
@@ -50,7 +51,6 @@ PTS_BANDS: tuple[str, ...] = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "
 DEFAULT_WORKERS = 4
 
 ProgressFn = Callable[[float, str], Any]
-CancelFlag = Union[Callable[[], bool], threading.Event, None]
 
 
 @dataclass(frozen=True)
@@ -189,16 +189,6 @@ def observe(observation: Observation, where: PointGrid, datasets: DatasetCache
 # The series
 # --------------------------------------------------------------------------------------------
 
-def _cancel_check(cancel: CancelFlag) -> Callable[[], bool]:
-    if cancel is None:
-        return lambda: False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set
-    if callable(cancel):
-        return lambda: bool(cancel())
-    raise TypeError("cancel must be a callable returning bool or a threading.Event")
-
-
 def _as_point(point: Union[GeoPoint, tuple]) -> GeoPoint:
     if isinstance(point, GeoPoint):
         return point
@@ -262,7 +252,7 @@ def point_time_series_at(
     points = [_as_point(p) for p in points]
     if not points:
         raise ValidationError({"points": "no point given"})
-    cancelled = _cancel_check(cancel)
+    cancelled = cancel_check(cancel)
     report = progress or (lambda fraction, message: None)
     # The mosaic's grid of each point; crs="tile" searches with it too (same ground).
     search_grids = [point_grid(p, resolution_m, window, crs="utm" if crs == "tile" else crs)

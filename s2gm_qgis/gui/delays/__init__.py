@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProject
 
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 from .feature import DelayFeature
 
 

@@ -19,8 +19,8 @@ from qgis.PyQt.QtWidgets import (
 
 from ...core.bands import BANDS
 from ...core.delays import DelayReadout, VelocityEstimate
-from ..compat import QAction
-from ..i18n import tr
+from ...qgis_support.i18n import tr
+from ...qgis_support.compat import QAction
 from . import formatting as F
 from .pins import PinsModel
 from .settings import DelaySettings
@@ -55,9 +55,12 @@ class DelayDock(QgsDockWidget):
         layout.addLayout(self._build_product_row())
         layout.addLayout(self._build_choice_row())
         self.tabs = QTabWidget(body)
-        self.tabs.addTab(self._build_readout_tab(), tr("Readout"))
-        self.tabs.addTab(self._build_pins_tab(), tr("Pins"))
-        self.tabs.addTab(self._build_velocity_tab(), tr("Velocity"))
+        self.readout_tab = self._build_readout_tab()
+        self.pins_tab = self._build_pins_tab()
+        self.velocity_tab = self._build_velocity_tab()
+        self.tabs.addTab(self.readout_tab, tr("Readout"))
+        self.tabs.addTab(self.pins_tab, tr("Pins"))
+        self.tabs.addTab(self.velocity_tab, tr("Velocity"))
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
         self._apply_shown_bands()
@@ -326,6 +329,18 @@ class DelayDock(QgsDockWidget):
                     item.setText("")
         self._set_table_enabled(False)
 
+    def show_readout_tab(self) -> None:
+        """Bring the dock forward on the readout (the delay tool was picked)."""
+        self.show()
+        self.raise_()
+        self.tabs.setCurrentWidget(self.readout_tab)
+
+    def show_velocity_tab(self) -> None:
+        """Bring the dock forward on the velocity probe."""
+        self.show()
+        self.raise_()
+        self.tabs.setCurrentWidget(self.velocity_tab)
+
     def show_velocity_hint(self, step: int) -> None:
         """Where the velocity probe stands: 0 waiting for band A's click, 1 for band B's."""
         a, b = self.settings.velocity_band_a, self.settings.velocity_band_b
@@ -338,7 +353,7 @@ class DelayDock(QgsDockWidget):
 
     def show_velocity(self, estimate: Optional[VelocityEstimate], problem: str = "") -> None:
         self.velocity = estimate
-        self.tabs.setCurrentIndex(2)
+        self.tabs.setCurrentWidget(self.velocity_tab)
         if estimate is None:
             for label in (self.speed_label, self.heading_label, self.uncertainty_label,
                           self.displacement_label):

@@ -23,9 +23,9 @@ from qgis.PyQt.QtWidgets import QApplication, QFileDialog
 from ...core.delays import DelayInspector, DelayReadout, VelocityEstimate, velocity_from_positions
 from ...core.errors import ProductError, S2GMError
 from ...core.safe.locate import locate_product
-from ..i18n import tr
-from ..messages import push_message
-from ..preferences import Preferences
+from ...qgis_support.i18n import tr
+from ...qgis_support.messages import push_message
+from ...qgis_support.preferences import Preferences
 from . import formatting as F
 from .dock import DelayDock
 from .layers import footprint_layer, true_colour_layer
@@ -215,15 +215,11 @@ class DelayFeature(QObject):
         self.iface.statusBarIface().showMessage(text, 0)
 
     def tool_activated(self) -> None:
-        self.dock.show()
-        self.dock.raise_()
-        self.dock.tabs.setCurrentIndex(0)
+        self.dock.show_readout_tab()
 
     def velocity_tool_activated(self) -> None:
-        self.dock.show()
-        self.dock.raise_()
+        self.dock.show_velocity_tab()
         self.velocity_restarted()
-        self.dock.tabs.setCurrentIndex(2)
 
     def tool_deactivated(self) -> None:
         self.iface.statusBarIface().clearMessage()
@@ -297,7 +293,7 @@ class DelayFeature(QObject):
             self.dock.show_velocity(None, found)
             return False
         self.velocity_first = found
-        self.dock.tabs.setCurrentIndex(2)
+        self.dock.show_velocity_tab()
         self.dock.show_velocity_hint(1)
         return True
 

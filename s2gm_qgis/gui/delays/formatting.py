@@ -9,7 +9,7 @@ from typing import Optional
 
 from ...core.bands import BANDS
 from ...core.delays import OUTSIDE_MESSAGE, DelayReadout, VelocityEstimate
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 
 
 def seconds(value: float) -> str:

@@ -29,8 +29,8 @@ from qgis.PyQt.QtGui import QColor
 from ...core.delays import DelayInspector
 from ...core.errors import ProductError
 from ...core.gdal_io import no_sidecars
-from ..compat import FIELD_TYPES
-from ..i18n import tr
+from ...qgis_support.compat import FIELD_TYPES
+from ...qgis_support.i18n import tr
 from .recognition import ProductRef, tag_layer
 
 #: Fill colour of each detector 1..12.

@@ -18,7 +18,7 @@ from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from ...core.bands import BANDS
 from ...core.delays import DelayReadout
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 from .formatting import detectors_text
 
 

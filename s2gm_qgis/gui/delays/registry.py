@@ -13,7 +13,7 @@ from qgis.core import Qgis, QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ...core.delays import DelayInspector
-from ..messages import log_message
+from ...qgis_support.messages import log_message
 from .recognition import ProductRef
 from .task import OpenInspectorTask, PolygoniseFootprintsTask
 

@@ -16,8 +16,8 @@ from qgis.core import QgsTask
 
 from ...core.delays import DelayInspector
 from ...core.errors import CancelledError, S2GMError
-from ..compat import keep_pyproj_context
-from ..i18n import tr
+from ...qgis_support.i18n import tr
+from ...qgis_support.compat import keep_pyproj_context
 from .recognition import ProductRef
 
 

@@ -1,18 +1,15 @@
-"""The mosaic dock: choose an AOI, set the options, place the order with the embedded engine or
-an engine service, follow it in the orders list and get the result loaded into the map."""
+"""The mosaic dock: the widgets of the mosaic feature (AOI buttons, data source, options, engine,
+orders list) and nothing else. It shows what :class:`~.feature.MosaicFeature` gives it and
+emits what the user asks for; the feature owns the map tools, the orders model, the engine and
+every task (as the delay inspector's feature owns its dock)."""
 from __future__ import annotations
 
-import dataclasses
-import json
-from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
-from qgis.core import (
-    Qgis, QgsApplication, QgsDistanceArea, QgsProject, QgsSettings,
-)
+from qgis.core import QgsMapLayerProxyModel
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsProjectionSelectionWidget
-from qgis.PyQt.QtCore import QTimer, QUrl, Qt
-from qgis.PyQt.QtGui import QDesktopServices, QIcon
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,34 +34,23 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ...core.errors import S2GMError, ValidationError
-from ...core.mosaic.aoi import parse_aoi
-from ...core.mosaic.order import MosaicOrder
+from ...core.errors import ValidationError
+from ...core.orders.store import IN_PROGRESS_STATES, PROCESSING, RETRYABLE_STATES, OrderRecord
+from ...qgis_support import aoi as aoi_sources
+from ...qgis_support.aoi import AoiSelection
+from ...qgis_support.compat import LAYER_FILTER, LAYER_FILTERS
+from ...qgis_support.i18n import tr
+from ...qgis_support.labels import source_labels
+from ...qgis_support.preferences import LOCAL, Preferences
 from ...resources import icon_path
-from ..compat import LAYER_FILTER, LAYER_FILTERS
-from ..i18n import tr
-from ..messages import push_message
-from ..preferences import LOCAL, Preferences, s3_keys, service_token
-from . import aoi as aoi_sources
-from .aoi import AoiSelection
-from .aoi_tools import AoiRubberBand, PolygonTool, RectangleTool, VertexTool
-from .engines import EmbeddedEngine, OrdersEngine, ServiceEngine, qgis_proxies
+from ..widgets import ERROR_STYLE, message_label
 from .options import OptionsWidget
 from .orders_model import ORDER_ROLE, OrdersModel, ProgressDelegate
-from .results import LoadResultTask, remove_order_group
-from .sources import (
-    SourceQueryTask, archive_scenes_query, connection_query, describe_scenes, known_collections,
-    prepare_remote_reads, scenes_query, source_labels,
-)
+from .sources import known_collections
 
 DOCK_OBJECT_NAME = "s2gm_qgis_mosaic_dock"
-SETTINGS_OPTIONS = "s2gm_qgis/mosaic/options"
-SETTINGS_CONFIRM = "s2gm_qgis/mosaic/confirm_area_km2"
-#: AOIs above this area (km2) ask for confirmation unless the user set another limit.
-DEFAULT_CONFIRM_AREA_KM2 = 10_000.0
-#: Orders list refresh period, ms (the store is local; the service is across a network).
-POLL_EMBEDDED_MS = 1000
-POLL_SERVICE_MS = 2000
+#: The map tools the AOI buttons pick.
+RECTANGLE, POLYGON, EDIT = "rectangle", "polygon", "edit"
 
 
 def field_label(field: str) -> str:
@@ -80,6 +66,17 @@ def field_label(field: str) -> str:
         "data_source": tr("Data source"), "on_read_error": tr("Unreadable images"),
     }
     return labels.get(field, field)
+
+
+def field_errors_text(errors: Mapping[str, str]) -> str:
+    """One line per bad field: 'Period: ...'."""
+    return "\n".join(tr("{field}: {reason}").format(field=field_label(k), reason=v)
+                     for k, v in errors.items())
+
+
+def format_area(area_km2: float) -> str:
+    return f"{area_km2:,.1f}".replace(",", "\u202f") if area_km2 < 1e5 else \
+        f"{area_km2:,.0f}".replace(",", "\u202f")
 
 
 class WktDialog(QDialog):
@@ -104,47 +101,39 @@ class WktDialog(QDialog):
 
 
 class MosaicDock(QgsDockWidget):
-    """AOI, options, engine, orders. ``iface`` gives the canvas and the message bar;
-    ``open_settings`` opens the plugin's settings dialog."""
+    """The widgets; ``orders_model`` is the feature's orders list."""
 
-    def __init__(self, iface, open_settings: Optional[Callable[[], None]] = None, parent=None):
+    #: The user picked an AOI map tool: RECTANGLE, POLYGON or EDIT.
+    tool_requested = pyqtSignal(str)
+    clear_aoi_requested = pyqtSignal()
+    canvas_aoi_requested = pyqtSignal()
+    #: A vector file path.
+    file_aoi_requested = pyqtSignal(str)
+    #: Pasted WKT and its CRS.
+    wkt_aoi_requested = pyqtSignal(str, object)
+    #: The chosen layer (or None).
+    layer_extent_aoi_requested = pyqtSignal(object)
+    selected_features_aoi_requested = pyqtSignal(object)
+    #: A widget of the data source was edited (read them with :meth:`source_choice`).
+    source_edited = pyqtSignal()
+    test_connection_requested = pyqtSignal()
+    find_scenes_requested = pyqtSignal()
+    #: "embedded" or "service".
+    engine_chosen = pyqtSignal(str)
+    settings_requested = pyqtSignal()
+    place_order_requested = pyqtSignal()
+    cancel_requested = pyqtSignal()
+    retry_requested = pyqtSignal()
+    zoom_requested = pyqtSignal()
+    open_folder_requested = pyqtSignal()
+    load_requested = pyqtSignal()
+    delete_requested = pyqtSignal()
+
+    def __init__(self, orders_model: OrdersModel, parent=None):
         super().__init__(tr("S2GM mosaics"), parent)
         self.setObjectName(DOCK_OBJECT_NAME)
-        self.iface = iface
-        self.canvas = iface.mapCanvas()
-        self.open_settings = open_settings
-        self.preferences = Preferences.load()
-        self.engine: Optional[OrdersEngine] = None
-        self.selection: Optional[AoiSelection] = None
-        #: True once the shown AOI was ordered: it is no longer editable.
-        self.aoi_ordered = False
-        #: Ids of orders to load automatically when they finish (seen unfinished here).
-        self.autoload: set[str] = set()
-        #: Asked before ordering an AOI larger than the limit; returns True to go on.
-        self.confirm_large_aoi: Callable[[float, float], bool] = self._ask_large_aoi
-        self.loaded_groups: dict[str, Any] = {}
-        #: Results being prepared for the map, by order id.
-        self.load_tasks: dict[str, LoadResultTask] = {}
-        #: The running connection test or scenes query (one at a time).
-        self.query_task: Optional[SourceQueryTask] = None
-        self._first_refresh = True
-
-        self.rubber_band = AoiRubberBand(self.canvas)
-        self.highlight = AoiRubberBand(self.canvas)
-        self.rectangle_tool = RectangleTool(self.canvas)
-        self.polygon_tool = PolygonTool(self.canvas)
-        self.vertex_tool = VertexTool(self.canvas)
-        self.rectangle_tool.drawn.connect(lambda g: self._set_drawn(g, tr("drawn rectangle")))
-        self.polygon_tool.drawn.connect(lambda g: self._set_drawn(g, tr("drawn polygon")))
-        self.vertex_tool.edited.connect(self._on_vertex_edited)
-        for tool in (self.rectangle_tool, self.polygon_tool, self.vertex_tool):
-            tool.changing.connect(self._show_drawing_area)
-
+        self.orders_model = orders_model
         self._build()
-        self._restore_settings()
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh)
-        self.set_preferences(self.preferences)
 
     # ------------------------------------------------------------------ widgets
 
@@ -165,29 +154,24 @@ class MosaicDock(QgsDockWidget):
         self.engine_combo.setObjectName("engine_combo")
         self.engine_combo.addItem(tr("Embedded (QGIS task)"), "embedded")
         self.engine_combo.addItem(tr("Service (HTTP)"), "service")
-        self.engine_combo.activated.connect(self._on_engine_chosen)
+        self.engine_combo.activated.connect(
+            lambda _i: self.engine_chosen.emit(self.engine_combo.currentData()))
         engine_row.addWidget(self.engine_combo, 1)
         settings_button = QToolButton(content)
         settings_button.setIcon(QIcon(icon_path("settings.svg")))
         settings_button.setToolTip(tr("Archive folders, results folder, service address and "
                                       "token"))
-        settings_button.clicked.connect(lambda: self.open_settings and self.open_settings())
+        settings_button.clicked.connect(self.settings_requested)
         engine_row.addWidget(settings_button)
         layout.addLayout(engine_row)
-        self.engine_label = QLabel(content)
-        self.engine_label.setObjectName("engine_label")
-        self.engine_label.setWordWrap(True)
+        self.engine_label = message_label(content, "engine_label")
         layout.addWidget(self.engine_label)
 
-        self.problem_label = QLabel(content)
-        self.problem_label.setObjectName("problem_label")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("color: #b00020;")
-        self.problem_label.hide()
+        self.problem_label = message_label(content, "problem_label", error=True, hidden=True)
         layout.addWidget(self.problem_label)
         self.order_button = QPushButton(tr("Place order"), content)
         self.order_button.setObjectName("order_button")
-        self.order_button.clicked.connect(self.place_order)
+        self.order_button.clicked.connect(self.place_order_requested)
         layout.addWidget(self.order_button)
         layout.addWidget(self._build_orders_group(content), 1)
 
@@ -209,19 +193,20 @@ class MosaicDock(QgsDockWidget):
             return widget
 
         self.rectangle_button = button(tr("Rectangle"), tr("Drag a rectangle on the map"),
-                                       lambda: self._activate(self.rectangle_tool), True)
+                                       lambda: self.tool_requested.emit(RECTANGLE), True)
         self.polygon_button = button(tr("Polygon"), tr(
             "Click the corners on the map; right click or double click closes the polygon"),
-            lambda: self._activate(self.polygon_tool), True)
+            lambda: self.tool_requested.emit(POLYGON), True)
         self.edit_button = button(tr("Edit"), tr("Drag the corners of the AOI (until it is "
-                                                 "ordered)"), self._activate_vertex_tool, True)
-        self.clear_button = button(tr("Clear"), tr("Remove the area of interest"), self.clear_aoi)
+                                                 "ordered)"),
+                                  lambda: self.tool_requested.emit(EDIT), True)
+        self.clear_button = button(tr("Clear"), tr("Remove the area of interest"),
+                                   self.clear_aoi_requested)
         for column, widget in enumerate((self.rectangle_button, self.polygon_button,
                                          self.edit_button, self.clear_button)):
             grid.addWidget(widget, 0, column)
         self.canvas_button = button(tr("Map extent"), tr("The extent shown in the map"),
-                                    lambda: self._set_from(aoi_sources.aoi_from_canvas,
-                                                           self.canvas))
+                                    self.canvas_aoi_requested)
         self.file_button = button(tr("File…"), tr("GeoJSON, KML, GeoPackage, shapefile..."),
                                   self._choose_file)
         self.wkt_button = button(tr("WKT…"), tr("Paste a POLYGON or MULTIPOLYGON"),
@@ -235,21 +220,15 @@ class MosaicDock(QgsDockWidget):
         grid.addWidget(self.layer_combo, 2, 0, 1, 2)
         self.layer_extent_button = button(
             tr("Layer extent"), tr("The extent of the chosen layer"),
-            lambda: self._set_from(aoi_sources.aoi_from_layer_extent,
-                                   self.layer_combo.currentLayer()))
+            lambda: self.layer_extent_aoi_requested.emit(self.layer_combo.currentLayer()))
         self.selected_button = button(
             tr("Selected"), tr("The selected polygons of the chosen layer"),
-            lambda: self._set_from(aoi_sources.aoi_from_selected_features,
-                                   self.layer_combo.currentLayer()))
+            lambda: self.selected_features_aoi_requested.emit(self.layer_combo.currentLayer()))
         grid.addWidget(self.layer_extent_button, 2, 2)
         grid.addWidget(self.selected_button, 2, 3)
-        self.area_label = QLabel(tr("No area of interest"), group)
-        self.area_label.setObjectName("area_label")
-        self.area_label.setWordWrap(True)
+        self.area_label = message_label(group, "area_label", tr("No area of interest"))
         grid.addWidget(self.area_label, 3, 0, 1, 4)
-        self.aoi_message_label = QLabel(group)
-        self.aoi_message_label.setObjectName("aoi_message_label")
-        self.aoi_message_label.setWordWrap(True)
+        self.aoi_message_label = message_label(group, "aoi_message_label")
         grid.addWidget(self.aoi_message_label, 4, 0, 1, 4)
         return group
 
@@ -293,32 +272,28 @@ class MosaicDock(QgsDockWidget):
         grid.addWidget(self.skip_unreadable_check, 3, 2, 1, 2)
         self.test_connection_button = QPushButton(tr("Test connection"), group)
         self.test_connection_button.setObjectName("test_connection_button")
-        self.test_connection_button.clicked.connect(self.test_connection)
+        self.test_connection_button.clicked.connect(self.test_connection_requested)
         self.find_scenes_button = QPushButton(tr("Find scenes"), group)
         self.find_scenes_button.setObjectName("find_scenes_button")
         self.find_scenes_button.setToolTip(tr("The scenes an order of this area and period "
                                               "would use, before placing it"))
-        self.find_scenes_button.clicked.connect(self.find_scenes)
+        self.find_scenes_button.clicked.connect(self.find_scenes_requested)
         grid.addWidget(self.test_connection_button, 4, 0, 1, 2)
         grid.addWidget(self.find_scenes_button, 4, 2, 1, 2)
-        self.source_status_label = QLabel(group)
-        self.source_status_label.setObjectName("source_status_label")
-        self.source_status_label.setWordWrap(True)
-        self.source_status_label.hide()
+        self.source_status_label = message_label(group, "source_status_label", hidden=True)
         grid.addWidget(self.source_status_label, 5, 0, 1, 4)
 
-        self.source_combo.activated.connect(self._on_source_edited)
-        self.stac_url_edit.editingFinished.connect(self._on_source_edited)
-        self.collection_combo.activated.connect(self._on_source_edited)
-        self.collection_combo.lineEdit().editingFinished.connect(self._on_source_edited)
-        self.max_cloud_spin.editingFinished.connect(self._on_source_edited)
-        self.skip_unreadable_check.toggled.connect(self._on_source_edited)
+        self.source_combo.activated.connect(lambda _i: self.source_edited.emit())
+        self.stac_url_edit.editingFinished.connect(self.source_edited)
+        self.collection_combo.activated.connect(lambda _i: self.source_edited.emit())
+        self.collection_combo.lineEdit().editingFinished.connect(self.source_edited)
+        self.max_cloud_spin.editingFinished.connect(self.source_edited)
+        self.skip_unreadable_check.toggled.connect(lambda _c: self.source_edited.emit())
         return group
 
     def _build_orders_group(self, parent) -> QGroupBox:
         group = QGroupBox(tr("Orders"), parent)
         layout = QVBoxLayout(group)
-        self.orders_model = OrdersModel(self)
         self.orders_view = QTreeView(group)
         self.orders_view.setObjectName("orders_view")
         self.orders_view.setModel(self.orders_model)
@@ -328,14 +303,10 @@ class MosaicDock(QgsDockWidget):
         self.orders_view.setItemDelegate(ProgressDelegate(self.orders_view))
         self.orders_view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.orders_view.setMinimumHeight(120)
-        self.orders_view.doubleClicked.connect(lambda _i: self.load_selected())
+        self.orders_view.doubleClicked.connect(lambda _i: self.load_requested.emit())
         self.orders_view.selectionModel().selectionChanged.connect(self._update_buttons)
         layout.addWidget(self.orders_view, 1)
-        self.status_label = QLabel(group)
-        self.status_label.setObjectName("status_label")
-        self.status_label.setWordWrap(True)
-        self.status_label.setStyleSheet("color: #b00020;")
-        self.status_label.hide()
+        self.status_label = message_label(group, "status_label", error=True, hidden=True)
         layout.addWidget(self.status_label)
         row = QGridLayout()
         self.cancel_button = QPushButton(tr("Cancel"), group)
@@ -344,8 +315,8 @@ class MosaicDock(QgsDockWidget):
         self.folder_button = QPushButton(tr("Open folder"), group)
         self.load_button = QPushButton(tr("Load result"), group)
         self.delete_button = QPushButton(tr("Delete"), group)
-        slots = (self.cancel_selected, self.retry_selected, self.zoom_to_selected,
-                 self.open_selected_folder, self.load_selected, self.delete_selected)
+        slots = (self.cancel_requested, self.retry_requested, self.zoom_requested,
+                 self.open_folder_requested, self.load_requested, self.delete_requested)
         buttons = (self.cancel_button, self.retry_button, self.zoom_button, self.folder_button,
                    self.load_button, self.delete_button)
         for index, (widget, slot) in enumerate(zip(buttons, slots)):
@@ -355,18 +326,45 @@ class MosaicDock(QgsDockWidget):
         self._update_buttons()
         return group
 
-    # ------------------------------------------------------------------ preferences and engine
+    # ------------------------------------------------------------------ AOI
 
-    def set_preferences(self, preferences: Preferences) -> None:
-        """Use ``preferences`` (after the settings dialog saved them): rebuild the engine."""
-        self.preferences = preferences
-        self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(preferences.engine)))
-        self._show_source(preferences)
-        self._start_engine()
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Area of interest from a file"), "",
+            tr("Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)"))
+        if path:
+            self.file_aoi_requested.emit(path)
 
-    # ------------------------------------------------------------------ data source
+    def _paste_wkt(self) -> None:
+        dialog = WktDialog(self)
+        if dialog.exec():
+            self.wkt_aoi_requested.emit(dialog.text_edit.toPlainText(), dialog.crs_widget.crs())
 
-    def _show_source(self, prefs: Preferences) -> None:
+    def show_tool(self, tool: Optional[str]) -> None:
+        """Check the button of the active AOI tool (RECTANGLE, POLYGON, EDIT; None: none)."""
+        for button, name in ((self.rectangle_button, RECTANGLE), (self.polygon_button, POLYGON),
+                             (self.edit_button, EDIT)):
+            button.setChecked(name == tool)
+
+    def show_area(self, selection: Optional[AoiSelection]) -> None:
+        if selection is None:
+            self.area_label.setText(tr("No area of interest"))
+        else:
+            self.area_label.setText(tr("{area} km² ({source})").format(
+                area=format_area(selection.area_km2), source=selection.source))
+
+    def show_drawing_area(self, area_km2: float) -> None:
+        """The geodesic area of the shape being drawn, as the mouse moves."""
+        self.area_label.setText(tr("{area} km² (drawing)").format(area=format_area(area_km2)))
+
+    def show_aoi_message(self, text: str, *, error: bool) -> None:
+        self.aoi_message_label.setText(text)
+        self.aoi_message_label.setStyleSheet(ERROR_STYLE if error else "color: #8a5a00;")
+        self.aoi_message_label.setVisible(bool(text))
+
+    # ------------------------------------------------------------------ source and engine
+
+    def show_source(self, prefs: Preferences) -> None:
         """The source widgets as the preferences say (no signal loops: they save on edit)."""
         widgets = (self.source_combo, self.stac_url_edit, self.collection_combo,
                    self.max_cloud_spin, self.skip_unreadable_check)
@@ -392,165 +390,31 @@ class MosaicDock(QgsDockWidget):
                        self.test_connection_button):
             widget.setVisible(remote)
 
-    def _source_from_widgets(self) -> Preferences:
-        data_source = self.source_combo.currentData()
-        collection = self.collection_combo.currentText().strip()
-        known = known_collections(data_source)
-        if data_source != self.preferences.data_source:
-            collection = ""  # another provider: its own default collection
-        elif known and collection == known[0]:
-            collection = ""  # the default, stored as such so a better default reaches users
-        return dataclasses.replace(
-            self.preferences, data_source=data_source,
-            stac_url=self.stac_url_edit.text().strip(), stac_collection=collection,
-            max_cloud_pct=int(self.max_cloud_spin.value()),
-            on_read_error="skip" if self.skip_unreadable_check.isChecked() else "fail")
+    def source_choice(self) -> dict[str, Any]:
+        """What the source widgets say, as preference fields (the collection as typed)."""
+        return {
+            "data_source": self.source_combo.currentData(),
+            "stac_url": self.stac_url_edit.text().strip(),
+            "stac_collection": self.collection_combo.currentText().strip(),
+            "max_cloud_pct": int(self.max_cloud_spin.value()),
+            "on_read_error": "skip" if self.skip_unreadable_check.isChecked() else "fail",
+        }
 
-    def _on_source_edited(self, *_args) -> None:
-        """Save the source choice at once (it is part of the preferences, not of one order)."""
-        preferences = self._source_from_widgets()
-        if preferences != self.preferences:
-            self.preferences = preferences
-            preferences.save()
-            self._show_source(preferences)
-            self._describe_engine()
-        self._set_source_status("")
-
-    def _set_source_status(self, text: str, *, error: bool = False) -> None:
+    def set_source_status(self, text: str, *, error: bool = False) -> None:
         self.source_status_label.setText(text)
-        self.source_status_label.setStyleSheet("color: #b00020;" if error else "")
+        self.source_status_label.setStyleSheet(ERROR_STYLE if error else "")
         self.source_status_label.setVisible(bool(text))
 
-    def _checked_source(self):
-        """The STAC spec of the preferences (None: local); None with the problem shown when the
-        source is unusable (e.g. a custom API without an address)."""
-        problems = {k: v for k, v in self.preferences.problems().items()
-                    if k in ("data_source", "stac_url", "stac_collection", "max_cloud_pct")}
-        if problems:
-            self._set_source_status("\n".join(
-                tr("{field}: {reason}").format(field=field_label(k), reason=v)
-                for k, v in problems.items()), error=True)
-            raise ValidationError(problems)
-        return self.preferences.source_spec()
-
-    def _run_query(self, description: str, query, on_done) -> None:
-        if self.query_task is not None:
-            self.query_task.cancel()
-
-        def done(value):
-            self.query_task = None
-            self._set_query_buttons(True)
-            on_done(value)
-
-        def failed(error):
-            self.query_task = None
-            self._set_query_buttons(True)
-            self._set_source_status(str(error), error=True)
-
-        task = SourceQueryTask(description, query, done, failed)
-        task.taskTerminated.connect(lambda: self._set_query_buttons(True))
-        self.query_task = task
-        self._set_query_buttons(False)
-        QgsApplication.taskManager().addTask(task)
-
-    def _set_query_buttons(self, enabled: bool) -> None:
+    def set_query_buttons(self, enabled: bool) -> None:
         self.test_connection_button.setEnabled(enabled)
         self.find_scenes_button.setEnabled(enabled)
 
-    def test_connection(self) -> None:
-        """Reach the STAC API and its collection in a task; say what was found."""
-        try:
-            spec = self._checked_source()
-        except ValidationError:
-            return
-        if spec is None:
-            return
-        for warning in prepare_remote_reads(self.preferences, spec):
-            self._set_source_status(warning, error=True)
-        self._set_source_status(tr("Connecting to {url}…").format(url=spec.url))
-
-        def done(report):
-            if report.collection_found:
-                text = tr("Connected to {title}: collection {collection} ({found})").format(
-                    title=report.title, collection=spec.collection, found=report.collection_title)
-                if spec.needs_s3_keys and s3_keys(self.preferences.s3_auth_config_id) is None:
-                    text += tr("; no S3 keys stored: add them in the S2GM settings")
-                self._set_source_status(text)
-            else:
-                self._set_source_status(tr("{url} answers, but has no collection {collection}"
-                                           ).format(url=spec.url, collection=spec.collection),
-                                        error=True)
-
-        self._run_query(tr("S2GM: testing {url}").format(url=spec.url),
-                        connection_query(spec), done)
-
-    def find_scenes(self) -> None:
-        """The scenes an order of the AOI and period would use, found in a task."""
-        try:
-            spec = self._checked_source()
-            order = self.build_order()
-        except ValidationError as exc:
-            self._show_field_errors(exc.errors)
-            return
-        self.problem_label.hide()
-        period = order.interval
-        if spec is None:
-            if not self.preferences.archive_folders:
-                self._set_source_status(tr("No archive folder is set: add one in the S2GM "
-                                           "settings"), error=True)
-                return
-            query = archive_scenes_query(self.preferences.archive_folders,
-                                         Path(self.preferences.cache_folder) /
-                                         "catalogue.sqlite", order.aoi, period.start, period.end)
-            where = tr("the archive folders")
-        else:
-            prepare_remote_reads(self.preferences, spec)
-            query = scenes_query(spec, order.aoi, period.start, period.end)
-            where = spec.title
-        self._set_source_status(tr("Searching {where} from {start} to {end}…").format(
-            where=where, start=period.start.isoformat(), end=period.end.isoformat()))
-        self._run_query(tr("S2GM: finding scenes"), query,
-                        lambda scenes: self._set_source_status(describe_scenes(scenes)))
-
-    def _on_engine_chosen(self) -> None:
-        engine = self.engine_combo.currentData()
-        if engine != self.preferences.engine:
-            preferences = dataclasses.replace(self.preferences, engine=engine)
-            preferences.save()
-            self.set_preferences(preferences)
-
-    def _start_engine(self) -> None:
-        self.stop_engine()
-        self.orders_model.set_orders([])
-        self._first_refresh = True
-        prefs = self.preferences
-        try:
-            if prefs.engine == "service":
-                engine = ServiceEngine(prefs.service_url, service_token(prefs.auth_config_id),
-                                       prefs.results_folder,
-                                       proxies=qgis_proxies(prefs.service_url), parent=self)
-                self.timer.setInterval(POLL_SERVICE_MS)
-            else:
-                engine = EmbeddedEngine(prefs.results_folder, prefs.cache_folder,
-                                        prefs.archive_folders, parent=self)
-                engine.task_ended.connect(self._on_task_ended)
-                self.timer.setInterval(POLL_EMBEDDED_MS)
-        except S2GMError as exc:
-            self._set_status(tr("The mosaic engine cannot start: {error}").format(error=exc))
-            return
-        engine.orders_changed.connect(self._on_orders)
-        engine.status_changed.connect(self._set_status)
-        self.engine = engine
-        self._describe_engine()
-        self._set_status("")
-        engine.start()
-        self.timer.start()
-
-    def _describe_engine(self) -> None:
-        prefs = self.preferences
+    def show_engine(self, prefs: Preferences) -> None:
+        """The engine choice and a sentence on where orders run and what they read."""
+        self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(prefs.engine)))
         try:
             spec = prefs.source_spec()
-        except ValidationError:
+        except ValidationError:  # the source's problems are shown where it is chosen
             spec = None
         if prefs.engine == "service":
             text = tr("Orders go to the engine service at {url}.").format(url=prefs.service_url)
@@ -565,125 +429,9 @@ class MosaicDock(QgsDockWidget):
                 folders=folders, results=prefs.results_folder)
         self.engine_label.setText(text)
 
-    def stop_engine(self) -> None:
-        """Stop polling and the engine's work for this session (its orders stay stored)."""
-        self.timer.stop()
-        if self.engine is not None:
-            self.engine.stop()
-            self.engine.orders_changed.disconnect(self._on_orders)
-            self.engine.status_changed.disconnect(self._set_status)
-            self.engine.deleteLater()
-            self.engine = None
-
-    def refresh(self) -> None:
-        if self.engine is not None:
-            self.engine.refresh()
-
-    def _set_status(self, text: str) -> None:
+    def set_status(self, text: str) -> None:
         self.status_label.setText(text)
         self.status_label.setVisible(bool(text))
-
-    # ------------------------------------------------------------------ AOI
-
-    def _activate(self, tool) -> None:
-        for button, owner in ((self.rectangle_button, self.rectangle_tool),
-                              (self.polygon_button, self.polygon_tool),
-                              (self.edit_button, self.vertex_tool)):
-            button.setChecked(owner is tool)
-        self.canvas.setMapTool(tool)
-
-    def _activate_vertex_tool(self) -> None:
-        if self.selection is None or self.aoi_ordered:
-            self.edit_button.setChecked(False)
-            self._aoi_message(tr("Nothing to edit: draw or choose a new area of interest"),
-                              error=True)
-            return
-        self.vertex_tool.geometry = self.selection.geometry
-        self.vertex_tool.crs = self.selection.crs
-        self._activate(self.vertex_tool)
-
-    def _set_drawn(self, geometry, source: str) -> None:
-        self._set_from(aoi_sources.aoi_from_geometry, geometry,
-                       self.canvas.mapSettings().destinationCrs(), source)
-
-    def _on_vertex_edited(self, geometry) -> None:
-        if self.selection is None:
-            return
-        self._set_from(aoi_sources.aoi_from_geometry, geometry, self.selection.crs,
-                       self.selection.source)
-        self.vertex_tool.geometry = self.selection.geometry if self.selection else None
-
-    def _set_from(self, factory, *args) -> None:
-        """Build an AOI with ``factory(*args)``; show it, or the reason it was refused (the
-        previous AOI then stays)."""
-        try:
-            selection = factory(*args)
-        except ValidationError as exc:
-            self._aoi_message(str(exc.errors.get("aoi", exc)), error=True)
-            return
-        except S2GMError as exc:
-            self._aoi_message(str(exc), error=True)
-            return
-        self.set_aoi(selection)
-
-    def _show_area(self) -> None:
-        if self.selection is None:
-            self.area_label.setText(tr("No area of interest"))
-        else:
-            self.area_label.setText(tr("{area} km² ({source})").format(
-                area=_format_area(self.selection.area_km2), source=self.selection.source))
-
-    def _show_drawing_area(self, geometry) -> None:
-        """The geodesic area of the shape being drawn, as the mouse moves."""
-        if geometry.isEmpty():
-            self._show_area()
-            return
-        measure = QgsDistanceArea()
-        measure.setSourceCrs(self.canvas.mapSettings().destinationCrs(),
-                             QgsProject.instance().transformContext())
-        measure.setEllipsoid("EPSG:7030")  # WGS 84: square metres on the ellipsoid
-        self.area_label.setText(tr("{area} km² (drawing)").format(
-            area=_format_area(measure.measureArea(geometry) / 1e6)))
-
-    def set_aoi(self, selection: AoiSelection) -> None:
-        self.selection = selection
-        self.aoi_ordered = False
-        self.rubber_band.show(selection.geometry, selection.crs)
-        self.highlight.clear()
-        self._show_area()
-        if selection.repaired:
-            self._aoi_message(tr("The geometry was invalid (e.g. self-intersecting) and was "
-                                 "repaired"), error=False)
-        else:
-            self._aoi_message("", error=False)
-        self.problem_label.hide()
-
-    def clear_aoi(self) -> None:
-        self.selection = None
-        self.aoi_ordered = False
-        self.rubber_band.clear()
-        self._show_area()
-        self._aoi_message("", error=False)
-        if self.canvas.mapTool() is self.vertex_tool:
-            self.canvas.unsetMapTool(self.vertex_tool)
-
-    def _aoi_message(self, text: str, *, error: bool) -> None:
-        self.aoi_message_label.setText(text)
-        self.aoi_message_label.setStyleSheet("color: #b00020;" if error else "color: #8a5a00;")
-        self.aoi_message_label.setVisible(bool(text))
-
-    def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, tr("Area of interest from a file"), "",
-            tr("Vector files (*.geojson *.json *.kml *.gpkg *.shp *.gml);;All files (*)"))
-        if path:
-            self._set_from(aoi_sources.aoi_from_vector_file, path)
-
-    def _paste_wkt(self) -> None:
-        dialog = WktDialog(self)
-        if dialog.exec():
-            self._set_from(aoi_sources.aoi_from_wkt_text, dialog.text_edit.toPlainText(),
-                           dialog.crs_widget.crs())
 
     # ------------------------------------------------------------------ ordering
 
@@ -691,291 +439,56 @@ class MosaicDock(QgsDockWidget):
     def confirm_area_km2(self) -> float:
         return float(self.options.confirm_spin.value())
 
-    def build_order(self) -> MosaicOrder:
-        """The order the dock shows; ValidationError with every bad field."""
-        fields = self.options.order_fields()
-        errors: dict[str, str] = {}
-        try:
-            spec = self._checked_source()
-        except ValidationError as exc:
-            errors.update(exc.errors)
-        else:
-            if spec is not None:
-                fields["source"] = spec.to_dict()
-                fields["on_read_error"] = self.preferences.on_read_error
-        if self.selection is None:
-            errors["aoi"] = tr("draw or choose an area of interest first")
-            try:
-                MosaicOrder.create(aoi="0,0,1,1", **fields)
-            except ValidationError as exc:
-                errors.update(exc.errors)
-        if errors:
-            raise ValidationError(errors)
-        return MosaicOrder.create(aoi=self.selection.aoi, **fields)
-
-    def place_order(self) -> None:
-        """Validate, confirm a large AOI, and hand the order to the engine."""
-        self.problem_label.hide()
-        try:
-            order = self.build_order()
-        except ValidationError as exc:
-            self._show_field_errors(exc.errors)
-            return
-        if self.engine is None:
-            self._show_problem(tr("The mosaic engine is not running: check the S2GM settings"))
-            return
-        area = order.aoi.area_km2
-        if area > self.confirm_area_km2 and not self.confirm_large_aoi(area,
-                                                                       self.confirm_area_km2):
-            return
-        if order.source is not None and self.preferences.engine == "embedded":
-            # The service reads with its host's keys and proxy; the embedded engine with ours.
-            warnings = prepare_remote_reads(self.preferences, order.source)
-            if warnings:
-                self._show_problem("\n".join(warnings))
-                return
-        self._save_settings()
-        self.order_button.setEnabled(False)
-        self.engine.place(order.to_dict(), self._on_placed, self._on_place_failed)
-
-    def _on_placed(self, order: Mapping[str, Any]) -> None:
-        self.order_button.setEnabled(True)
-        self.autoload.add(order["id"])
-        self.aoi_ordered = True
-        if self.selection is not None:
-            self.rubber_band.show(self.selection.geometry, self.selection.crs, ordered=True)
-        if self.canvas.mapTool() is self.vertex_tool:
-            self.canvas.unsetMapTool(self.vertex_tool)
-        self.edit_button.setChecked(False)
-        push_message(self.iface, tr("Mosaic order {name} placed").format(name=order["name"]),
-                     Qgis.MessageLevel.Info)
-
-    def _on_place_failed(self, error: S2GMError) -> None:
-        self.order_button.setEnabled(True)
-        if isinstance(error, ValidationError):
-            self._show_field_errors(error.errors)
-        else:
-            self._show_problem(str(error))
-
-    def _show_field_errors(self, errors: Mapping[str, str]) -> None:
-        self._show_problem("\n".join(
-            tr("{field}: {reason}").format(field=field_label(k), reason=v)
-            for k, v in errors.items()))
-
-    def _show_problem(self, text: str) -> None:
+    def show_problem(self, text: str) -> None:
         self.problem_label.setText(text)
         self.problem_label.show()
 
-    def _ask_large_aoi(self, area_km2: float, limit_km2: float) -> bool:
+    def hide_problem(self) -> None:
+        self.problem_label.hide()
+
+    def show_field_errors(self, errors: Mapping[str, str]) -> None:
+        self.show_problem(field_errors_text(errors))
+
+    def set_order_enabled(self, enabled: bool) -> None:
+        self.order_button.setEnabled(enabled)
+
+    def ask_large_aoi(self, area_km2: float, limit_km2: float) -> bool:
         answer = QMessageBox.question(
             self, tr("Large area of interest"),
             tr("The area of interest covers {area} km², more than {limit} km². The mosaic may "
                "take long and need much disk space. Place the order anyway?").format(
-                area=_format_area(area_km2), limit=_format_area(limit_km2)),
+                area=format_area(area_km2), limit=format_area(limit_km2)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
+    def confirm_delete(self, name: str) -> bool:
+        return QMessageBox.question(
+            self, tr("Delete order"),
+            tr("Delete order {name} and its result files?").format(name=name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+
     # ------------------------------------------------------------------ orders list
 
-    def _on_orders(self, orders: list) -> None:
-        selected = self.selected_order()
-        self.orders_model.set_orders(orders)
-        if selected is not None:
-            row = self.orders_model.row_of(selected["id"])
-            if row >= 0 and self.orders_view.currentIndex().row() != row:
-                self.orders_view.setCurrentIndex(self.orders_model.index(row, 0))
-        for order in orders:
-            state = order.get("state")
-            if state in ("placed", "queued", "processing"):
-                if self._first_refresh:
-                    self.autoload.add(order["id"])
-            elif order["id"] in self.autoload:
-                self.autoload.discard(order["id"])
-                self._announce_end(order)
-        self._first_refresh = False
-        self._update_buttons()
-
-    def _on_task_ended(self, _order_id: str, _state: str) -> None:
-        self.refresh()
-
-    def _announce_end(self, order: Mapping[str, Any]) -> None:
-        state = order.get("state")
-        if state in ("finished", "partially_finished"):
-            self.load_order(order)
-            if state == "partially_finished":
-                push_message(self.iface, tr("Mosaic {name} is partially finished: {reason}").format(
-                    name=order["name"], reason=_last_message(order)), Qgis.MessageLevel.Warning)
-        elif state == "failed":
-            push_message(self.iface, tr("Mosaic {name} failed: {reason}").format(
-                name=order["name"], reason=order.get("error") or _last_message(order)),
-                Qgis.MessageLevel.Critical)
-
-    def selected_order(self) -> Optional[dict]:
+    def selected_order(self) -> Optional[OrderRecord]:
         index = self.orders_view.currentIndex()
         return index.data(ORDER_ROLE) if index.isValid() else None
 
     def select_order(self, order_id: str) -> None:
         row = self.orders_model.row_of(order_id)
-        if row >= 0:
+        if row >= 0 and self.orders_view.currentIndex().row() != row:
             self.orders_view.setCurrentIndex(self.orders_model.index(row, 0))
 
     def _update_buttons(self, *_args) -> None:
         order = self.selected_order()
-        state = order.get("state") if order else None
-        self.cancel_button.setEnabled(state in ("placed", "queued", "processing"))
-        self.retry_button.setEnabled(state in ("failed", "cancelled", "partially_finished"))
+        state = order.state if order else None
+        self.cancel_button.setEnabled(state in IN_PROGRESS_STATES)
+        self.retry_button.setEnabled(state in RETRYABLE_STATES)
         self.zoom_button.setEnabled(order is not None)
-        done = state in ("finished", "partially_finished")
+        done = order is not None and order.has_result
         self.folder_button.setEnabled(done)
         self.load_button.setEnabled(done)
-        self.delete_button.setEnabled(order is not None and state != "processing")
+        self.delete_button.setEnabled(order is not None and state != PROCESSING)
 
-    def _failed(self, what: str):
-        def report(error):
-            push_message(self.iface, tr("{action}: {error}").format(action=what, error=error),
-                         Qgis.MessageLevel.Warning)
-        return report
-
-    def cancel_selected(self) -> None:
-        order = self.selected_order()
-        if order and self.engine:
-            self.engine.cancel(order["id"], self._failed(tr("Cancel")))
-
-    def retry_selected(self) -> None:
-        order = self.selected_order()
-        if order and self.engine:
-            self.autoload.add(order["id"])
-            self._unload(order["id"])  # its files are removed before the new attempt
-            self.engine.retry(order["id"], self._failed(tr("Retry")))
-
-    def delete_selected(self, *, confirm: bool = True) -> None:
-        order = self.selected_order()
-        if not order or not self.engine:
-            return
-        if confirm and QMessageBox.question(
-                self, tr("Delete order"),
-                tr("Delete order {name} and its result files?").format(name=order["name"]),
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
-            return
-        self.autoload.discard(order["id"])
-        self._unload(order["id"])
-        self.engine.delete(order["id"], self._failed(tr("Delete")))
-
-    def _unload(self, order_id: str) -> None:
-        """Stop loading, and take out of the project, the result of an order whose files go."""
-        task = self.load_tasks.pop(order_id, None)
-        if task is not None:
-            task.cancel()
-        self.loaded_groups.pop(order_id, None)
-        remove_order_group(order_id)
-
-    def zoom_to_selected(self) -> None:
-        order = self.selected_order()
-        if not order:
-            return
-        try:
-            aoi = parse_aoi((order.get("spec") or {}).get("aoi"))
-        except ValidationError as exc:
-            self._set_status(str(exc))
-            return
-        crs = self.canvas.mapSettings().destinationCrs()
-        geometry = aoi_sources.aoi_geometry_in(aoi, crs)
-        self.highlight.show(geometry, crs, ordered=True)
-        extent = geometry.boundingBox()
-        extent.scale(1.2)
-        self.canvas.setExtent(extent)
-        self.canvas.refresh()
-
-    def open_selected_folder(self) -> None:
-        order = self.selected_order()
-        if order and self.engine:
-            self.engine.fetch_result(
-                order, lambda folder: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))),
-                self._failed(tr("Open folder")))
-
-    def load_selected(self) -> None:
-        order = self.selected_order()
-        if order and order.get("state") in ("finished", "partially_finished"):
-            self.load_order(order)
-
-    def load_order(self, order: Mapping[str, Any]) -> None:
-        """Fetch (service) and load a finished order's result as a layer group; the layers
-        are opened and styled in a task."""
-        if self.engine is None:
-            return
-        order = dict(order)
-        order_id = order["id"]
-
-        def loaded(group) -> None:
-            self.load_tasks.pop(order_id, None)
-            self.loaded_groups[order_id] = group
-            push_message(self.iface, tr("Mosaic {name} loaded").format(name=order["name"]),
-                         Qgis.MessageLevel.Success)
-
-        def failed(error: Optional[S2GMError]) -> None:
-            self.load_tasks.pop(order_id, None)
-            if error is None:  # cancelled
-                return
-            push_message(self.iface, tr("Mosaic {name} cannot be loaded: {error}").format(
-                name=order["name"], error=error), Qgis.MessageLevel.Critical)
-
-        def ready(folder: Path) -> None:
-            if order_id in self.load_tasks:
-                return  # already being loaded
-            task = LoadResultTask(order, folder, loaded, failed)
-            self.load_tasks[order_id] = task
-            QgsApplication.taskManager().addTask(task)
-
-        self.engine.fetch_result(order, ready, self._failed(tr("Load result")))
-
-    # ------------------------------------------------------------------ settings
-
-    def _restore_settings(self) -> None:
-        settings = QgsSettings()
-        try:
-            state = json.loads(str(settings.value(SETTINGS_OPTIONS, "{}") or "{}"))
-        except ValueError:
-            state = {}
-        if isinstance(state, dict):
-            self.options.restore(state)
-        try:
-            limit = float(settings.value(SETTINGS_CONFIRM, DEFAULT_CONFIRM_AREA_KM2))
-        except (TypeError, ValueError):
-            limit = DEFAULT_CONFIRM_AREA_KM2
-        self.options.confirm_spin.setValue(limit)
-
-    def _save_settings(self) -> None:
-        settings = QgsSettings()
-        settings.setValue(SETTINGS_OPTIONS, json.dumps(self.options.state()))
-        settings.setValue(SETTINGS_CONFIRM, self.confirm_area_km2)
-
-    # ------------------------------------------------------------------ teardown
-
-    def teardown(self) -> None:
-        """Stop the engine and the loading of results, and take the tools and rubber bands off
-        the canvas (unload)."""
-        self.stop_engine()
-        if self.query_task is not None:
-            self.query_task.cancel()
-            self.query_task = None
-        tasks, self.load_tasks = list(self.load_tasks.values()), {}
-        for task in tasks:  # a task not started yet ends (and says so) inside cancel()
-            task.cancel()
-        for tool in (self.rectangle_tool, self.polygon_tool, self.vertex_tool):
-            if self.canvas.mapTool() is tool:
-                self.canvas.unsetMapTool(tool)
-            tool.remove()
-        self.rubber_band.remove()
-        self.highlight.remove()
-
-
-def _format_area(area_km2: float) -> str:
-    return f"{area_km2:,.1f}".replace(",", "\u202f") if area_km2 < 1e5 else \
-        f"{area_km2:,.0f}".replace(",", "\u202f")
-
-
-def _last_message(order: Mapping[str, Any]) -> str:
-    messages = order.get("messages") or []
-    return messages[-1].get("text", "") if messages else ""
+    update_buttons = _update_buttons

@@ -1,6 +1,7 @@
-"""Where orders run: embedded in QGIS (QgsTask over the SQLite order store) or in an engine
-service (HTTP, ``EngineClient``). Both give the dock the same interface and the same order
-dicts (``OrderRecord.to_json_dict()``, which is also what the service answers).
+"""Where orders run: embedded in QGIS (QgsTasks over the SQLite order store, run by the core's
+``OrderRunner`` like the engine service's orders) or in an engine service (HTTP,
+``EngineClient``). Both take a ``MosaicOrder`` and give the same typed order records
+(``OrderRecord``; the service's JSON answers are read back into them).
 
 Nothing here blocks the GUI thread. Each engine has one background thread for everything that
 may wait: every order store access (SQLite writes can wait up to the store's busy timeout for
@@ -16,19 +17,18 @@ import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence
-from urllib.parse import quote
+from typing import Any, Callable, Optional, Sequence
 
-from qgis.core import QgsApplication, QgsNetworkAccessManager, QgsTask
-from qgis.PyQt.QtCore import QObject, QUrl, pyqtSignal, pyqtSlot
+from qgis.core import QgsApplication, QgsTask
+from qgis.PyQt.QtCore import QObject, pyqtSignal, pyqtSlot
 
 from ...core.errors import S2GMError, ValidationError
 from ...core.mosaic.order import MosaicOrder
-from ...core.orders.datadir import remove_order_output, results_dir
-from ...core.orders.runner import execute_order
-from ...core.orders.store import QUEUED, OrderStateError, OrderStore
-from ..compat import keep_pyproj_context
-from ..i18n import tr
+from ...core.orders.datadir import STORE_NAME, remove_order_output, results_dir
+from ...core.orders.runner import OrderRunner
+from ...core.orders.store import OrderRecord, OrderState, OrderStateError, OrderStore
+from ...qgis_support.i18n import tr
+from ...qgis_support.compat import keep_pyproj_context
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,9 @@ ORDER_LIMIT = 200
 MAX_ATTEMPTS = 3
 #: (connect, read) timeouts of the calls the orders list makes to the service, seconds.
 SERVICE_TIMEOUT_S = (3.05, 10.0)
-#: File name of the embedded engine's order store in the results folder.
-STORE_FILE = "orders.sqlite"
 #: Sub-folder of the results folder where results of service orders are downloaded.
 SERVICE_DOWNLOADS = "service"
 
-OrderDict = dict[str, Any]
 Callback = Optional[Callable[[Any], None]]
 
 
@@ -81,7 +78,7 @@ class OrdersEngine(QObject):
     (:meth:`_call`); their callbacks run on the GUI thread, never after :meth:`stop`.
     """
 
-    #: The current orders (list of order dicts, newest first).
+    #: The current orders (list of OrderRecord, newest first).
     orders_changed = pyqtSignal(list)
     #: A problem reaching the engine (text for the user); "" when it is solved.
     status_changed = pyqtSignal(str)
@@ -175,7 +172,7 @@ class OrdersEngine(QObject):
     # and under which folder the results of its orders are on this computer.
     local_root: Path
 
-    def _create(self, spec: dict[str, Any]) -> OrderDict:
+    def _create(self, order: MosaicOrder) -> OrderRecord:
         raise NotImplementedError
 
     def _cancel(self, order_id: str) -> Any:
@@ -187,16 +184,16 @@ class OrdersEngine(QObject):
     def _delete(self, order_id: str) -> Any:
         raise NotImplementedError
 
-    def place(self, spec: Mapping[str, Any], on_placed: Callback = None,
+    def place(self, order: MosaicOrder, on_placed: Callback = None,
               on_failed: Callback = None) -> None:
-        """Place an order; ``on_placed(order dict)`` or ``on_failed(S2GMError)`` on the GUI
+        """Place an order; ``on_placed(OrderRecord)`` or ``on_failed(S2GMError)`` on the GUI
         thread (ValidationError carries the field errors)."""
-        def placed(order):
+        def placed(record):
             self.refresh()
             if on_placed:
-                on_placed(order)
+                on_placed(record)
 
-        self._call(lambda: self._create(dict(spec)), placed, on_failed)
+        self._call(lambda: self._create(order), placed, on_failed)
 
     def cancel(self, order_id: str, on_failed: Callback = None) -> None:
         self._change(lambda: self._cancel(order_id), on_failed)
@@ -215,11 +212,11 @@ class OrdersEngine(QObject):
             remove_order_output(self.local_root, order_id)
         self._change(delete, on_failed)
 
-    def local_folder(self, order: Mapping[str, Any]) -> Path:
+    def local_folder(self, order: OrderRecord) -> Path:
         """Where the order's results are (or will be) on this computer."""
-        return results_dir(self.local_root, order["id"])
+        return results_dir(self.local_root, order.id)
 
-    def fetch_result(self, order: Mapping[str, Any], on_ready: Callable[[Path], None],
+    def fetch_result(self, order: OrderRecord, on_ready: Callable[[Path], None],
                      on_failed: Callback = None) -> None:
         """Make the result files of a finished order available locally; ``on_ready(folder)``
         with the folder the result's relative paths start from."""
@@ -243,32 +240,27 @@ class _EndingTask(QgsTask):
 
 
 class MosaicOrderTask(_EndingTask):
-    """Runs one stored order with ``execute_order`` (never touches a widget).
+    """Runs one stored order with the runner (``OrderRunner.execute``; never touches a widget).
 
     Progress goes to ``setProgress``; the user's cancel is ``isCanceled()``. Stopping QGIS (or
     the plugin) is not a cancel: ``shutdown`` re-queues the order for the next session.
     """
 
-    def __init__(self, store: OrderStore, order_id: str, name: str, *, archives: Sequence[str],
-                 results_root: Path, catalogue_path: Path,
+    def __init__(self, runner: OrderRunner, order_id: str, name: str,
                  on_ended: Callable[["MosaicOrderTask"], None]):
         super().__init__(tr("S2GM mosaic {name}").format(name=name), on_ended)
-        self.store = store
+        self.runner = runner
         self.order_id = order_id
-        self.archives = list(archives)
-        self.results_root = results_root
-        self.catalogue_path = catalogue_path
         self.shutdown = threading.Event()
         #: The final state, or None when another process ran the order.
-        self.final_state: Optional[str] = None
+        self.final_state: Optional[OrderState] = None
         self.error: Optional[str] = None
 
     def run(self) -> bool:  # worker thread
         keep_pyproj_context()
         try:
-            record = execute_order(
-                self.store, self.order_id, archives=self.archives,
-                results_root=self.results_root, catalogue_path=self.catalogue_path,
+            record = self.runner.execute(
+                self.order_id,
                 progress=lambda fraction, _message="": self.setProgress(100.0 * fraction),
                 cancel=lambda: self.isCanceled() and not self.shutdown.is_set(),
                 shutdown=self.shutdown,
@@ -285,40 +277,44 @@ class MosaicOrderTask(_EndingTask):
 
 class EmbeddedEngine(OrdersEngine):
     """Orders run in this QGIS, one at a time, in QgsTasks, on the archive folders of the
-    preferences. The store (``<results folder>/orders.sqlite``) and the results
-    (``<results folder>/<order id>/``) live together, so orders survive a QGIS restart and a
-    change of results folder shows that folder's orders.
+    preferences, by the core's :class:`OrderRunner` (not started: no worker threads of its own;
+    each task runs one order with it, as the service's workers do). The store
+    (``<results folder>/orders.sqlite``) and the results (``<results folder>/<order id>/``) live
+    together, so orders survive a QGIS restart and a change of results folder shows that
+    folder's orders.
 
     The store is opened (created, migrated) on the background thread at the first call; the
-    orders list's poll also starts the oldest queued order when none runs."""
+    orders list's poll also starts the order the runner would take next when none runs."""
 
     kind = "embedded"
 
     #: Emitted with (order id, final state) when a task of this session ends.
     task_ended = pyqtSignal(str, str)
 
-    def __init__(self, results_folder: str | Path, cache_folder: str | Path,
+    def __init__(self, results_folder: str | Path, catalogue_path: str | Path,
                  archive_folders: Sequence[str], parent: Optional[QObject] = None):
         super().__init__(parent)
         self.results_root = self.local_root = Path(results_folder)
-        self.catalogue_path = Path(cache_folder) / "catalogue.sqlite"
+        self.catalogue_path = Path(catalogue_path)
         self.archive_folders = tuple(archive_folders)
-        #: The order store, once the background thread has opened it.
+        #: The order store and its runner, once the background thread has opened them.
         self.store: Optional[OrderStore] = None
+        self.runner: Optional[OrderRunner] = None
         self.task: Optional[MosaicOrderTask] = None
 
-    def _store(self) -> OrderStore:  # background thread
-        if self.store is None:
+    def _runner(self) -> OrderRunner:  # background thread
+        if self.runner is None:
             self.results_root.mkdir(parents=True, exist_ok=True)
             self.catalogue_path.parent.mkdir(parents=True, exist_ok=True)
-            self.store = OrderStore(self.results_root / STORE_FILE)
-        return self.store
+            self.store = OrderStore(self.results_root / STORE_NAME)
+            self.runner = OrderRunner(self.store, self.results_root, self.archive_folders,
+                                      catalogue_path=self.catalogue_path,
+                                      max_attempts=MAX_ATTEMPTS)
+        return self.runner
 
     def start(self) -> None:
         def recover():
-            return self._store().recover_interrupted(
-                MAX_ATTEMPTS,
-                on_recover=lambda oid: remove_order_output(self.results_root, oid))
+            return self._runner().recover()
 
         def recovered(recoveries):
             for recovery in recoveries:
@@ -341,10 +337,8 @@ class EmbeddedEngine(OrdersEngine):
             self.store.close()
 
     def _list_orders(self):
-        store = self._store()
-        queued = store.orders(state=QUEUED)
-        return ([r.to_json_dict() for r in store.orders(limit=ORDER_LIMIT)],
-                queued[-1] if queued else None)  # newest first: the last one waited longest
+        runner = self._runner()
+        return runner.store.orders(limit=ORDER_LIMIT), runner.store.next_queued()
 
     def _listed(self, value) -> None:
         orders, next_queued = value
@@ -352,17 +346,16 @@ class EmbeddedEngine(OrdersEngine):
         if next_queued is not None and self.task is None:
             self._run(next_queued)
 
-    def place(self, spec, on_placed=None, on_failed=None) -> None:
-        if not self.archive_folders and not spec.get("source"):  # a STAC order needs none
+    def place(self, order, on_placed=None, on_failed=None) -> None:
+        if not self.archive_folders and order.source is None:  # a STAC order needs none
             if on_failed:
                 on_failed(S2GMError(tr("no Sentinel-2 archive folder is set: add one in the "
                                        "S2GM settings")))
             return
-        super().place(spec, on_placed, on_failed)
+        super().place(order, on_placed, on_failed)
 
-    def _create(self, spec):
-        order = MosaicOrder.from_dict(spec)
-        return self._store().create(order.to_dict(), order.name, queue=True).to_json_dict()
+    def _create(self, order):
+        return self._runner().submit(order)
 
     def cancel(self, order_id, on_failed=None) -> None:
         if self.task is not None and self.task.order_id == order_id:
@@ -370,13 +363,13 @@ class EmbeddedEngine(OrdersEngine):
         super().cancel(order_id, on_failed)
 
     def _cancel(self, order_id):
-        return self._store().request_cancel(order_id)
+        return self._runner().cancel(order_id)
 
     def _retry(self, order_id):
-        return self._store().retry(order_id)
+        return self._runner().retry(order_id)
 
     def _delete(self, order_id):
-        return self._store().delete(order_id)
+        return self._runner().delete(order_id)
 
     def fetch_result(self, order, on_ready, on_failed=None) -> None:
         folder = self.local_folder(order)
@@ -388,9 +381,7 @@ class EmbeddedEngine(OrdersEngine):
 
     def _run(self, record) -> None:
         """Start a task for a queued order (GUI thread)."""
-        task = MosaicOrderTask(self.store, record.id, record.name,
-                               archives=self.archive_folders, results_root=self.results_root,
-                               catalogue_path=self.catalogue_path, on_ended=self._task_done)
+        task = MosaicOrderTask(self.runner, record.id, record.name, on_ended=self._task_done)
         self.task = task
         QgsApplication.taskManager().addTask(task)
 
@@ -409,51 +400,15 @@ class EmbeddedEngine(OrdersEngine):
 
 # ------------------------------------------------------------------------------------- service
 
-def qgis_proxies(url: str) -> dict[str, str]:
-    """The proxy QGIS itself would use for ``url``, as a ``requests`` proxies mapping: ``{}``
-    for a direct connection.
-
-    Asks the QGIS network access manager's proxy factory, so that everything of Settings >
-    Options > Network counts: the proxy type (HTTP, HTTP caching, system default), host, port
-    and credentials (from the settings or an authentication configuration), and the URLs that
-    bypass the proxy. Raises S2GMError for a SOCKS5 proxy, which ``requests`` cannot use
-    without an extra package QGIS does not ship.
-    """
-    from qgis.PyQt.QtNetwork import QNetworkProxy, QNetworkProxyFactory, QNetworkProxyQuery
-
-    # What QGIS matches its bypass lists against: the URL of a request to the service.
-    query = QNetworkProxyQuery(QUrl(url.rstrip("/") + "/"))
-    factory = QgsNetworkAccessManager.instance().proxyFactory()
-    found = factory.queryProxy(query) if factory is not None else []
-    proxy = found[0] if found else QNetworkProxy(QNetworkProxy.ProxyType.DefaultProxy)
-    if proxy.type() == QNetworkProxy.ProxyType.DefaultProxy:  # Qt's application-wide choice
-        found = QNetworkProxyFactory.proxyForQuery(query)
-        proxy = found[0] if found else QNetworkProxy(QNetworkProxy.ProxyType.NoProxy)
-    kind = proxy.type()
-    if kind == QNetworkProxy.ProxyType.Socks5Proxy:
-        raise S2GMError(tr("QGIS reaches {url} through a SOCKS5 proxy, which the plugin cannot "
-                           "use: set an HTTP proxy, or exclude this address from the proxy, in "
-                           "the QGIS network settings").format(url=url))
-    if kind not in (QNetworkProxy.ProxyType.HttpProxy,
-                    QNetworkProxy.ProxyType.HttpCachingProxy) or not proxy.hostName():
-        return {}
-    credentials = ""
-    if proxy.user():
-        credentials = f"{quote(proxy.user(), safe='')}:{quote(proxy.password(), safe='')}@"
-    port = f":{proxy.port()}" if proxy.port() > 0 else ""
-    proxy_url = f"http://{credentials}{proxy.hostName()}{port}"
-    return {"http": proxy_url, "https": proxy_url}
-
-
 class DownloadTask(_EndingTask):
     """Downloads the result files of a service order (resuming partial downloads)."""
 
-    def __init__(self, client_factory: Callable[[], Any], order: Mapping[str, Any],
+    def __init__(self, client_factory: Callable[[], Any], order: OrderRecord,
                  folder: Path, on_ended: Callable[["DownloadTask"], None]):
-        super().__init__(tr("Downloading S2GM mosaic {name}").format(name=order.get("name")),
+        super().__init__(tr("Downloading S2GM mosaic {name}").format(name=order.name),
                          on_ended)
         self.client_factory = client_factory
-        self.order_id = order["id"]
+        self.order_id = order.id
         self.folder = folder
         self.error: Optional[S2GMError] = None
 
@@ -490,7 +445,7 @@ class ServiceEngine(OrdersEngine):
     kind = "service"
 
     def __init__(self, url: str, token: Optional[str], results_folder: str | Path,
-                 proxies: Optional[Mapping[str, str]] = None, parent: Optional[QObject] = None):
+                 proxies: Optional[dict[str, str]] = None, parent: Optional[QObject] = None):
         super().__init__(parent)
         from ...core.orders.client import EngineClient
 
@@ -514,16 +469,16 @@ class ServiceEngine(OrdersEngine):
         self.client.close()
 
     def _list_orders(self):
-        return self.client.list_orders(limit=ORDER_LIMIT)
+        return [OrderRecord.from_json_dict(o) for o in self.client.list_orders(limit=ORDER_LIMIT)]
 
     def _problem_text(self, error: S2GMError) -> str:
         return tr("engine service: {error}").format(error=error)
 
-    def _create(self, spec):
+    def _create(self, order):
         from ...core.orders.client import ServiceError
 
         try:
-            return self.client.create_order(spec)
+            return OrderRecord.from_json_dict(self.client.create_order(order.to_dict()))
         except ServiceError as exc:
             if exc.fields:
                 raise ValidationError(dict(exc.fields)) from None
@@ -539,7 +494,7 @@ class ServiceEngine(OrdersEngine):
         return self.client.delete(order_id)
 
     def fetch_result(self, order, on_ready, on_failed=None) -> None:
-        order_id = order["id"]
+        order_id = order.id
         if order_id in self.tasks:
             return  # already downloading; it will call its own on_ready
         folder = self.local_folder(order)

@@ -28,12 +28,17 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ...core.mosaic.layers import LAYERS, QUALITY_LAYER_NAMES, REFLECTANCE_BANDS
+from ...core.mosaic.layers import (
+    DEFAULT_PRESET, LAYERS, PRESETS, QUALITY_LAYER_NAMES, REFLECTANCE_BANDS,
+)
 from ...core.mosaic.order import (
     BIT_DEPTHS, BRIGHTEARTH_LAYERS, CLOUD_MASKS, NAME_PATTERN, PREFERENCES, PRODUCTS, RESOLUTIONS_M,
 )
 from ...core.mosaic.periods import period_of, snap
-from ..i18n import tr
+from ...qgis_support.i18n import tr
+from ...qgis_support.labels import (
+    cloud_mask_labels, layer_label, period_labels, preference_labels, preset_labels, product_labels,
+)
 
 BASIC = "basic"
 ADVANCED = "advanced"
@@ -47,71 +52,6 @@ BASIC_ORDER: Mapping[str, Any] = {
     "bit_depth": 8,
     "bands": ("B02", "B03", "B04", "valid_obs"),
 }
-
-#: Layer presets (name -> layers); "custom" is whatever the checklists say.
-PRESETS: Mapping[str, tuple[str, ...]] = {
-    "true_colour": ("B02", "B03", "B04"),
-    "true_colour_quality": ("B02", "B03", "B04", "quality_scene_classification",
-                            "source_index", "valid_obs"),
-    "bands_10m": ("B02", "B03", "B04", "B08"),
-    "all_bands_quality": tuple(REFLECTANCE_BANDS) + ("quality_scene_classification",
-                                                      "quality_aot", "quality_cloud_confidence",
-                                                      "quality_snow_confidence", "source_index",
-                                                      "valid_obs"),
-    "everything": tuple(LAYERS),
-}
-DEFAULT_PRESET = "true_colour_quality"
-
-
-def preset_labels() -> dict[str, str]:
-    return {
-        "true_colour": tr("True colour (B04, B03, B02)"),
-        "true_colour_quality": tr("True colour with scene classes and validation layers"),
-        "bands_10m": tr("10 m bands (B02, B03, B04, B08)"),
-        "all_bands_quality": tr("All bands with quality and validation layers"),
-        "everything": tr("Every layer"),
-        "custom": tr("Custom selection"),
-    }
-
-
-def product_labels() -> dict[str, str]:
-    return {"temporal": tr("Temporal mosaic (all bands, quality layers)"),
-            "brightearth": tr("BrightEarth (RGB for viewing)")}
-
-
-def cloud_mask_labels() -> dict[str, str]:
-    return {"scl": tr("ESA scene classification (SCL)"),
-            "brightearth": tr("BrightEarth (temporal cloud, haze and shadow tests)")}
-
-
-def preference_labels() -> dict[str, str]:
-    return {"STD": tr("Standard (medoid)"),
-            "VEG": tr("Vegetation (greenest: highest NDVI)"),
-            "SOI": tr("Bare soil (lowest NDVI over land)")}
-
-
-def period_labels() -> dict[str, str]:
-    return {"day": tr("Day"), "dekad": tr("10 days (dekad)"), "month": tr("Month"),
-            "quarter": tr("Quarter"), "year": tr("Year")}
-
-
-def layer_label(name: str) -> str:
-    """What the checklists show for a layer."""
-    labels = {
-        "quality_aot": tr("Aerosol optical thickness (AOT)"),
-        "quality_cloud_confidence": tr("Cloud probability"),
-        "quality_snow_confidence": tr("Snow probability"),
-        "quality_scene_classification": tr("Scene classification (SCL)"),
-        "view_zenith_mean": tr("View zenith angle"),
-        "view_azimuth_mean": tr("View azimuth angle"),
-        "sun_zenith": tr("Sun zenith angle"),
-        "sun_azimuth": tr("Sun azimuth angle"),
-        "source_index": tr("Source product index"),
-        "valid_obs": tr("Number of valid observations"),
-        "medoid_mos": tr("Medoid spread"),
-    }
-    return labels.get(name, name)
-
 
 def to_qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)

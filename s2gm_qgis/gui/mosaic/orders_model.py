@@ -1,4 +1,4 @@
-"""The orders list: a table model over order dicts and a delegate drawing the progress bar."""
+"""The orders list: a table model over order records and a delegate drawing the progress bar."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
@@ -7,28 +7,32 @@ from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
-from ..i18n import tr
-from .options import period_labels
+from ...core.orders.store import (
+    CANCELLED, FAILED, FINISHED, NEEDS_APPROVAL, PARTIALLY_FINISHED, PLACED, PROCESSING, QUEUED,
+    OrderRecord, OrderState,
+)
+from ...qgis_support.i18n import tr
+from ...qgis_support.labels import period_labels
 
 NAME, STATE, PROGRESS, PERIOD, CREATED = range(5)
-#: The order dict of a row (``index.data(ORDER_ROLE)``).
+#: The OrderRecord of a row (``index.data(ORDER_ROLE)``).
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Progress 0-100 of a row (the delegate draws it).
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _STATE_COLOURS = {
-    "finished": QColor(0, 128, 0), "partially_finished": QColor(180, 110, 0),
-    "failed": QColor(190, 0, 30), "cancelled": QColor(110, 110, 110),
-    "needs_approval": QColor(0, 90, 170),
+    FINISHED: QColor(0, 128, 0), PARTIALLY_FINISHED: QColor(180, 110, 0),
+    FAILED: QColor(190, 0, 30), CANCELLED: QColor(110, 110, 110),
+    NEEDS_APPROVAL: QColor(0, 90, 170),
 }
 
 
-def state_labels() -> dict[str, str]:
+def state_labels() -> dict[OrderState, str]:
     return {
-        "placed": tr("Placed"), "needs_approval": tr("Needs approval"),
-        "queued": tr("Queued"), "processing": tr("Processing"),
-        "finished": tr("Finished"), "partially_finished": tr("Partially finished"),
-        "failed": tr("Failed"), "cancelled": tr("Cancelled"),
+        PLACED: tr("Placed"), NEEDS_APPROVAL: tr("Needs approval"),
+        QUEUED: tr("Queued"), PROCESSING: tr("Processing"),
+        FINISHED: tr("Finished"), PARTIALLY_FINISHED: tr("Partially finished"),
+        FAILED: tr("Failed"), CANCELLED: tr("Cancelled"),
     }
 
 
@@ -43,11 +47,11 @@ def period_text(spec: Mapping[str, Any]) -> str:
 
 
 class OrdersModel(QAbstractTableModel):
-    """Rows are order dicts (newest first), as the engines give them."""
+    """Rows are order records (newest first), as the engines give them."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.orders: list[dict[str, Any]] = []
+        self.orders: list[OrderRecord] = []
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 (Qt API)
         return 0 if parent.isValid() else len(self.orders)
@@ -68,35 +72,35 @@ class OrdersModel(QAbstractTableModel):
         if role == ORDER_ROLE:
             return order
         if role == PROGRESS_ROLE:
-            return int(round(100 * float(order.get("progress") or 0)))
+            return int(round(100 * float(order.progress or 0)))
         if role == Qt.ItemDataRole.DisplayRole:
             if column == NAME:
-                return order.get("name") or order["id"][:8]
+                return order.name or order.id[:8]
             if column == STATE:
-                return state_labels().get(order.get("state"), order.get("state"))
+                return state_labels().get(order.state, order.state.value)
             if column == PROGRESS:
-                return f"{int(round(100 * float(order.get('progress') or 0)))} %"
+                return f"{int(round(100 * float(order.progress or 0)))} %"
             if column == PERIOD:
-                return period_text(order.get("spec") or {})
+                return period_text(order.spec or {})
             if column == CREATED:
-                return str(order.get("created_utc") or "")[:16].replace("T", " ")
+                return str(order.created_utc or "")[:16].replace("T", " ")
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{order.get('name')} ({order['id']})"]
-            if order.get("progress_message"):
-                lines.append(order["progress_message"])
-            if order.get("error"):
-                lines.append(order["error"])
-            lines += [m.get("text", "") for m in (order.get("messages") or [])[-3:]]
+            lines = [f"{order.name} ({order.id})"]
+            if order.progress_message:
+                lines.append(order.progress_message)
+            if order.error:
+                lines.append(order.error)
+            lines += [m.text for m in order.messages[-3:]]
             return "\n".join(lines)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATE:
-            colour = _STATE_COLOURS.get(order.get("state"))
+            colour = _STATE_COLOURS.get(order.state)
             return QBrush(colour) if colour is not None else None
         return None
 
-    def set_orders(self, orders: list[dict[str, Any]]) -> None:
+    def set_orders(self, orders: list[OrderRecord]) -> None:
         """Replace the rows; the same orders in the same order only update their cells, so the
         selection stays."""
-        same_rows = [o["id"] for o in orders] == [o["id"] for o in self.orders]
+        same_rows = [o.id for o in orders] == [o.id for o in self.orders]
         if same_rows:
             self.orders = list(orders)
             if orders:
@@ -106,11 +110,11 @@ class OrdersModel(QAbstractTableModel):
         self.orders = list(orders)
         self.endResetModel()
 
-    def order(self, row: int) -> Optional[dict[str, Any]]:
+    def order(self, row: int) -> Optional[OrderRecord]:
         return self.orders[row] if 0 <= row < len(self.orders) else None
 
     def row_of(self, order_id: str) -> int:
-        return next((i for i, o in enumerate(self.orders) if o["id"] == order_id), -1)
+        return next((i for i, o in enumerate(self.orders) if o.id == order_id), -1)
 
 
 class ProgressDelegate(QStyledItemDelegate):

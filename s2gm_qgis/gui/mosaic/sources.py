@@ -1,11 +1,8 @@
-"""The data source of orders inside QGIS: labels, the network settings remote reads need (the
-proxy QGIS uses, the CDSE S3 keys from the QGIS authentication database, the tile cache under
-the cache folder), and the two queries the dock makes before an order is placed (connection
-test, scenes found) in QgsTasks.
+"""The data source of orders in the dock: the collections it proposes, and the queries it makes
+before an order is placed (connection test, scenes found), in QgsTasks.
 
-The core does the work (``core.mosaic.sources.stac``); this module only hands it what QGIS
-knows. Keys go from the authentication database to the core's in-memory store
-(``network.set_s3_credentials``), never to settings, orders or logs.
+The core does the work (``core.mosaic.sources.stac``); what remote reads need from QGIS (proxy,
+S3 keys, tile cache) is :mod:`s2gm_qgis.qgis_support.remote`.
 """
 from __future__ import annotations
 
@@ -17,62 +14,20 @@ from typing import Any, Callable, Optional
 from qgis.core import QgsTask
 
 from ...core.errors import NoProductsError, S2GMError
-from ...core.mosaic.sources import network
-from ...core.mosaic.sources.spec import CDSE, CUSTOM, EARTH_SEARCH, SourceSpec
-from ...core.mosaic.sources.tile_cache import set_default_tile_cache
-from ..compat import keep_pyproj_context
-from ..i18n import tr
-from ..preferences import LOCAL, Preferences, s3_keys
-from .engines import qgis_proxies
+from ...core.mosaic.sources.spec import CDSE, EARTH_SEARCH, SourceSpec
+from ...qgis_support.i18n import tr
+from ...qgis_support.compat import keep_pyproj_context
 
 log = logging.getLogger(__name__)
 
-#: Sub-folder of the cache folder holding fetched remote tiles.
-TILE_CACHE_FOLDER = "tiles"
 #: Scene dates the dock lists in full; more are summarised as first ... last.
 DATES_SHOWN = 12
-
-
-def source_labels() -> dict[str, str]:
-    return {
-        LOCAL: tr("Local archive folders"),
-        EARTH_SEARCH.name: tr("Earth Search (Element 84, no login)"),
-        CDSE.name: tr("Copernicus Data Space (S3 keys)"),
-        CUSTOM: tr("Custom STAC API"),
-    }
 
 
 def known_collections(data_source: str) -> tuple[str, ...]:
     """The collections the dock proposes for a source (a custom API: none known)."""
     provider = {EARTH_SEARCH.name: EARTH_SEARCH, CDSE.name: CDSE}.get(data_source)
     return provider.collections if provider else ()
-
-
-def prepare_remote_reads(preferences: Preferences, spec: Optional[SourceSpec]) -> list[str]:
-    """Hand the core what remote reads need, on the GUI thread (the authentication database may
-    ask for the master password): the proxy QGIS uses for the API, the CDSE S3 keys, and the
-    tile cache. Returns the warnings to show (e.g. CDSE without keys)."""
-    warnings: list[str] = []
-    if spec is None:
-        return warnings
-    try:
-        network.set_proxies(qgis_proxies(spec.url))
-    except S2GMError as exc:
-        warnings.append(str(exc))
-    if spec.needs_s3_keys:
-        keys = s3_keys(preferences.s3_auth_config_id)
-        if keys is not None:
-            network.set_s3_credentials(spec.known.s3_endpoint, *keys)
-        else:
-            network.clear_s3_credentials(spec.known.s3_endpoint)
-            warnings.append(tr("No Copernicus Data Space S3 keys are stored: add them in the "
-                               "S2GM settings to read the images"))
-    if preferences.tile_cache_mb > 0:
-        set_default_tile_cache(Path(preferences.cache_folder) / TILE_CACHE_FOLDER,
-                               preferences.tile_cache_mb * 2**20)
-    else:
-        set_default_tile_cache(None)
-    return warnings
 
 
 def describe_scenes(scenes) -> str:

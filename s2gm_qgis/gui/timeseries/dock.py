@@ -1,131 +1,40 @@
-"""The time-series feature: a map tool that takes a click, a task that reads the point's series
-from the data source of the settings (local archive or STAC API, as the mosaic dock chose),
-and a dock that plots it (bands or NDVI / NDWI), marks the date a mosaic chose for that pixel
-when a mosaic layer is under the click, and exports the series to CSV or the plot to PNG.
-
-The work is the core's (:func:`s2gm_qgis.core.timeseries.series.point_time_series`); this
-module only hands it the point, the options and the source.
-"""
+"""The time-series dock: the options (period, pixel, quantities), the plot, the status and the
+export buttons of the time-series feature; it shows and emits, :mod:`.feature` acts."""
 from __future__ import annotations
 
-import json
-import logging
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 from typing import Optional
 
-from qgis.core import (
-    QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsPointXY, QgsProject, QgsRasterLayer,
-)
-from qgis.gui import QgsDockWidget, QgsMapToolEmitPoint, QgsVertexMarker
+from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, pyqtSignal
-from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import (
     QComboBox, QDateEdit, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
     QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
-from ...core.errors import S2GMError, ValidationError
-from ...core.timeseries.point import GeoPoint
-from ..i18n import tr
-from ..mosaic.results import LAYER_PROPERTY
+from ...qgis_support.i18n import tr
 from ..mosaic.options import to_date, to_qdate
-from ..mosaic.sources import SourceQueryTask, prepare_remote_reads
-from ..preferences import Preferences
+from ..widgets import ERROR_STYLE, message_label
 from .plot import SeriesPlot
 from .quantities import DEFAULT_QUANTITIES, QUANTITIES
-
-log = logging.getLogger(__name__)
 
 DOCK_OBJECT_NAME = "s2gm_qgis_timeseries_dock"
 RESOLUTIONS_M = (10, 20, 30, 60)
 
 
-@dataclass(frozen=True)
-class MosaicChoice:
-    """What a mosaic layer under the click says: the observation it chose for that pixel."""
-
-    layer_name: str
-    source_index: int
-    product_id: str
-    sensing_time_utc: datetime
-
-
-def mosaic_choice_at(point: QgsPointXY, crs: QgsCoordinateReferenceSystem
-                     ) -> Optional[MosaicChoice]:
-    """The choice of the topmost visible mosaic ``source_index`` layer at ``point`` (in
-    ``crs``), read from its pixel and the ``SourceProductIndices`` of the mosaic's metadata."""
-    project = QgsProject.instance()
-    root = project.layerTreeRoot()
-    for tree_layer in root.findLayers():
-        layer = tree_layer.layer()
-        if not isinstance(layer, QgsRasterLayer) or not tree_layer.isVisible():
-            continue
-        if layer.customProperty(LAYER_PROPERTY) != "source_index":
-            continue
-        try:
-            here = QgsCoordinateTransform(crs, layer.crs(), project).transform(point)
-        except Exception:  # noqa: BLE001 (a point outside the layer's CRS domain)
-            continue
-        if not layer.extent().contains(here):
-            continue
-        value, ok = layer.dataProvider().sample(here, 1)
-        if not ok or value != value:  # no data or NaN
-            continue
-        found = _source_product(Path(layer.source()), int(value))
-        if found is not None:
-            return MosaicChoice(layer.name(), int(value), *found)
-    return None
-
-
-def _source_product(raster: Path, index: int) -> Optional[tuple[str, datetime]]:
-    # The metadata JSON sits beside the layers (or one folder up, in multi-grid orders).
-    for metadata in sorted(raster.parent.glob("*.json")) + sorted(raster.parent.parent.glob(
-            "*.json")):
-        try:
-            document = json.loads(metadata.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        entry = (document.get("SourceProductIndices") or {}).get(str(index))
-        if entry:
-            when = datetime.fromisoformat(str(entry["sensing_time_utc"]).replace("Z", "+00:00"))
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            return str(entry.get("product_id", "")), when
-    return None
-
-
-class TimeSeriesTool(QgsMapToolEmitPoint):
-    """Click on the map: ``picked(point, crs)`` with the map CRS."""
-
-    picked = pyqtSignal(QgsPointXY, QgsCoordinateReferenceSystem)
-
-    def __init__(self, canvas):
-        super().__init__(canvas)
-        self.canvas_ = canvas
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        self.canvasClicked.connect(self._clicked)
-
-    def _clicked(self, point, button) -> None:
-        if button == Qt.MouseButton.LeftButton:
-            self.picked.emit(QgsPointXY(point), self.canvas_.mapSettings().destinationCrs())
-
-
 class TimeSeriesDock(QgsDockWidget):
     """Options, the plot and the exports of the point time series."""
 
-    def __init__(self, iface, parent=None):
+    #: The "Pick a point" button was toggled (on: the map tool should be active).
+    pick_toggled = pyqtSignal(bool)
+    #: The checked quantities changed.
+    quantities_changed = pyqtSignal()
+    export_csv_requested = pyqtSignal()
+    export_png_requested = pyqtSignal()
+
+    def __init__(self, parent=None):
         super().__init__(tr("S2GM time series"), parent)
         self.setObjectName(DOCK_OBJECT_NAME)
-        self.iface = iface
-        self.canvas = iface.mapCanvas()
-        self.tool = TimeSeriesTool(self.canvas)
-        self.tool.picked.connect(self.compute_at)
-        self.marker: Optional[QgsVertexMarker] = None
-        self.task: Optional[SourceQueryTask] = None
-        self.series = None
-        self.choice: Optional[MosaicChoice] = None
         self._build()
 
     def _build(self) -> None:
@@ -172,7 +81,7 @@ class TimeSeriesDock(QgsDockWidget):
             item.setCheckState(Qt.CheckState.Checked if quantity in DEFAULT_QUANTITIES
                                else Qt.CheckState.Unchecked)
             self.quantity_list.addItem(item)
-        self.quantity_list.itemChanged.connect(lambda _item: self._replot())
+        self.quantity_list.itemChanged.connect(lambda _item: self.quantities_changed.emit())
         form.addRow(tr("Show:"), self.quantity_list)
         layout.addLayout(form)
 
@@ -181,28 +90,23 @@ class TimeSeriesDock(QgsDockWidget):
         self.pick_button.setObjectName("pick_button")
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip(tr("Click the map: the series of every observation there"))
-        self.pick_button.toggled.connect(self._on_pick_toggled)
+        self.pick_button.toggled.connect(self.pick_toggled)
         self.csv_button = QPushButton(tr("Export CSV…"), content)
-        self.csv_button.clicked.connect(lambda: self.export_csv())
+        self.csv_button.clicked.connect(self.export_csv_requested)
         self.png_button = QPushButton(tr("Export PNG…"), content)
-        self.png_button.clicked.connect(lambda: self.export_png())
+        self.png_button.clicked.connect(self.export_png_requested)
         for widget in (self.pick_button, self.csv_button, self.png_button):
             buttons.addWidget(widget)
         layout.addLayout(buttons)
-        self.status_label = QLabel(content)
-        self.status_label.setObjectName("status_label")
-        self.status_label.setWordWrap(True)
+        self.status_label = message_label(content, "status_label")
         layout.addWidget(self.status_label)
         self.plot = SeriesPlot(content)
         layout.addWidget(self.plot, 1)
-        self.hover_label = QLabel(content)
-        self.hover_label.setObjectName("hover_label")
-        self.hover_label.setWordWrap(True)
+        self.hover_label = message_label(content, "hover_label")
         self.plot.hovered.connect(lambda text: self.hover_label.setText(text.replace("\n", " · ")))
         layout.addWidget(self.hover_label)
         self.setWidget(content)
-        self.tool.deactivated.connect(lambda: self.pick_button.setChecked(False))
-        self._update_exports()
+        self.show_exports(False)
 
     # ---------------------------------------------------------------- state
 
@@ -218,166 +122,30 @@ class TimeSeriesDock(QgsDockWidget):
             item.setCheckState(Qt.CheckState.Checked if item.text() in wanted
                                else Qt.CheckState.Unchecked)
         self.quantity_list.blockSignals(False)
-        self._replot()
+        self.quantities_changed.emit()
+
+    def period(self) -> tuple[date, date]:
+        return to_date(self.start_edit.date()), to_date(self.end_edit.date())
 
     def set_period(self, start: date, end: date) -> None:
         self.start_edit.setDate(to_qdate(start))
         self.end_edit.setDate(to_qdate(end))
 
-    def _update_exports(self) -> None:
-        has = self.series is not None and bool(self.series.observations)
-        self.csv_button.setEnabled(has)
-        self.png_button.setEnabled(has)
+    def resolution_m(self) -> int:
+        return int(self.resolution_combo.currentData())
 
-    def _on_pick_toggled(self, checked: bool) -> None:
-        if checked:
-            self.canvas.setMapTool(self.tool)
-        elif self.canvas.mapTool() is self.tool:
-            self.canvas.unsetMapTool(self.tool)
+    def window(self) -> int:
+        return int(self.window_combo.currentData())
 
-    # ---------------------------------------------------------------- computing
+    def show_exports(self, enabled: bool) -> None:
+        self.csv_button.setEnabled(enabled)
+        self.png_button.setEnabled(enabled)
 
-    def compute_at(self, point: QgsPointXY, crs: QgsCoordinateReferenceSystem) -> None:
-        """Read the series at ``point`` (in ``crs``) in a task, from the settings' source."""
-        from ...core.timeseries.series import point_time_series
-
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
-        self._mark(point, crs)
-        prefs = Preferences.load()
-        start, end = to_date(self.start_edit.date()), to_date(self.end_edit.date())
-        try:
-            spec = prefs.source_spec()
-        except ValidationError as exc:
-            self._set_status("; ".join(exc.errors.values()), error=True)
-            return
-        if spec is None and not prefs.archive_folders:
-            self._set_status(tr("No archive folder is set: add one in the S2GM settings, or "
-                                "choose a STAC source in the mosaic dock"), error=True)
-            return
-        for warning in prepare_remote_reads(prefs, spec):
-            self._set_status(warning, error=True)
-            return
-        wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
-        lonlat = QgsCoordinateTransform(crs, wgs84, QgsProject.instance()).transform(point)
-        source = spec if spec is not None else list(prefs.archive_folders)
-        catalogue = Path(prefs.cache_folder) / "catalogue.sqlite"
-        catalogue.parent.mkdir(parents=True, exist_ok=True)
-        resolution = int(self.resolution_combo.currentData())
-        window = int(self.window_combo.currentData())
-        self.choice = mosaic_choice_at(point, crs)
-
-        def run(progress, cancel):  # worker thread
-            return point_time_series(
-                source, GeoPoint.lonlat(lonlat.x(), lonlat.y()), start, end, resolution, window,
-                progress=progress, cancel=cancel, catalogue_path=catalogue,
-                on_read_error=prefs.on_read_error)
-
-        self._set_status(tr("Reading the observations at {lon:.5f}°, {lat:.5f}° from {start} to "
-                            "{end}…").format(lon=lonlat.x(), lat=lonlat.y(),
-                                             start=start.isoformat(), end=end.isoformat()))
-        self.plot.set_message(tr("Reading…"))
-        task = SourceQueryTask(tr("S2GM time series"), run, self._on_series,
-                               self._on_failed)
-        self.task = task
-        from qgis.core import QgsApplication
-
-        QgsApplication.taskManager().addTask(task)
-
-    def _on_series(self, series) -> None:
-        self.task = None
-        self.series = series
-        valid = len(series.valid_observations)
-        text = tr("{n} observation(s), {valid} valid, at {lon:.5f}°, {lat:.5f}° ({res} m, "
-                  "{window}×{window})").format(n=len(series.observations), valid=valid,
-                                                lon=series.lon, lat=series.lat,
-                                                res=series.resolution_m, window=series.window)
-        if self.choice is not None:
-            text += " " + tr("— {layer} chose {date} ({product})").format(
-                layer=self.choice.layer_name,
-                date=self.choice.sensing_time_utc.strftime("%Y-%m-%d"),
-                product=self.choice.product_id)
-        if series.skipped:
-            text += " " + tr("— {n} skipped: {what}").format(
-                n=len(series.skipped), what="; ".join(f"{w}: {r}" for w, r in series.skipped[:3]))
-        self._set_status(text)
-        self._replot()
-        self._update_exports()
-
-    def _on_failed(self, error: S2GMError) -> None:
-        self.task = None
-        self.series = None
-        self._set_status(str(error), error=True)
-        self.plot.set_message(str(error))
-        self._update_exports()
-
-    def _replot(self) -> None:
-        if self.series is not None:
-            self.plot.set_series(self.series, self.quantities(),
-                                 self.choice.sensing_time_utc if self.choice else None)
-
-    def _set_status(self, text: str, *, error: bool = False) -> None:
+    def set_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet("color: #b00020;" if error else "")
+        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
 
-    def _mark(self, point: QgsPointXY, crs: QgsCoordinateReferenceSystem) -> None:
-        if self.marker is None:
-            self.marker = QgsVertexMarker(self.canvas)
-            self.marker.setIconType(QgsVertexMarker.IconType.ICON_CROSS)
-            self.marker.setColor(QColor("#d62728"))
-            self.marker.setIconSize(14)
-            self.marker.setPenWidth(2)
-        canvas_crs = self.canvas.mapSettings().destinationCrs()
-        self.marker.setCenter(QgsCoordinateTransform(crs, canvas_crs, QgsProject.instance())
-                              .transform(point))
-
-    # ---------------------------------------------------------------- exports
-
-    def export_csv(self, path: Optional[str] = None) -> Optional[Path]:
-        """Write the series as the command line's CSV (same columns)."""
-        from ...core.timeseries.writers import write_csv
-
-        if self.series is None:
-            return None
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, tr("Export the time series"), "",
-                                                  tr("CSV files (*.csv)"))
-            if not path:
-                return None
-        target = Path(path)
-        try:
-            write_csv(self.series, target)  # whole, then renamed into place
-        except OSError as exc:
-            self._set_status(tr("{path}: cannot write ({error})").format(
-                path=target, error=exc.strerror or exc), error=True)
-            return None
-        return target
-
-    def export_png(self, path: Optional[str] = None) -> Optional[Path]:
-        """Save the plot as it is shown."""
-        if self.series is None:
-            return None
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, tr("Export the plot"), "",
-                                                  tr("PNG images (*.png)"))
-            if not path:
-                return None
-        target = Path(path)
-        if not self.plot.grab().save(str(target), "PNG"):
-            self._set_status(tr("{path}: cannot write the image").format(path=target),
-                             error=True)
-            return None
-        return target
-
-    # ---------------------------------------------------------------- teardown
-
-    def teardown(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
-        if self.canvas.mapTool() is self.tool:
-            self.canvas.unsetMapTool(self.tool)
-        if self.marker is not None:
-            self.canvas.scene().removeItem(self.marker)
-            self.marker = None
+    def ask_path(self, title: str, filter_text: str) -> Optional[str]:
+        """A file name to save to, or None when the user gave none."""
+        path, _ = QFileDialog.getSaveFileName(self, title, "", filter_text)
+        return path or None

@@ -19,7 +19,7 @@ from qgis.PyQt.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from qgis.PyQt.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ..i18n import tr
+from ...qgis_support.i18n import tr
 from .quantities import is_index, value_of
 
 #: Colours of the plotted quantities, in order (Okabe-Ito, readable by colour-blind users).

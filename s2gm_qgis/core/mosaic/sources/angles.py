@@ -145,40 +145,31 @@ class AngleField:
         return cls(ulx, uly, cstep, rstep, view_zenith, va_sin, va_cos, sun_zenith,
                    sa_sin, sa_cos)
 
-    def sample(self, layer: str, x_m: np.ndarray, y_m: np.ndarray, *,
-               separable: bool = False) -> np.ndarray:
-        """Bilinear value of an angle layer at tile-CRS points (any same-shape arrays); with
-        ``separable``, ``x_m`` (ncols,) and ``y_m`` (nrows,) are the columns and rows of a
-        north-up block and the result is (nrows, ncols)."""
-        interpolate = _bilinear_separable if separable else _bilinear
-        if layer == VIEW_ZENITH:
-            return interpolate(self.view_zenith, self, x_m, y_m)
-        if layer == SUN_ZENITH:
-            return interpolate(self.sun_zenith, self, x_m, y_m)
+    def layer_values(self, layer: str, interpolate) -> np.ndarray:
+        """An angle layer from ``interpolate(nodes)`` (float32 values of a node grid): the
+        zeniths interpolated as they are, the azimuths through their sines and cosines (so
+        that 359° and 1° average to 0°, not 180°)."""
+        if layer in (VIEW_ZENITH, SUN_ZENITH):
+            return interpolate(self.view_zenith if layer == VIEW_ZENITH else self.sun_zenith)
         if layer in (VIEW_AZIMUTH, SUN_AZIMUTH):
             s, c = ((self.view_azimuth_sin, self.view_azimuth_cos) if layer == VIEW_AZIMUTH
                     else (self.sun_azimuth_sin, self.sun_azimuth_cos))
-            sin_v = interpolate(s, self, x_m, y_m)
-            cos_v = interpolate(c, self, x_m, y_m)
-            return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
+            return (np.rad2deg(np.arctan2(interpolate(s), interpolate(c))) % 360.0
+                    ).astype(np.float32)
         raise ValueError(f"unknown angle layer {layer!r}")
+
+    def sample(self, layer: str, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+        """Bilinear value of an angle layer at tile-CRS points (any same-shape arrays)."""
+        return self.layer_values(layer, lambda nodes: _bilinear(nodes, self, x_m, y_m))
 
     def on_block(self, layer: str, block: "Block", pixels: Optional[np.ndarray] = None
                  ) -> np.ndarray:
         """An angle layer at the pixel centres of a block of a grid in the tile's CRS: the
-        values of ``sample(layer, *block.centres(), separable=True)``, (nrows, ncols) float32,
+        bilinear values at the block's mesh of pixel centres, as two small matrix products
+        (W_rows @ nodes @ W_cols.T; the node grid is only 23 x 23), (nrows, ncols) float32,
         or only at the flat indices ``pixels`` (the trigonometry of the azimuths is then done
         for those pixels alone; every value is the same to the last bit)."""
-        if layer in (VIEW_ZENITH, SUN_ZENITH):
-            nodes = self.view_zenith if layer == VIEW_ZENITH else self.sun_zenith
-            return self._interpolated(nodes, block, pixels)
-        if layer in (VIEW_AZIMUTH, SUN_AZIMUTH):
-            s, c = ((self.view_azimuth_sin, self.view_azimuth_cos) if layer == VIEW_AZIMUTH
-                    else (self.sun_azimuth_sin, self.sun_azimuth_cos))
-            sin_v = self._interpolated(s, block, pixels)
-            cos_v = self._interpolated(c, block, pixels)
-            return (np.rad2deg(np.arctan2(sin_v, cos_v)) % 360.0).astype(np.float32)
-        raise ValueError(f"unknown angle layer {layer!r}")
+        return self.layer_values(layer, lambda nodes: self._interpolated(nodes, block, pixels))
 
     def _interpolated(self, nodes: Optional[np.ndarray], block: "Block",
                       pixels: Optional[np.ndarray]) -> np.ndarray:
@@ -189,7 +180,6 @@ class AngleField:
         w_rows, w_cols = _block_axis_weights(
             float(x0), float(dx), block.col0, block.ncols, float(y0), float(dy), block.row0,
             block.nrows, self.ulx_m, self.uly_m, self.col_step_m, self.row_step_m, nodes.shape)
-        # w_rows @ nodes @ w_cols.T, as _bilinear_separable
         values = _matmul_by_rows(_matmul_by_rows(w_rows, nodes), w_cols.T)
         if pixels is not None:
             values = values.reshape(-1)[pixels]
@@ -221,7 +211,7 @@ def _block_axis_weights(x0: float, dx: float, col0: int, ncols: int, y0: float, 
                         row0: int, nrows: int, ulx_m: float, uly_m: float, col_step_m: float,
                         row_step_m: float, node_shape: tuple[int, int]
                         ) -> tuple[np.ndarray, np.ndarray]:
-    """The (read-only) interpolation weights of :func:`_bilinear_separable` along the rows and
+    """The (read-only) interpolation weights of :meth:`AngleField.on_block` along the rows and
     columns of a block (pixel centres as :meth:`Block.centres`): the granules of a tile share
     their angle grid geometry, so one block computes them once for all its observations."""
     xs = x0 + (col0 + np.arange(ncols) + 0.5) * dx
@@ -258,21 +248,6 @@ def _axis_weights(coords: np.ndarray, origin: float, step: float, n_nodes: int) 
     weights[rows, i0] += 1.0 - t
     weights[rows, i1] += t
     return weights
-
-
-def _bilinear_separable(nodes: Optional[np.ndarray], where: AngleField, xs: np.ndarray,
-                        ys: np.ndarray) -> np.ndarray:
-    """Bilinear interpolation on the (ys x xs) mesh of a north-up block as two small matrix
-    products, W_rows @ nodes @ W_cols.T: the same values as :func:`_bilinear` at a fraction of
-    the cost (the node grid is only 23 x 23)."""
-    xs = np.asarray(xs, dtype=np.float64)
-    ys = np.asarray(ys, dtype=np.float64)
-    if nodes is None:
-        return np.full((ys.size, xs.size), np.nan, dtype=np.float32)
-    rows, cols = nodes.shape
-    w_rows = _axis_weights(-ys, -where.uly_m, where.row_step_m, rows)
-    w_cols = _axis_weights(xs, where.ulx_m, where.col_step_m, cols)
-    return (w_rows @ nodes @ w_cols.T).astype(np.float32)
 
 
 def _bilinear(nodes: Optional[np.ndarray], where: AngleField, x_m: np.ndarray,

@@ -11,8 +11,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
 
+from ...gdal_io import open_raster
 from ...errors import CancelledError, ProductError, RemoteReadError
 
 #: GDAL virtual file systems that go over the network.
@@ -50,18 +51,8 @@ def _attempts(path: str, what, describe: str, cancelled=None):
         delay *= 2
 
 
-def _open_once(path: str) -> gdal.Dataset:
-    try:
-        dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
-    except RuntimeError as exc:  # when the host enabled gdal.UseExceptions()
-        raise ProductError(path, f"GDAL cannot open it: {exc}") from exc
-    if dataset is None:
-        raise ProductError(path, f"GDAL cannot open it: {gdal.GetLastErrorMsg() or 'unknown'}")
-    return dataset
-
-
 def _open_raster(path: str, cancelled=None) -> gdal.Dataset:
-    return _attempts(path, lambda: _open_once(path), "opening", cancelled)
+    return _attempts(path, lambda: open_raster(path), "opening", cancelled)
 
 
 #: Raster tiles up to this edge (pixels) are read whole and kept (see :class:`DatasetCache`).
@@ -216,13 +207,6 @@ def _whole_tiles(dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: 
     data = _read_window(dataset, path, xoff, yoff, xsize, ysize, cancelled)
     dataset.GetRasterBand(1).FlushCache()
     return data
-
-
-def _srs_of_epsg(epsg: int) -> osr.SpatialReference:
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(int(epsg))
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return srs
 
 
 def _read_window(dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,

@@ -31,7 +31,8 @@ from ..grid import OutputGrid
 from ..resample import AVERAGE, BlockResampler, ResampleRule, resampling_rule
 from ..select import REFLECTANCE_BANDS
 from .angles import AngleField
-from .gdal_reads import DatasetCache, _open_raster, _read_window, _srs_of_epsg
+from ...gdal_io import srs_of_epsg
+from .gdal_reads import DatasetCache, _open_raster, _read_window
 from .layers import AOT, MASK_LAYERS as _MASK_LAYERS, SCL, SCL_NODATA
 
 #: Bands read as reflectance: the mosaic's, and B09 (water vapour), which only the point time
@@ -96,8 +97,8 @@ class GranuleSource:
         ys = np.concatenate([np.full(9, ymax), ymax - (ymax - ymin) * t, np.full(9, ymin),
                              ymin + (ymax - ymin) * t])
         if granule.epsg != grid.epsg:
-            transform = osr.CoordinateTransformation(_srs_of_epsg(granule.epsg),
-                                                     _srs_of_epsg(grid.epsg))
+            transform = osr.CoordinateTransformation(srs_of_epsg(granule.epsg),
+                                                     srs_of_epsg(grid.epsg))
             points = np.asarray(transform.TransformPoints(np.column_stack([xs, ys])))
             xs, ys = points[:, 0], points[:, 1]
         gx0, gy0, gx1, gy1 = grid.bounds
@@ -210,7 +211,7 @@ class GranuleSource:
             src_nodata = None if layer in _MASK_LAYERS else 0
             dst_nodata = 255 if layer in _MASK_LAYERS else 0
             options = gdal.WarpOptions(
-                format="VRT", dstSRS=_srs_of_epsg(grid.epsg).ExportToWkt(),
+                format="VRT", dstSRS=srs_of_epsg(grid.epsg).ExportToWkt(),
                 outputBounds=grid.bounds, width=grid.width, height=grid.height,
                 resampleAlg="average" if rule.method == AVERAGE else "near",
                 srcNodata=src_nodata, dstNodata=dst_nodata, multithread=False,
@@ -253,7 +254,7 @@ def _to_tile_crs(src_epsg: int, dst_epsg: int, xs: np.ndarray, ys: np.ndarray
     """Pixel centres (mesh of xs by ys) from the grid's CRS to the tile's."""
     mesh_x, mesh_y = np.meshgrid(xs, ys)
     points = np.column_stack([mesh_x.ravel(), mesh_y.ravel()])
-    transform = osr.CoordinateTransformation(_srs_of_epsg(src_epsg), _srs_of_epsg(dst_epsg))
+    transform = osr.CoordinateTransformation(srs_of_epsg(src_epsg), srs_of_epsg(dst_epsg))
     out = np.asarray(transform.TransformPoints(points))
     return out[:, 0].reshape(mesh_x.shape), out[:, 1].reshape(mesh_x.shape)
 

@@ -64,7 +64,7 @@ class SafeArchiveSource:
         return {"type": "archive", "folders": list(self.folders or [])}
 
     def _open_catalogue(self):
-        from ..catalogue import Catalogue
+        from ..catalogue import CATALOGUE_NAME, Catalogue
 
         if not self.folders:
             raise S2GMError("no archive folder given")
@@ -74,7 +74,7 @@ class SafeArchiveSource:
         path = self._catalogue_path
         if path is None:
             self._workdir = Path(tempfile.mkdtemp(prefix="s2gm-catalogue-"))
-            path = self._workdir / "catalogue.sqlite"
+            path = self._workdir / CATALOGUE_NAME
         return Catalogue(path)
 
     def find(self, aoi, start: date, end: date, *, progress: Optional[ProgressFn] = None,

@@ -43,11 +43,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-from ...core.errors import S2GMError
-from ...core.mosaic.layers import LAYERS, REFLECTANCE, TRUE_COLOUR
-from ..compat import BAND_STATISTIC, keep_pyproj_context
-from ..i18n import tr
-from .options import layer_label
+from ..core.errors import S2GMError
+from ..core.mosaic.layers import LAYERS, REFLECTANCE, TRUE_COLOUR
+from .i18n import tr
+from .compat import BAND_STATISTIC, keep_pyproj_context
+from .labels import layer_label
 
 #: Quality layers in percent, stretched over 0-100 whatever their values.
 CONFIDENCE_LAYERS = ("quality_cloud_confidence", "quality_snow_confidence")
@@ -317,6 +317,59 @@ def find_order_group(order_id: str, project: Optional[QgsProject] = None
     return None
 
 
+@dataclass(frozen=True)
+class ResultLayer:
+    """One layer of a result as the plugin loads it: the style key (a mosaic layer name or
+    ``TRUE_COLOUR_KEY``), what GDAL opens, its title, whether it starts visible, and the
+    sub-group it goes in ("" for the order's group)."""
+
+    key: str
+    source: str
+    title: str
+    visible: bool
+    subgroup: str = ""
+
+
+#: The quality layers, in the order they are listed below the true colour.
+QUALITY_ORDER = (["quality_scene_classification", "valid_obs", "source_index"]
+                 + [n for n in LAYERS if LAYERS[n].kind != REFLECTANCE
+                    and n not in ("quality_scene_classification", "valid_obs", "source_index")])
+
+
+def result_layers(files: Mapping[str, Any], folder: Path = Path(), *,
+                  vrt_name: str = "true_colour.vrt") -> list[ResultLayer]:
+    """The layers of a result, in the order they are listed (every grid: the true colour, a
+    VRT named ``vrt_name`` written beside the band files; the quality layers; then the
+    reflectance bands in a sub-group). ``files``: layer name -> path or paths (one per output
+    grid), relative to ``folder`` or absolute. The one list the dock and Processing load."""
+    paths = {name: [folder / p for p in ([ps] if isinstance(ps, (str, Path)) else list(ps))]
+             for name, ps in files.items() if name in LAYERS}
+    if not paths:
+        return []
+    has_rgb = all(b in paths for b in TRUE_COLOUR)
+    layers: list[ResultLayer] = []
+
+    def add(source: str, key: str, title: str, visible: bool, subgroup: str = "") -> None:
+        layers.append(ResultLayer(key, source, title, visible, subgroup))
+
+    for grid in range(max(len(p) for p in paths.values())):
+        suffix = _grid_label(paths, grid)
+        if has_rgb:
+            sources = [gdal_source(paths[b][grid], b) for b in TRUE_COLOUR]
+            vrt = paths[TRUE_COLOUR[0]][grid].parent / vrt_name
+            add(str(true_colour_vrt(sources, vrt)), TRUE_COLOUR_KEY,
+                tr("True colour (B04, B03, B02)") + suffix, True)
+        for name in QUALITY_ORDER:
+            if name in paths and grid < len(paths[name]):
+                add(gdal_source(paths[name][grid], name), name, layer_label(name) + suffix,
+                    visible=not has_rgb and not layers)
+        subgroup = tr("Reflectance bands") + suffix
+        for name in (n for n in LAYERS if LAYERS[n].kind == REFLECTANCE and n in paths):
+            add(gdal_source(paths[name][grid], name), name, name + suffix,
+                visible=not has_rgb and not layers, subgroup=subgroup)
+    return layers
+
+
 @dataclass
 class PreparedLayer:
     """A styled layer of a result, waiting to be added to the project on the GUI thread;
@@ -330,52 +383,26 @@ class PreparedLayer:
 
 def prepare_result(order: Mapping[str, Any], folder: Path,
                    is_canceled: Callable[[], bool] = lambda: False) -> list[PreparedLayer]:
-    """Open and style the layers of the order's result (files relative to ``folder``): the
-    true colour first (a VRT written beside the band files), the quality layers, then the
-    reflectance bands. Reads pixels for the styles: any thread but the GUI's. Raises S2GMError
+    """Open and style the layers of the order's result (:func:`result_layers`, files relative
+    to ``folder``). Reads pixels for the styles: any thread but the GUI's. Raises S2GMError
     when the order has no result or a file cannot be opened; stops early (returning what it
     has) when ``is_canceled()``."""
     result = order.get("result") or {}
-    files = result.get("files") or {}
-    paths = {name: [folder / p for p in ([ps] if isinstance(ps, str) else list(ps))]
-             for name, ps in files.items() if name in LAYERS}
-    if not paths:
+    planned = result_layers(result.get("files") or {}, folder,
+                            vrt_name=f"true_colour_{order['id'][:8]}.vrt")
+    if not planned:
         raise S2GMError(tr("order {name} has no result files").format(name=order.get("name")))
     products = result.get("source_products") or []
     prepared: list[PreparedLayer] = []
-
-    def add(source: str, name: str, title: str, visible: bool, subgroup: str = "") -> None:
-        layer = QgsRasterLayer(source, title, "gdal")
+    for item in planned:
+        if item.key != TRUE_COLOUR_KEY and is_canceled():
+            return prepared
+        layer = QgsRasterLayer(item.source, item.title, "gdal")
         if not layer.isValid():
             raise S2GMError(tr("{source}: QGIS cannot open this result file").format(
-                source=source))
-        style_layer(layer, name, products)
-        prepared.append(PreparedLayer(layer, name, visible, subgroup))
-
-    has_rgb = all(b in paths for b in TRUE_COLOUR)
-    order_of_layers = (["quality_scene_classification", "valid_obs", "source_index"]
-                       + [n for n in LAYERS if LAYERS[n].kind != REFLECTANCE
-                          and n not in ("quality_scene_classification", "valid_obs",
-                                        "source_index")])
-    for grid in range(max(len(p) for p in paths.values())):
-        suffix = _grid_label(paths, grid)
-        if has_rgb:
-            sources = [gdal_source(paths[b][grid], b) for b in TRUE_COLOUR]
-            vrt = paths[TRUE_COLOUR[0]][grid].parent / f"true_colour_{order['id'][:8]}.vrt"
-            add(str(true_colour_vrt(sources, vrt)), TRUE_COLOUR_KEY,
-                tr("True colour (B04, B03, B02)") + suffix, True)
-        for name in order_of_layers:
-            if is_canceled():
-                return prepared
-            if name in paths and grid < len(paths[name]):
-                add(gdal_source(paths[name][grid], name), name, layer_label(name) + suffix,
-                    visible=not has_rgb and not prepared)
-        subgroup = tr("Reflectance bands") + suffix
-        for name in (n for n in LAYERS if LAYERS[n].kind == REFLECTANCE and n in paths):
-            if is_canceled():
-                return prepared
-            add(gdal_source(paths[name][grid], name), name, name + suffix,
-                visible=not has_rgb and not prepared, subgroup=subgroup)
+                source=item.source))
+        style_layer(layer, item.key, products)
+        prepared.append(PreparedLayer(layer, item.key, item.visible, item.subgroup))
     return prepared
 
 

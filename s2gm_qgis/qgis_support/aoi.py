@@ -23,9 +23,9 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ...core.errors import ValidationError
-from ...core.mosaic.aoi import Aoi, aoi_from_file, parse_aoi
-from ..i18n import tr
+from ..core.errors import ValidationError
+from ..core.mosaic.aoi import Aoi, aoi_from_file, parse_aoi
+from .i18n import tr
 
 WGS84 = "EPSG:4326"
 #: Edges of a projected AOI are cut into pieces no longer than its size / this before
