@@ -79,10 +79,20 @@ class _KeptTiles:
 
     job: int = 0
     entries: dict = field(default_factory=dict)
+    #: Bytes of the entries' pixels, kept up to date by :meth:`pop` and :meth:`put` (summing
+    #: the entries on every read cost more than some of the reads).
+    nbytes: int = 0
 
-    @property
-    def nbytes(self) -> int:
-        return sum(data.nbytes for data, _ in self.entries.values())
+    def pop(self, key):
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.nbytes -= entry[0].nbytes
+        return entry
+
+    def put(self, key, data: np.ndarray) -> None:
+        self.pop(key)
+        self.entries[key] = (data, self.job)
+        self.nbytes += data.nbytes
 
 
 class DatasetCache:
@@ -164,23 +174,25 @@ class DatasetCache:
             return self._tiles(dataset, path, xoff, yoff, xsize, ysize)
         kept = self._kept()
         key = (path, x0, y0)  # tiles kept from the tile where the window starts
-        entry = kept.entries.pop(key, None)
+        entry = kept.pop(key)
         if entry is not None and x1 - x0 <= entry[0].shape[1] and y1 - y0 <= entry[0].shape[0]:
             data = entry[0]  # (an entry too small for this window was dropped)
         else:
             data = self._tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
             data.flags.writeable = False  # shared by the windows of the tile
             room = self._region_budget - kept.nbytes - data.nbytes
-            # Tiles of earlier jobs make room, least recently used first; the current job's
-            # stay (dropping them for a long stack would decode every tile once per block).
-            for old in sorted((k for k, (_, job) in kept.entries.items() if job < kept.job),
-                              key=lambda k: kept.entries[k][1]):
-                if room >= 0:
-                    break
-                room += kept.entries.pop(old)[0].nbytes
+            if room < 0:
+                # Tiles of earlier jobs make room, least recently used first; the current
+                # job's stay (dropping them for a long stack would decode every tile once per
+                # block).
+                for old in sorted((k for k, (_, job) in kept.entries.items() if job < kept.job),
+                                  key=lambda k: kept.entries[k][1]):
+                    if room >= 0:
+                        break
+                    room += kept.pop(old)[0].nbytes
             if room < 0:  # no room: read for this window only
                 return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
-        kept.entries[key] = (data, kept.job)
+        kept.put(key, data)
         return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
 
     def _tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, width: int,
