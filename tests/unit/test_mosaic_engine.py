@@ -377,6 +377,45 @@ def test_run_mosaic_end_to_end(archive, sources, tmp_path):
     assert summary["counts"] == dict(c)
 
 
+def test_a_job_read_ahead_by_several_workers_gives_the_same_mosaic_reading_each_tile_once(
+        archive, sources, tmp_path, monkeypatch):
+    """A run with fewer jobs than workers (this 60 x 60 grid is one job) has its idle workers
+    read the job's tiles ahead, one observation each: the files are those of one worker, every
+    tile is read once, by the workers together, and no file is opened twice."""
+    from s2gm_qgis.core.mosaic import engine
+    from s2gm_qgis.core.mosaic.sources import gdal_reads
+
+    calls: dict[int, list] = {}
+
+    def counting(name, real):
+        def wrapper(*args, **kwargs):
+            calls.setdefault(workers, []).append(
+                (name, threading.current_thread().name,
+                 tuple(args[1:6]) if name == "tiles" else args[0]))
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(gdal_reads, "_whole_tiles", counting("tiles", gdal_reads._whole_tiles))
+    monkeypatch.setattr(gdal_reads, "_open_once", counting("open", gdal_reads._open_once))
+    outputs = {}
+    for workers in (1, 3):
+        result = engine.run_mosaic(order_of(sources), [archive[0]], tmp_path / f"w{workers}",
+                                   workers=workers)
+        outputs[workers] = {name: gdal.Open(str(paths[0])).ReadAsArray()
+                            for name, paths in result.files.items()}
+        assert result.counts["pixels_with_data"] > 0
+    assert outputs[1].keys() == outputs[3].keys()
+    for name, values in outputs[1].items():
+        np.testing.assert_array_equal(outputs[3][name], values, err_msg=name)
+    for workers in (1, 3):
+        reads = [path for name, _, path in calls[workers] if name == "tiles"]
+        opens = [path for name, _, path in calls[workers] if name == "open"]
+        assert len(reads) == len(set(reads)) and len(opens) == len(set(opens))
+    assert sorted(p for n, _, p in calls[3] if n == "tiles") == sorted(
+        p for n, _, p in calls[1] if n == "tiles")
+    assert len({thread for name, thread, _ in calls[3] if name == "tiles"}) > 1
+
+
 def test_run_mosaic_in_wgs84_goes_through_reprojection(archive, sources, tmp_path):
     from s2gm_qgis.core.mosaic.engine import run_mosaic
     from osgeo import osr

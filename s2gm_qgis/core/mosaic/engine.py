@@ -6,7 +6,9 @@
 2. Every output grid (:func:`~.grid.plan_output_grids`) is processed in blocks of 512 x 512
    pixels (the writers' tile size), on a pool of threads (numpy and GDAL release the GIL, so both
    cores work); a worker takes the 2 x 2 blocks of one 1024-pixel source tile at a time and
-   reads each tile once (:class:`~.sources.gdal_reads.DatasetCache`). A block reads, for each
+   reads each tile once (:class:`~.sources.gdal_reads.DatasetCache`); a run with fewer jobs
+   than workers (a small AOI) has every worker read the job's tiles ahead, one observation
+   each, before one composites it. A block reads, for each
    observation reaching it, the SCL first (one with no data there is skipped), then the
    reflectance bands and the view zenith; applies the compositor's valid filter, merges
    granules of the same datatake (smaller AOT), lets the compositor choose per pixel
@@ -48,7 +50,7 @@ from .sources import (
     AOT, CLOUD_PROBABILITY, SCL, SNOW_PROBABILITY, SUN_AZIMUTH, SUN_ZENITH, VIEW_AZIMUTH,
     VIEW_ZENITH, Observation, ObservationSource, as_source,
 )
-from .sources.gdal_reads import DatasetCache
+from .sources.gdal_reads import REGION_CACHE_BYTES, DatasetCache
 from .sources.network import thread_gdal_options
 from .writers import OrderOutput
 
@@ -625,8 +627,11 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     started = time.perf_counter()
 
     def work(grid: OutputGrid, windows) -> dict[str, int]:
-        with thread_gdal_options(gdal_options):
-            return work_job(grid, windows)
+        try:
+            with thread_gdal_options(gdal_options):
+                return work_job(grid, windows)
+        finally:
+            datasets.release_handles()
 
     def work_job(grid: OutputGrid, windows) -> dict[str, int]:
         job_counts = dict.fromkeys(compositor.count_keys, 0)
@@ -652,10 +657,73 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
                    f" {1 - reading:.0%} of the time")
         return job_counts
 
+    # Fewer jobs than workers (a small AOI: one 1024-pixel tile is one job): idle workers would
+    # leave the job's reads to one thread, one request after the other. Its tiles are read
+    # ahead instead, one observation per task on every worker, then the job is composited.
+    # The reflectance bands only: the quality layers are read for the observations chosen
+    # somewhere in a block, which only compositing tells.
+    ahead_layers = tuple(compositor.input_bands)
+    read_ahead_first = (workers > 1 and len(jobs) < workers
+                        and not any(compositor.halo_px(grid.resolution) for grid in grids))
+    ahead_budget = REGION_CACHE_BYTES * workers
+
+    def read_ahead(grid: OutputGrid, windows, masks, source) -> None:
+        """One observation's tiles for the blocks of a job, as composite_block reads them: the
+        SCL, then the reflectance bands where the SCL has data inside the AOI (``masks``, one
+        per block). Stops when the shared tiles reach their budget (the job reads the rest)."""
+        reader = getattr(source, "read_ahead", None)
+        if reader is None:
+            return
+        try:
+            with thread_gdal_options(gdal_options), datasets.reading_ahead():
+                for (row0, col0, nrows, ncols), inside in zip(windows, masks):
+                    if (cancelled() or failed.is_set()
+                            or datasets.shared_nbytes() >= ahead_budget):
+                        return
+                    if not inside.any():
+                        continue
+                    block = Block(grid, row0, col0, nrows, ncols)
+                    try:
+                        scl = source.read(SCL, block, datasets)
+                        if scl is None or not (scl.reshape(-1)[inside] != 0).any():
+                            continue
+                        for layer in ahead_layers:
+                            reader(layer, block, datasets)
+                    except S2GMError:
+                        continue  # the job reads it again and reports what fails
+        finally:
+            datasets.release_handles()
+
+    def run_job_ahead(pool: ThreadPoolExecutor, grid: OutputGrid, windows) -> None:
+        masks = [aoi_mask(grid, *window).reshape(-1) for window in windows]
+        futures = [pool.submit(read_ahead, grid, windows, masks, source)
+                   for source in per_grid[grid.name]]
+        try:
+            for future in futures:
+                future.result()
+            # One worker composites the job (the blocks of a job on several workers would
+            # each need a handle of every file: opened again, the files' headers would be
+            # fetched again).
+            futures = [pool.submit(work, grid, windows)]
+            for key, value in futures[0].result().items():
+                counts[key] += value
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        finally:
+            datasets.drop_shared()
+
     pending: set[Future] = set()
     jobs_iter = iter(jobs)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s2gm-mosaic") as pool:
         try:
+            if read_ahead_first:
+                for grid, windows in jobs:
+                    if cancelled():
+                        break
+                    run_job_ahead(pool, grid, windows)
+                jobs_iter = iter(())
             while True:
                 while len(pending) < 2 * workers and not cancelled():
                     job = next(jobs_iter, None)

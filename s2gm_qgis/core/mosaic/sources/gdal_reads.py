@@ -6,9 +6,11 @@ The paths are anything GDAL opens: local files, ``/vsizip/``, ``/vsicurl/``, ``/
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 from osgeo import gdal, osr
@@ -109,6 +111,13 @@ class DatasetCache:
     that finds no room is read for the window only (a long stack then decodes some tiles more
     than once, with memory bounded).
     ``close()`` drops every handle and tile of every thread; call it when the run ends.
+
+    Reading ahead (:meth:`reading_ahead`): when a run has fewer jobs than worker threads, the
+    engine has its idle workers read a job's tiles beforehand, one observation each, and then
+    composites the job on one worker: tiles read by a thread inside ``reading_ahead()`` are
+    shared (read-only) with every thread until :meth:`drop_shared`, so each is still fetched
+    and decoded once, and the handles the readers opened are released
+    (:meth:`release_handles`) to the worker that composites.
     """
 
     def __init__(self, region_cache_bytes: int = REGION_CACHE_BYTES, cancelled=None,
@@ -122,6 +131,11 @@ class DatasetCache:
         self._all: list[dict] = []
         self._lock = threading.Lock()
         self._region_budget = int(region_cache_bytes)
+        #: Tiles read ahead for the current job: (path, x0, y0) -> pixels (read-only).
+        self._shared: dict = {}
+        self._shared_bytes = 0
+        #: Handles no thread holds now (released at the end of a task): key -> [handle, ...].
+        self._idle: dict = {}
 
     def _mine(self) -> dict:
         cache = getattr(self._local, "cache", None)
@@ -142,11 +156,30 @@ class DatasetCache:
             return sum(cache.get(_READ_SECONDS, 0.0) for cache in self._all)
 
     def get(self, key, opener):
+        """The calling thread's handle of ``key``: one it holds, else one another thread
+        released (:meth:`release_handles`), else ``opener()``."""
         cache = self._mine()
         dataset = cache.get(key)
         if dataset is None:
-            dataset = cache[key] = opener()
+            with self._lock:
+                idle = self._idle.get(key)
+                dataset = idle.pop() if idle else None
+            if dataset is None:
+                dataset = opener()
+            cache[key] = dataset
         return dataset
+
+    def release_handles(self) -> None:
+        """The calling thread is done with its handles for now (a task ends): other threads
+        may take them instead of opening the files again. A remote file opened again costs
+        requests (its header, cached by GDAL only while little else was read since)."""
+        cache = self._mine()
+        handles = [(key, value) for key, value in cache.items()
+                   if key is not _REGIONS and key is not _READ_SECONDS]
+        with self._lock:
+            for key, value in handles:
+                del cache[key]
+                self._idle.setdefault(key, []).append(value)
 
     def _kept(self) -> _KeptTiles:
         cache = self._mine()
@@ -158,6 +191,26 @@ class DatasetCache:
     def next_job(self) -> None:
         """The calling thread starts a new job: the tiles it kept become the first to go."""
         self._kept().job += 1
+
+    @contextlib.contextmanager
+    def reading_ahead(self) -> Iterator[None]:
+        """Tiles the calling thread reads in this context are shared with every thread (see
+        the class docstring) until :meth:`drop_shared`."""
+        self._local.ahead = True
+        try:
+            yield
+        finally:
+            self._local.ahead = False
+
+    def shared_nbytes(self) -> int:
+        """Bytes of the tiles read ahead and not dropped yet."""
+        return self._shared_bytes
+
+    def drop_shared(self) -> None:
+        """Forget the tiles read ahead (the job they were read for is done)."""
+        with self._lock:
+            self._shared = {}
+            self._shared_bytes = 0
 
     def read_window(self, dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
                     ysize: int) -> np.ndarray:
@@ -197,15 +250,24 @@ class DatasetCache:
 
     def _tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, width: int,
                height: int) -> np.ndarray:
-        """Whole tiles, from the disk cache for remote files when there is one."""
+        """Whole tiles: read ahead by a thread (see :meth:`reading_ahead`), or from the disk
+        cache for remote files when there is one, or read now."""
+        shared = self._shared.get((path, x0, y0))
+        if shared is not None and shared.shape[0] >= height and shared.shape[1] >= width:
+            return shared[:height, :width]
         cache = self.tile_cache if is_remote(path) else None
-        if cache is not None:
-            data = cache.get(path, x0, y0, width, height)
-            if data is not None:
-                return data
-        data = _whole_tiles(dataset, path, x0, y0, width, height, self.cancelled)
-        if cache is not None:
-            cache.put(path, x0, y0, data)
+        data = cache.get(path, x0, y0, width, height) if cache is not None else None
+        if data is None:
+            data = _whole_tiles(dataset, path, x0, y0, width, height, self.cancelled)
+            if cache is not None:
+                cache.put(path, x0, y0, data)
+        if getattr(self._local, "ahead", False):
+            data.flags.writeable = False  # read by several threads
+            with self._lock:
+                known = self._shared.get((path, x0, y0))
+                if known is None or known.size < data.size:
+                    self._shared[(path, x0, y0)] = data
+                    self._shared_bytes += data.nbytes - (0 if known is None else known.nbytes)
         return data
 
     def close(self) -> None:
@@ -213,6 +275,9 @@ class DatasetCache:
             for cache in self._all:
                 cache.clear()
             self._all.clear()
+            self._shared = {}
+            self._shared_bytes = 0
+            self._idle = {}
         self._local = threading.local()
 
 
