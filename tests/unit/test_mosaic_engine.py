@@ -416,6 +416,29 @@ def test_a_job_read_ahead_by_several_workers_gives_the_same_mosaic_reading_each_
     assert len({thread for name, thread, _ in calls[3] if name == "tiles"}) > 1
 
 
+def test_a_10_m_job_is_the_square_of_one_20_m_tile_block_square_after_square():
+    """At 20 m a job is the 2 x 2 blocks of one 1024-pixel source tile; at 10 m the 4 x 4
+    blocks one 20 m tile covers (each 20 m tile read by one job, not four), listed square of
+    2 x 2 blocks after square (the 10 m tiles of a square done make room first)."""
+    from s2gm_qgis.core.mosaic.engine import BLOCK_PX, job_windows
+
+    def grid(resolution, size):
+        return OutputGrid("T", 32632, (0.0, float(resolution), 0.0, 0.0, 0.0,
+                                       -float(resolution)), size, size, resolution)
+
+    at20 = job_windows(grid(20, 2100))
+    assert len(at20) == 9 and at20[0] == [(0, 0, 512, 512), (0, 512, 512, 512),
+                                          (512, 0, 512, 512), (512, 512, 512, 512)]
+    at10 = job_windows(grid(10, 2100))
+    assert len(at10) == 4 and len(at10[0]) == 16
+    squares = [{(r // 1024, c // 1024) for r, c, _, _ in at10[0][i:i + 4]} for i in (0, 4, 8, 12)]
+    assert squares == [{(0, 0)}, {(0, 1)}, {(1, 0)}, {(1, 1)}]
+    for jobs, size in ((at20, 2100), (at10, 2100), (job_windows(grid(60, 700)), 700)):
+        windows = [w for job in jobs for w in job]
+        assert len(windows) == len(set(windows)) == (-(-size // BLOCK_PX)) ** 2
+        assert sum(h * w for _, _, h, w in windows) == size * size
+
+
 def test_run_mosaic_in_wgs84_goes_through_reprojection(archive, sources, tmp_path):
     from s2gm_qgis.core.mosaic.engine import run_mosaic
     from osgeo import osr

@@ -70,8 +70,9 @@ def _open_raster(path: str, cancelled=None) -> gdal.Dataset:
 REGION_MAX_PX = 2048
 #: Bytes of whole tiles one worker thread keeps: the tiles a 1024 x 1024 job of a 20 m mosaic
 #: needs from 12 JPEG 2000 observations (25 MB each: nine 20 m bands, SCL, AOT, the two
-#: probability masks, B01's 60 m tile).
-REGION_CACHE_BYTES = 320 * 2**20
+#: probability masks, B01's 60 m tile), or a square of a 10 m job (27 MB each: the 20 m tiles
+#: of the job, the 10 m tiles of the square, B01's tile).
+REGION_CACHE_BYTES = 352 * 2**20
 
 
 @dataclass
@@ -106,7 +107,8 @@ class DatasetCache:
     tile for any window in it, and the engine's 512-pixel blocks need each 20 m tile four
     times. Keeping the tiles in the worker rather than in GDAL's block cache decodes each tile
     once whatever size the host gave that cache. The engine gives a worker the blocks of one
-    tile as a job and calls :meth:`next_job` between jobs; when the kept tiles reach
+    tile as a job and calls :meth:`next_job` between jobs (and between the squares of a 10 m
+    job, whose 20 m tiles every square uses again, so keeps again); when the kept tiles reach
     :data:`REGION_CACHE_BYTES`, tiles not used by the current job make room first, and a tile
     that finds no room is read for the window only (a long stack then decodes some tiles more
     than once, with memory bounded).
