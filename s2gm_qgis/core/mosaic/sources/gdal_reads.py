@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -73,6 +74,9 @@ REGION_MAX_PX = 2048
 #: probability masks, B01's 60 m tile), or a square of a 10 m job (27 MB each: the 20 m tiles
 #: of the job, the 10 m tiles of the square, B01's tile).
 REGION_CACHE_BYTES = 352 * 2**20
+#: Bytes of the tiles of coarse layers kept for all threads (see DatasetCache.read_window):
+#: B01's 60 m tiles of 12 observations of a whole tile are 96 MB.
+COARSE_TILE_BYTES = 128 * 2**20
 
 
 @dataclass
@@ -138,6 +142,9 @@ class DatasetCache:
         self._shared_bytes = 0
         #: Handles no thread holds now (released at the end of a task): key -> [handle, ...].
         self._idle: dict = {}
+        #: Tiles of coarse layers, for every thread: (path, x0, y0) -> pixels, oldest first.
+        self._coarse: OrderedDict = OrderedDict()
+        self._coarse_bytes = 0
 
     def _mine(self) -> dict:
         cache = getattr(self._local, "cache", None)
@@ -215,16 +222,23 @@ class DatasetCache:
             self._shared_bytes = 0
 
     def read_window(self, dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
-                    ysize: int) -> np.ndarray:
+                    ysize: int, *, coarse: bool = False) -> np.ndarray:
         """Pixels (xoff, yoff, xsize, ysize) of band 1 (read-only when they come from kept
         tiles): the tiles the window touches are read whole and kept when they are at most
-        :data:`REGION_MAX_PX` on a side (tiled files; not whole-width strips)."""
+        :data:`REGION_MAX_PX` on a side (tiled files; not whole-width strips).
+
+        ``coarse``: a layer whose tiles cover several jobs (B01's 60 m tiles in a 20 m mosaic:
+        3 x 3 jobs): its tiles are kept for every thread, the least recently used dropped past
+        :data:`COARSE_TILE_BYTES`, so the jobs around read each once, not each their own."""
         bx, by = dataset.GetRasterBand(1).GetBlockSize()
         if bx > REGION_MAX_PX or by > REGION_MAX_PX or self._region_budget <= 0:
             return _read_window(dataset, path, xoff, yoff, xsize, ysize, self.cancelled)
         x0, y0 = xoff // bx * bx, yoff // by * by
         x1 = min(-(-(xoff + xsize) // bx) * bx, dataset.RasterXSize)
         y1 = min(-(-(yoff + ysize) // by) * by, dataset.RasterYSize)
+        if coarse:
+            return self._coarse_tiles(dataset, path, x0, y0, x1, y1)[
+                yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
         if (x0, y0, x1, y1) == (xoff, yoff, xoff + xsize, yoff + ysize):
             return self._tiles(dataset, path, xoff, yoff, xsize, ysize)
         kept = self._kept()
@@ -249,6 +263,26 @@ class DatasetCache:
                 return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
         kept.put(key, data)
         return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
+
+    def _coarse_tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, x1: int,
+                      y1: int) -> np.ndarray:
+        """The whole tiles (x0, y0)-(x1, y1) of a coarse layer (see :meth:`read_window`)."""
+        key = (path, x0, y0)
+        with self._lock:
+            data = self._coarse.get(key)
+            if data is not None and data.shape[0] >= y1 - y0 and data.shape[1] >= x1 - x0:
+                self._coarse.move_to_end(key)
+                return data
+        data = self._tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
+        data.flags.writeable = False  # read by several threads
+        with self._lock:
+            known = self._coarse.pop(key, None)
+            self._coarse_bytes -= 0 if known is None else known.nbytes
+            self._coarse[key] = data
+            self._coarse_bytes += data.nbytes
+            while self._coarse_bytes > COARSE_TILE_BYTES and len(self._coarse) > 1:
+                self._coarse_bytes -= self._coarse.popitem(last=False)[1].nbytes
+        return data
 
     def _tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, width: int,
                height: int) -> np.ndarray:
@@ -280,6 +314,8 @@ class DatasetCache:
             self._shared = {}
             self._shared_bytes = 0
             self._idle = {}
+            self._coarse = OrderedDict()
+            self._coarse_bytes = 0
         self._local = threading.local()
 
 

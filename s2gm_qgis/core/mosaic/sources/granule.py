@@ -174,7 +174,8 @@ class GranuleSource:
             dataset, resampler, window = self._source_window(rule, path, block, datasets)
             if window is None:
                 return None
-            data = datasets.read_window(dataset, path, *window)
+            data = datasets.read_window(dataset, path, *window,
+                                        coarse=_coarse(rule, block.grid.resolution))
             if (out is not None and layer in REFLECTANCE_BANDS and out.dtype == np.float32
                     and resampler.is_identity(data.shape, window[0], window[1])):
                 return self.product.reflectance(data, layer, out=out)
@@ -195,7 +196,8 @@ class GranuleSource:
             rule, path = self.rule(layer, block.grid.resolution)
             dataset, _, window = self._source_window(rule, path, block, datasets)
             if window is not None:
-                datasets.read_window(dataset, path, *window)
+                datasets.read_window(dataset, path, *window,
+                                     coarse=_coarse(rule, block.grid.resolution))
         finally:
             datasets.add_read_time(time.perf_counter() - started)
 
@@ -268,6 +270,13 @@ class GranuleSource:
         x_m, y_m = _to_tile_crs(block.grid.epsg, self.granule.epsg, xs, ys)
         values = self.angles.sample(layer, x_m, y_m)
         return values if pixels is None else values.reshape(-1)[pixels]
+
+
+def _coarse(rule: ResampleRule, resolution_m: float) -> bool:
+    """True for a layer read from a file more than twice as coarse as the output (B01's 60 m
+    into 20 or 10 m): one of its tiles covers the jobs around (see
+    :meth:`~.gdal_reads.DatasetCache.read_window`)."""
+    return rule.source_resolution_m > 2 * float(resolution_m)
 
 
 def _to_tile_crs(src_epsg: int, dst_epsg: int, xs: np.ndarray, ys: np.ndarray
