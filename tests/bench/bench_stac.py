@@ -21,6 +21,7 @@ tests/bench/cache/ (gitignored; the full size takes about 30 minutes on two core
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -115,18 +116,21 @@ def engine_child(api_url: str, out: str, product: str) -> dict:
     return {
         "end_to_end_s": round(elapsed, 2),
         "until_first_block_s": round(stages.get("block", start) - start, 2),
+        "phases_s": {
+            "until_first_block_done": round(stages.get("block", start) - start, 2),
+            "blocks": round(stages.get("writing", start) - stages.get("block", start), 2),
+            "writing_files": round(start + elapsed - stages.get("writing", start), 2),
+        },
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "observations": len(result.source_products),
         "output_grid": f"{tile_grid.width}x{tile_grid.height}",
     }
 
 
-def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--engine-child":
-        print(json.dumps(engine_child(sys.argv[2], sys.argv[3], sys.argv[4])))
-        return 0
-    quick = "--quick" in sys.argv
-    size = 1098 if quick else 10980
+@contextlib.contextmanager
+def serving(size: int):
+    """The products of ``size`` px published as STAC items and COGs on 127.0.0.1:
+    yields (api, assets, products, folder), the page cache warm, the access log empty."""
     from tests.servers.assets import AssetServer
     from tests.servers.stac_api import StacApi
 
@@ -135,7 +139,6 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     assets = AssetServer(folder)
     api = StacApi()
-    work = Path(tempfile.mkdtemp(prefix="bench_stac_"))
     try:
         _, items = published(products, size, assets.url)
         api.add_collection({
@@ -148,24 +151,40 @@ def main() -> int:
         api.add_items(items)
         warm_page_cache(folder)
         assets.reset_log()
-        child = subprocess.run(
-            [sys.executable, __file__, "--engine-child", api.url, str(work / "out"),
-             str(products[0])], capture_output=True, text=True, cwd=ROOT)
-        if child.returncode != 0:
-            print(child.stderr, file=sys.stderr)
-            return 1
-        engine = json.loads(child.stdout.strip().splitlines()[-1])
-        stats = assets.stats(r"\.tif$")
-        # The rasters the engine chose to read (the tile's mosaic needs all of each), whole.
-        paths = sorted({r.path for r in assets.requests(r"\.tif$")})
-        bytes_needed = sum((folder / p.lstrip("/")).stat().st_size for p in paths)
-        hrefs = [assets.url + p for p in paths]
-        assets.reset_log()
-        gdal_s = gdal_read(hrefs, WORKERS)
-        gdal_stats = assets.stats(r"\.tif$")
+        yield api, assets, products, folder
     finally:
         api.stop()
         assets.stop()
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--engine-child":
+        print(json.dumps(engine_child(sys.argv[2], sys.argv[3], sys.argv[4])))
+        return 0
+    quick = "--quick" in sys.argv
+    # --size N: products of N px at 10 m (between the quick 1098 and the full 10980, for
+    # profiling), results in stac_<N>.json.
+    size = int(sys.argv[sys.argv.index("--size") + 1]) if "--size" in sys.argv else (
+        1098 if quick else 10980)
+    work = Path(tempfile.mkdtemp(prefix="bench_stac_"))
+    try:
+        with serving(size) as (api, assets, products, folder):
+            child = subprocess.run(
+                [sys.executable, __file__, "--engine-child", api.url, str(work / "out"),
+                 str(products[0])], capture_output=True, text=True, cwd=ROOT)
+            if child.returncode != 0:
+                print(child.stderr, file=sys.stderr)
+                return 1
+            engine = json.loads(child.stdout.strip().splitlines()[-1])
+            stats = assets.stats(r"\.tif$")
+            # The rasters the engine chose to read (the tile's mosaic needs all of each), whole.
+            paths = sorted({r.path for r in assets.requests(r"\.tif$")})
+            bytes_needed = sum((folder / p.lstrip("/")).stat().st_size for p in paths)
+            hrefs = [assets.url + p for p in paths]
+            assets.reset_log()
+            gdal_s = gdal_read(hrefs, WORKERS)
+            gdal_stats = assets.stats(r"\.tif$")
+    finally:
         shutil.rmtree(work, ignore_errors=True)
 
     results = {
@@ -185,7 +204,8 @@ def main() -> int:
         "end_to_end_le_1.5x_gdal_read": results["end_to_end_over_gdal_read"] <= 1.5,
         "bytes_fetched_le_1.2x_needed": results["fetched_over_needed"] <= 1.2,
     }
-    out = ROOT / "tests" / "bench" / "results" / ("stac_quick.json" if quick else "stac.json")
+    name = "stac_quick.json" if size == 1098 else "stac.json" if size == 10980 else f"stac_{size}.json"
+    out = ROOT / "tests" / "bench" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -377,6 +377,108 @@ def test_run_mosaic_end_to_end(archive, sources, tmp_path):
     assert summary["counts"] == dict(c)
 
 
+def test_a_job_read_ahead_by_several_workers_gives_the_same_mosaic_reading_each_tile_once(
+        archive, sources, tmp_path, monkeypatch):
+    """A run with fewer jobs than workers (this 60 x 60 grid is one job) has its idle workers
+    read the job's tiles ahead, one observation each: the files are those of one worker, every
+    tile is read once, by the workers together, and no file is opened twice."""
+    from s2gm_qgis.core.mosaic import engine
+    from s2gm_qgis.core.mosaic.sources import gdal_reads
+
+    calls: dict[int, list] = {}
+
+    def counting(name, real):
+        def wrapper(*args, **kwargs):
+            calls.setdefault(workers, []).append(
+                (name, threading.current_thread().name,
+                 tuple(args[1:6]) if name == "tiles" else args[0]))
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(gdal_reads, "_whole_tiles", counting("tiles", gdal_reads._whole_tiles))
+    monkeypatch.setattr(gdal_reads, "open_raster", counting("open", gdal_reads.open_raster))
+    monkeypatch.setattr(engine, "job_phase", lambda grid, observations: None)  # one job
+    ahead = []
+    real_ahead = gdal_reads.DatasetCache.reading_ahead
+    monkeypatch.setattr(gdal_reads.DatasetCache, "reading_ahead",
+                        lambda self: ahead.append(1) or real_ahead(self))
+    outputs = {}
+    for workers in (1, 3):
+        result = engine.run_mosaic(order_of(sources), [archive[0]], tmp_path / f"w{workers}",
+                                   workers=workers)
+        outputs[workers] = {name: gdal.Open(str(paths[0])).ReadAsArray()
+                            for name, paths in result.files.items()}
+        assert result.counts["pixels_with_data"] > 0
+    assert outputs[1].keys() == outputs[3].keys()
+    for name, values in outputs[1].items():
+        np.testing.assert_array_equal(outputs[3][name], values, err_msg=name)
+    for workers in (1, 3):
+        reads = [path for name, _, path in calls[workers] if name == "tiles"]
+        opens = [path for name, _, path in calls[workers] if name == "open"]
+        assert len(reads) == len(set(reads)) and len(opens) == len(set(opens))
+    assert sorted(p for n, _, p in calls[3] if n == "tiles") == sorted(
+        p for n, _, p in calls[1] if n == "tiles")
+    assert len({thread for name, thread, _ in calls[3] if name == "tiles"}) > 1
+    assert len(ahead) == len(sources)  # workers=3 only: one task per observation
+
+
+def test_a_10_m_job_is_the_square_of_one_20_m_tile_block_square_after_square():
+    """At 20 m a job is the 2 x 2 blocks of one 1024-pixel source tile; at 10 m the 4 x 4
+    blocks one 20 m tile covers (each 20 m tile read by one job, not four), listed square of
+    2 x 2 blocks after square (the 10 m tiles of a square done make room first)."""
+    from s2gm_qgis.core.mosaic.engine import BLOCK_PX, job_windows
+
+    def grid(resolution, size):
+        return OutputGrid("T", 32632, (0.0, float(resolution), 0.0, 0.0, 0.0,
+                                       -float(resolution)), size, size, resolution)
+
+    at20 = job_windows(grid(20, 2100))
+    assert len(at20) == 9 and at20[0] == [(0, 0, 512, 512), (0, 512, 512, 512),
+                                          (512, 0, 512, 512), (512, 512, 512, 512)]
+    at10 = job_windows(grid(10, 2100))
+    assert len(at10) == 4 and len(at10[0]) == 16
+    squares = [{(r // 1024, c // 1024) for r, c, _, _ in at10[0][i:i + 4]} for i in (0, 4, 8, 12)]
+    assert squares == [{(0, 0)}, {(0, 1)}, {(1, 0)}, {(1, 1)}]
+    for jobs, size in ((at20, 2100), (at10, 2100), (job_windows(grid(60, 700)), 700)):
+        windows = [w for job in jobs for w in job]
+        assert len(windows) == len(set(windows)) == (-(-size // BLOCK_PX)) ** 2
+        assert sum(h * w for _, _, h, w in windows) == size * size
+
+
+def test_jobs_start_on_the_source_tiles_and_the_pixels_do_not_change(archive, sources,
+                                                                     tmp_path, monkeypatch):
+    """An AOI's grid starts at the AOI: its jobs start where the observations' 1024-pixel
+    20 m tiles do (job_phase), the first ones narrower, and blocks then straddle the output
+    files' tiles. The files are the same, pixel for pixel, whatever the phase."""
+    from s2gm_qgis.core.mosaic import engine
+    from s2gm_qgis.core.mosaic.grid import plan_output_grids
+
+    order = order_of(sources, format="cog")
+    (grid,) = plan_output_grids(order)
+    tile = sources[0].granule.grids[20]
+    rows = round((grid.geotransform[3] - tile.uly_m) / 20.0)
+    cols = round((tile.ulx_m - grid.geotransform[0]) / 20.0)
+    assert engine.job_phase(grid, sources) == (rows % 1024, cols % 1024)
+    at10 = OutputGrid("T", grid.epsg, (grid.geotransform[0], 10.0, 0.0, grid.geotransform[3],
+                                       0.0, -10.0), 300, 300, 10)
+    assert engine.job_phase(at10, sources) == ((2 * rows) % 2048, (2 * cols) % 2048)
+    assert engine.job_phase(tile_grid(sources[0], 60), sources) is None
+
+    outputs = {}
+    for phase in (None, (37, 11), (5, 50)):
+        monkeypatch.setattr(engine, "BLOCK_PX", 16)  # several jobs and blocks on 60 x 60
+        monkeypatch.setattr(engine, "job_phase", lambda grid, observations: phase)
+        result = engine.run_mosaic(order, [archive[0]], tmp_path / str(phase), workers=2)
+        outputs[phase] = {name: gdal.Open(str(paths[0])) for name, paths in result.files.items()}
+    for phase in ((37, 11), (5, 50)):
+        for name, dataset in outputs[None].items():
+            band, other = dataset.GetRasterBand(1), outputs[phase][name].GetRasterBand(1)
+            np.testing.assert_array_equal(other.ReadAsArray(), band.ReadAsArray(), err_msg=name)
+            for i in range(band.GetOverviewCount()):
+                np.testing.assert_array_equal(other.GetOverview(i).ReadAsArray(),
+                                              band.GetOverview(i).ReadAsArray())
+
+
 def test_run_mosaic_in_wgs84_goes_through_reprojection(archive, sources, tmp_path):
     from s2gm_qgis.core.mosaic.engine import run_mosaic
     from osgeo import osr

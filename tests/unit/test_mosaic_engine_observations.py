@@ -342,6 +342,36 @@ def test_kept_tiles_stay_within_the_budget(tmp_path, tile_reads):
     assert cache._kept().nbytes == 128 * 128 * 2
 
 
+def test_tiles_of_coarse_layers_are_kept_for_every_thread(tmp_path, tile_reads, monkeypatch):
+    """A coarse layer's tile (B01 at 60 m covers 3 x 3 jobs of a 20 m mosaic) is read once for
+    the jobs of every thread; past the budget the least recently used tile goes."""
+    import threading
+
+    from s2gm_qgis.core.mosaic.sources import gdal_reads
+
+    dataset, values = _raster(tmp_path / "t.jp2", "JP2OpenJPEG", _JP2_128)
+    cache = DatasetCache()
+
+    def job(xoff, yoff):
+        from osgeo import gdal
+
+        mine = gdal.Open(str(tmp_path / "t.jp2"))  # each thread its own handle
+        cache.next_job()
+        data = cache.read_window(mine, "t.jp2", xoff, yoff, 40, 40, coarse=True)
+        np.testing.assert_array_equal(data, values[yoff:yoff + 40, xoff:xoff + 40])
+        assert not data.flags.writeable
+
+    for xoff, yoff in ((0, 0), (40, 0), (80, 40), (0, 80)):
+        thread = threading.Thread(target=job, args=(xoff, yoff))
+        thread.start()
+        thread.join()
+    assert tile_reads == [(0, 0, 128, 128)]
+    monkeypatch.setattr(gdal_reads, "COARSE_TILE_BYTES", 128 * 128 * 2)  # one tile
+    job(130, 0)
+    job(0, 0)
+    assert tile_reads == [(0, 0, 128, 128), (128, 0, 128, 128), (0, 0, 128, 128)]
+
+
 def test_whole_width_strips_are_not_read_whole(tmp_path, monkeypatch, tile_reads):
     """A striped GeoTIFF (blocks as wide as the raster) is read window by window."""
     from s2gm_qgis.core.mosaic.sources import gdal_reads as observations

@@ -5,8 +5,11 @@
    with its ``source_index`` (row of SourceProductIndices, in sensing-time order).
 2. Every output grid (:func:`~.grid.plan_output_grids`) is processed in blocks of 512 x 512
    pixels (the writers' tile size), on a pool of threads (numpy and GDAL release the GIL, so both
-   cores work); a worker takes the 2 x 2 blocks of one 1024-pixel source tile at a time and
-   reads each tile once (:class:`~.sources.gdal_reads.DatasetCache`). A block reads, for each
+   cores work); a worker takes the 2 x 2 blocks of one 1024-pixel source tile at a time (the
+   jobs start on the observations' tiles, :func:`job_phase`, wherever the AOI's grid starts)
+   and reads each tile once (:class:`~.sources.gdal_reads.DatasetCache`); a run with fewer jobs
+   than workers (a small AOI) has every worker read the job's tiles ahead, one observation
+   each, before one composites it. A block reads, for each
    observation reaching it, the SCL first (one with no data there is skipped), then the
    reflectance bands and the view zenith; applies the compositor's valid filter, merges
    granules of the same datatake (smaller AOT), lets the compositor choose per pixel
@@ -49,7 +52,7 @@ from .sources import (
     AOT, CLOUD_PROBABILITY, SCL, SNOW_PROBABILITY, SUN_AZIMUTH, SUN_ZENITH, VIEW_AZIMUTH,
     VIEW_ZENITH, Observation, ObservationSource, as_source,
 )
-from .sources.gdal_reads import DatasetCache
+from .sources.gdal_reads import REGION_CACHE_BYTES, DatasetCache
 from .sources.network import thread_gdal_options
 from .writers import OrderOutput
 
@@ -67,8 +70,20 @@ SAMPLES_PER_STRIP = 12 * BLOCK_PX * BLOCK_PX
 #: QGIS does not give it several GB; ``workers=`` (``--workers``) asks for more.
 DEFAULT_MAX_WORKERS = 4
 #: A job (one worker) is a square of JOB_BLOCKS x JOB_BLOCKS blocks: one 1024 x 1024 tile of a
-#: Sentinel-2 JPEG 2000 raster.
+#: Sentinel-2 JPEG 2000 raster (at 10 m, 2 x 2 such squares: see :func:`job_squares`).
 JOB_BLOCKS = 2
+#: Resolution of the source tiles most layers of a product share (the 20 m bands, SCL, the
+#: probability masks), metres.
+SHARED_TILE_RESOLUTION_M = 20
+
+
+def job_squares(grid: OutputGrid) -> int:
+    """Squares of :data:`JOB_BLOCKS` x :data:`JOB_BLOCKS` blocks along the edge of a job of
+    ``grid``: 1, or 2 on a 10 m grid, where one 1024-pixel tile of the 20 m layers covers 2 x 2
+    squares. Jobs of one square there read each 20 m tile in four jobs, whole each time: over
+    HTTP, 3.3 times the bytes of those files (12.5 times for SCL) on the STAC benchmark's
+    products."""
+    return max(1, int(SHARED_TILE_RESOLUTION_M // float(grid.resolution)))
 
 #: Output layers read from the chosen observation's product (layer -> product layer).
 _PRODUCT_QUALITY = {
@@ -556,19 +571,65 @@ def _owner_of(error: RemoteReadError, candidates: Sequence[Observation]) -> Opti
     return None
 
 
-def job_windows(grid: OutputGrid, region: Optional[tuple[int, int, int, int]] = None
-                ) -> list[list[tuple[int, int, int, int]]]:
+def job_windows(grid: OutputGrid, region: Optional[tuple[int, int, int, int]] = None,
+                phase: Optional[tuple[int, int]] = None) -> list[list[tuple[int, int, int, int]]]:
     """The jobs of a grid, or of the ``region`` (row0, col0, nrows, ncols) of it: squares of
-    :data:`JOB_BLOCKS` x :data:`JOB_BLOCKS` blocks, each a list of its block windows (row0, col0,
-    nrows, ncols). A region whose edges are multiples of :data:`BLOCK_PX` (or the grid's) has
-    exactly the blocks the whole grid has there, so its pixels are the same."""
+    :func:`job_squares` x :func:`job_squares` squares of :data:`JOB_BLOCKS` x
+    :data:`JOB_BLOCKS` blocks, each a list of its block windows (row0, col0, nrows, ncols),
+    square after square. A region whose edges are multiples of :data:`BLOCK_PX` (or the
+    grid's) has exactly the blocks the whole grid has there, so its pixels are the same.
+
+    ``phase`` (rows, columns; see :func:`job_phase`): the jobs, squares and blocks start at
+    those offsets of the grid (plus multiples of their size) instead of at its corner, the
+    first ones narrower: aligned on the source tiles, each job reads whole the tiles it
+    covers and no other job reads them. Pixels do not depend on where blocks start."""
     r0, c0, nrows, ncols = region if region is not None else (0, 0, grid.height, grid.width)
     r_end, c_end = min(grid.height, r0 + nrows), min(grid.width, c0 + ncols)
-    step = BLOCK_PX * JOB_BLOCKS
-    return [[(r, c, min(BLOCK_PX, r_end - r), min(BLOCK_PX, c_end - c))
-             for r in range(row0, min(row0 + step, r_end), BLOCK_PX)
-             for c in range(col0, min(col0 + step, c_end), BLOCK_PX)]
-            for row0 in range(r0, r_end, step) for col0 in range(c0, c_end, step)]
+    square = BLOCK_PX * JOB_BLOCKS
+    step = square * job_squares(grid)
+    phase_r, phase_c = phase if phase is not None else (r0, c0)
+
+    def spans(start: int, end: int, size: int, at: int) -> list[tuple[int, int]]:
+        """[start, end) cut at ``at`` + multiples of ``size``."""
+        cuts = [start] + list(range(start + (at - start) % size or start + size, end, size))
+        return [(a, b) for a, b in zip(cuts, cuts[1:] + [end]) if b > a]
+
+    return [[(r, c, r1 - r, c1 - c)
+             for sr, sr1 in spans(jr, jr1, square, phase_r)
+             for sc, sc1 in spans(jc, jc1, square, phase_c)
+             for r, r1 in spans(sr, sr1, BLOCK_PX, phase_r)
+             for c, c1 in spans(sc, sc1, BLOCK_PX, phase_c)]
+            for jr, jr1 in spans(r0, r_end, step, phase_r)
+            for jc, jc1 in spans(c0, c_end, step, phase_c)]
+
+
+def job_phase(grid: OutputGrid, observations: Sequence[Any]) -> Optional[tuple[int, int]]:
+    """Where the jobs of ``grid`` start (rows, columns), so that they are the source tiles of
+    most of its observations: the 1024-pixel tiles of their 20 m layers (the shared tiles of
+    the 20 m bands, SCL and masks), at the offset of the observations' 20 m grid from the
+    output grid. None when the grid has no such alignment (another CRS, another resolution
+    than 10 or 20 m, a granule off the output pixel grid): jobs start at its corner.
+
+    An AOI's grid starts at the AOI, not at a tile corner: jobs from its corner straddle 2 x 2
+    source tiles each, and each tile was read by four jobs (on the 4392 px STAC benchmark
+    products, 5.5 times the bytes of the assets)."""
+    x0, dx, _, y0, _, dy = grid.geotransform
+    tile_px = BLOCK_PX * JOB_BLOCKS * SHARED_TILE_RESOLUTION_M / float(grid.resolution)
+    if dx <= 0 or dy >= 0 or tile_px != int(tile_px) or int(tile_px) % BLOCK_PX:
+        return None
+    step = BLOCK_PX * JOB_BLOCKS * job_squares(grid)
+    phases: dict[tuple[int, int], int] = {}
+    for observation in observations:
+        granule = getattr(observation, "granule", None)
+        tile = getattr(granule, "grids", {}).get(SHARED_TILE_RESOLUTION_M) if granule else None
+        if tile is None or getattr(granule, "epsg", None) != grid.epsg:
+            continue
+        cols, rows = (tile.ulx_m - x0) / dx, (tile.uly_m - y0) / dy
+        if abs(cols - round(cols)) > 1e-6 or abs(rows - round(rows)) > 1e-6:
+            continue
+        key = (int(round(rows)) % step, int(round(cols)) % step)
+        phases[key] = phases.get(key, 0) + 1
+    return max(phases, key=phases.get) if phases else None
 
 
 def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cancelled,
@@ -578,15 +639,21 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     name -> (row0, col0, nrows, ncols)) on ``workers`` threads.
 
     A job is the square of :data:`JOB_BLOCKS` x :data:`JOB_BLOCKS` blocks that one 1024-pixel
-    source tile covers (20 m bands of a tile's grid): one worker does its blocks one after the
-    other, so each source tile is read once (see :class:`DatasetCache`).
+    source tile covers (20 m bands of a tile's grid; at 10 m, the 2 x 2 such squares one 20 m
+    tile covers, :func:`job_windows`): one worker does its blocks one after the other, square
+    after square, so each source tile is read once (see :class:`DatasetCache`; each square is
+    a "job" of its kept tiles, so the finer tiles of the squares done make room first).
 
     A remote read that failed after retries (:class:`RemoteReadError`) fails the run, or, when
     the order says ``on_read_error="skip"``, drops that observation: the block is composited
     again without it, and so are all the blocks after; blocks composited before keep its
     pixels (they were read whole). The dropped observations are reported, never hidden."""
+    # A whole grid's jobs on its observations' source tiles; a region (a part of a distributed
+    # run) keeps the blocks of its corner.
+    phases = {grid.name: (job_phase(grid, per_grid[grid.name]) if not regions else None)
+              for grid in grids}
     jobs = [(grid, windows) for grid in grids
-            for windows in job_windows(grid, (regions or {}).get(grid.name))]
+            for windows in job_windows(grid, (regions or {}).get(grid.name), phases[grid.name])]
     total = sum(len(windows) for _, windows in jobs)
     counts = dict.fromkeys(compositor.count_keys, 0)
     layers = tuple(order.bands)
@@ -615,15 +682,23 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     started = time.perf_counter()
 
     def work(grid: OutputGrid, windows) -> dict[str, int]:
-        with thread_gdal_options(gdal_options):
-            return work_job(grid, windows)
+        try:
+            with thread_gdal_options(gdal_options):
+                return work_job(grid, windows)
+        finally:
+            datasets.release_handles()
 
     def work_job(grid: OutputGrid, windows) -> dict[str, int]:
         job_counts = dict.fromkeys(compositor.count_keys, 0)
-        datasets.next_job()
+        square_px, square = BLOCK_PX * JOB_BLOCKS, None
+        phase_r, phase_c = phases[grid.name] or windows[0][:2]
         for row0, col0, nrows, ncols in windows:
             if cancelled() or failed.is_set():
                 break
+            here = ((row0 - phase_r) // square_px, (col0 - phase_c) // square_px)
+            if here != square:  # a new square: the tiles kept so far may make room first
+                square = here
+                datasets.next_job()
             block = Block(grid, row0, col0, nrows, ncols)
             mask = aoi_mask(grid, row0, col0, nrows, ncols)
             result = composite(grid, block, mask)
@@ -642,10 +717,73 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
                    f" {1 - reading:.0%} of the time")
         return job_counts
 
+    # Fewer jobs than workers (a small AOI: one 1024-pixel tile is one job): idle workers would
+    # leave the job's reads to one thread, one request after the other. Its tiles are read
+    # ahead instead, one observation per task on every worker, then the job is composited.
+    # The reflectance bands only: the quality layers are read for the observations chosen
+    # somewhere in a block, which only compositing tells.
+    ahead_layers = tuple(compositor.input_bands)
+    read_ahead_first = (workers > 1 and len(jobs) < workers
+                        and not any(compositor.halo_px(grid.resolution) for grid in grids))
+    ahead_budget = REGION_CACHE_BYTES * workers
+
+    def read_ahead(grid: OutputGrid, windows, masks, source) -> None:
+        """One observation's tiles for the blocks of a job, as composite_block reads them: the
+        SCL, then the reflectance bands where the SCL has data inside the AOI (``masks``, one
+        per block). Stops when the shared tiles reach their budget (the job reads the rest)."""
+        reader = getattr(source, "read_ahead", None)
+        if reader is None:
+            return
+        try:
+            with thread_gdal_options(gdal_options), datasets.reading_ahead():
+                for (row0, col0, nrows, ncols), inside in zip(windows, masks):
+                    if (cancelled() or failed.is_set()
+                            or datasets.shared_nbytes() >= ahead_budget):
+                        return
+                    if not inside.any():
+                        continue
+                    block = Block(grid, row0, col0, nrows, ncols)
+                    try:
+                        scl = source.read(SCL, block, datasets)
+                        if scl is None or not (scl.reshape(-1)[inside] != 0).any():
+                            continue
+                        for layer in ahead_layers:
+                            reader(layer, block, datasets)
+                    except S2GMError:
+                        continue  # the job reads it again and reports what fails
+        finally:
+            datasets.release_handles()
+
+    def run_job_ahead(pool: ThreadPoolExecutor, grid: OutputGrid, windows) -> None:
+        masks = [aoi_mask(grid, *window).reshape(-1) for window in windows]
+        futures = [pool.submit(read_ahead, grid, windows, masks, source)
+                   for source in per_grid[grid.name]]
+        try:
+            for future in futures:
+                future.result()
+            # One worker composites the job (the blocks of a job on several workers would
+            # each need a handle of every file: opened again, the files' headers would be
+            # fetched again).
+            futures = [pool.submit(work, grid, windows)]
+            for key, value in futures[0].result().items():
+                counts[key] += value
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        finally:
+            datasets.drop_shared()
+
     pending: set[Future] = set()
     jobs_iter = iter(jobs)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s2gm-mosaic") as pool:
         try:
+            if read_ahead_first:
+                for grid, windows in jobs:
+                    if cancelled():
+                        break
+                    run_job_ahead(pool, grid, windows)
+                jobs_iter = iter(())
             while True:
                 while len(pending) < 2 * workers and not cancelled():
                     job = next(jobs_iter, None)

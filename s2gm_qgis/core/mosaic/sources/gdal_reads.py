@@ -6,9 +6,12 @@ The paths are anything GDAL opens: local files, ``/vsizip/``, ``/vsicurl/``, ``/
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 from osgeo import gdal
@@ -59,8 +62,12 @@ def _open_raster(path: str, cancelled=None) -> gdal.Dataset:
 REGION_MAX_PX = 2048
 #: Bytes of whole tiles one worker thread keeps: the tiles a 1024 x 1024 job of a 20 m mosaic
 #: needs from 12 JPEG 2000 observations (25 MB each: nine 20 m bands, SCL, AOT, the two
-#: probability masks, B01's 60 m tile).
-REGION_CACHE_BYTES = 320 * 2**20
+#: probability masks, B01's 60 m tile), or a square of a 10 m job (27 MB each: the 20 m tiles
+#: of the job, the 10 m tiles of the square, B01's tile).
+REGION_CACHE_BYTES = 352 * 2**20
+#: Bytes of the tiles of coarse layers kept for all threads (see DatasetCache.read_window):
+#: B01's 60 m tiles of 12 observations of a whole tile are 96 MB.
+COARSE_TILE_BYTES = 128 * 2**20
 
 
 @dataclass
@@ -70,10 +77,20 @@ class _KeptTiles:
 
     job: int = 0
     entries: dict = field(default_factory=dict)
+    #: Bytes of the entries' pixels, kept up to date by :meth:`pop` and :meth:`put` (summing
+    #: the entries on every read cost more than some of the reads).
+    nbytes: int = 0
 
-    @property
-    def nbytes(self) -> int:
-        return sum(data.nbytes for data, _ in self.entries.values())
+    def pop(self, key):
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.nbytes -= entry[0].nbytes
+        return entry
+
+    def put(self, key, data: np.ndarray) -> None:
+        self.pop(key)
+        self.entries[key] = (data, self.job)
+        self.nbytes += data.nbytes
 
 
 class DatasetCache:
@@ -85,11 +102,19 @@ class DatasetCache:
     tile for any window in it, and the engine's 512-pixel blocks need each 20 m tile four
     times. Keeping the tiles in the worker rather than in GDAL's block cache decodes each tile
     once whatever size the host gave that cache. The engine gives a worker the blocks of one
-    tile as a job and calls :meth:`next_job` between jobs; when the kept tiles reach
+    tile as a job and calls :meth:`next_job` between jobs (and between the squares of a 10 m
+    job, whose 20 m tiles every square uses again, so keeps again); when the kept tiles reach
     :data:`REGION_CACHE_BYTES`, tiles not used by the current job make room first, and a tile
     that finds no room is read for the window only (a long stack then decodes some tiles more
     than once, with memory bounded).
     ``close()`` drops every handle and tile of every thread; call it when the run ends.
+
+    Reading ahead (:meth:`reading_ahead`): when a run has fewer jobs than worker threads, the
+    engine has its idle workers read a job's tiles beforehand, one observation each, and then
+    composites the job on one worker: tiles read by a thread inside ``reading_ahead()`` are
+    shared (read-only) with every thread until :meth:`drop_shared`, so each is still fetched
+    and decoded once, and the handles the readers opened are released
+    (:meth:`release_handles`) to the worker that composites.
     """
 
     def __init__(self, region_cache_bytes: int = REGION_CACHE_BYTES, cancelled=None,
@@ -103,6 +128,14 @@ class DatasetCache:
         self._all: list[dict] = []
         self._lock = threading.Lock()
         self._region_budget = int(region_cache_bytes)
+        #: Tiles read ahead for the current job: (path, x0, y0) -> pixels (read-only).
+        self._shared: dict = {}
+        self._shared_bytes = 0
+        #: Handles no thread holds now (released at the end of a task): key -> [handle, ...].
+        self._idle: dict = {}
+        #: Tiles of coarse layers, for every thread: (path, x0, y0) -> pixels, oldest first.
+        self._coarse: OrderedDict = OrderedDict()
+        self._coarse_bytes = 0
 
     def _mine(self) -> dict:
         cache = getattr(self._local, "cache", None)
@@ -123,11 +156,30 @@ class DatasetCache:
             return sum(cache.get(_READ_SECONDS, 0.0) for cache in self._all)
 
     def get(self, key, opener):
+        """The calling thread's handle of ``key``: one it holds, else one another thread
+        released (:meth:`release_handles`), else ``opener()``."""
         cache = self._mine()
         dataset = cache.get(key)
         if dataset is None:
-            dataset = cache[key] = opener()
+            with self._lock:
+                idle = self._idle.get(key)
+                dataset = idle.pop() if idle else None
+            if dataset is None:
+                dataset = opener()
+            cache[key] = dataset
         return dataset
+
+    def release_handles(self) -> None:
+        """The calling thread is done with its handles for now (a task ends): other threads
+        may take them instead of opening the files again. A remote file opened again costs
+        requests (its header, cached by GDAL only while little else was read since)."""
+        cache = self._mine()
+        handles = [(key, value) for key, value in cache.items()
+                   if key is not _REGIONS and key is not _READ_SECONDS]
+        with self._lock:
+            for key, value in handles:
+                del cache[key]
+                self._idle.setdefault(key, []).append(value)
 
     def _kept(self) -> _KeptTiles:
         cache = self._mine()
@@ -140,51 +192,109 @@ class DatasetCache:
         """The calling thread starts a new job: the tiles it kept become the first to go."""
         self._kept().job += 1
 
+    @contextlib.contextmanager
+    def reading_ahead(self) -> Iterator[None]:
+        """Tiles the calling thread reads in this context are shared with every thread (see
+        the class docstring) until :meth:`drop_shared`."""
+        self._local.ahead = True
+        try:
+            yield
+        finally:
+            self._local.ahead = False
+
+    def shared_nbytes(self) -> int:
+        """Bytes of the tiles read ahead and not dropped yet."""
+        return self._shared_bytes
+
+    def drop_shared(self) -> None:
+        """Forget the tiles read ahead (the job they were read for is done)."""
+        with self._lock:
+            self._shared = {}
+            self._shared_bytes = 0
+
     def read_window(self, dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
-                    ysize: int) -> np.ndarray:
+                    ysize: int, *, coarse: bool = False) -> np.ndarray:
         """Pixels (xoff, yoff, xsize, ysize) of band 1 (read-only when they come from kept
         tiles): the tiles the window touches are read whole and kept when they are at most
-        :data:`REGION_MAX_PX` on a side (tiled files; not whole-width strips)."""
+        :data:`REGION_MAX_PX` on a side (tiled files; not whole-width strips).
+
+        ``coarse``: a layer whose tiles cover several jobs (B01's 60 m tiles in a 20 m mosaic:
+        3 x 3 jobs): its tiles are kept for every thread, the least recently used dropped past
+        :data:`COARSE_TILE_BYTES`, so the jobs around read each once, not each their own."""
         bx, by = dataset.GetRasterBand(1).GetBlockSize()
         if bx > REGION_MAX_PX or by > REGION_MAX_PX or self._region_budget <= 0:
             return _read_window(dataset, path, xoff, yoff, xsize, ysize, self.cancelled)
         x0, y0 = xoff // bx * bx, yoff // by * by
         x1 = min(-(-(xoff + xsize) // bx) * bx, dataset.RasterXSize)
         y1 = min(-(-(yoff + ysize) // by) * by, dataset.RasterYSize)
+        if coarse:
+            return self._coarse_tiles(dataset, path, x0, y0, x1, y1)[
+                yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
         if (x0, y0, x1, y1) == (xoff, yoff, xoff + xsize, yoff + ysize):
             return self._tiles(dataset, path, xoff, yoff, xsize, ysize)
         kept = self._kept()
         key = (path, x0, y0)  # tiles kept from the tile where the window starts
-        entry = kept.entries.pop(key, None)
+        entry = kept.pop(key)
         if entry is not None and x1 - x0 <= entry[0].shape[1] and y1 - y0 <= entry[0].shape[0]:
             data = entry[0]  # (an entry too small for this window was dropped)
         else:
             data = self._tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
             data.flags.writeable = False  # shared by the windows of the tile
             room = self._region_budget - kept.nbytes - data.nbytes
-            # Tiles of earlier jobs make room, least recently used first; the current job's
-            # stay (dropping them for a long stack would decode every tile once per block).
-            for old in sorted((k for k, (_, job) in kept.entries.items() if job < kept.job),
-                              key=lambda k: kept.entries[k][1]):
-                if room >= 0:
-                    break
-                room += kept.entries.pop(old)[0].nbytes
+            if room < 0:
+                # Tiles of earlier jobs make room, least recently used first; the current
+                # job's stay (dropping them for a long stack would decode every tile once per
+                # block).
+                for old in sorted((k for k, (_, job) in kept.entries.items() if job < kept.job),
+                                  key=lambda k: kept.entries[k][1]):
+                    if room >= 0:
+                        break
+                    room += kept.pop(old)[0].nbytes
             if room < 0:  # no room: read for this window only
                 return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
-        kept.entries[key] = (data, kept.job)
+        kept.put(key, data)
         return data[yoff - y0:yoff - y0 + ysize, xoff - x0:xoff - x0 + xsize]
+
+    def _coarse_tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, x1: int,
+                      y1: int) -> np.ndarray:
+        """The whole tiles (x0, y0)-(x1, y1) of a coarse layer (see :meth:`read_window`)."""
+        key = (path, x0, y0)
+        with self._lock:
+            data = self._coarse.get(key)
+            if data is not None and data.shape[0] >= y1 - y0 and data.shape[1] >= x1 - x0:
+                self._coarse.move_to_end(key)
+                return data
+        data = self._tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
+        data.flags.writeable = False  # read by several threads
+        with self._lock:
+            known = self._coarse.pop(key, None)
+            self._coarse_bytes -= 0 if known is None else known.nbytes
+            self._coarse[key] = data
+            self._coarse_bytes += data.nbytes
+            while self._coarse_bytes > COARSE_TILE_BYTES and len(self._coarse) > 1:
+                self._coarse_bytes -= self._coarse.popitem(last=False)[1].nbytes
+        return data
 
     def _tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, width: int,
                height: int) -> np.ndarray:
-        """Whole tiles, from the disk cache for remote files when there is one."""
+        """Whole tiles: read ahead by a thread (see :meth:`reading_ahead`), or from the disk
+        cache for remote files when there is one, or read now."""
+        shared = self._shared.get((path, x0, y0))
+        if shared is not None and shared.shape[0] >= height and shared.shape[1] >= width:
+            return shared[:height, :width]
         cache = self.tile_cache if is_remote(path) else None
-        if cache is not None:
-            data = cache.get(path, x0, y0, width, height)
-            if data is not None:
-                return data
-        data = _whole_tiles(dataset, path, x0, y0, width, height, self.cancelled)
-        if cache is not None:
-            cache.put(path, x0, y0, data)
+        data = cache.get(path, x0, y0, width, height) if cache is not None else None
+        if data is None:
+            data = _whole_tiles(dataset, path, x0, y0, width, height, self.cancelled)
+            if cache is not None:
+                cache.put(path, x0, y0, data)
+        if getattr(self._local, "ahead", False):
+            data.flags.writeable = False  # read by several threads
+            with self._lock:
+                known = self._shared.get((path, x0, y0))
+                if known is None or known.size < data.size:
+                    self._shared[(path, x0, y0)] = data
+                    self._shared_bytes += data.nbytes - (0 if known is None else known.nbytes)
         return data
 
     def close(self) -> None:
@@ -192,6 +302,11 @@ class DatasetCache:
             for cache in self._all:
                 cache.clear()
             self._all.clear()
+            self._shared = {}
+            self._shared_bytes = 0
+            self._idle = {}
+            self._coarse = OrderedDict()
+            self._coarse_bytes = 0
         self._local = threading.local()
 
 

@@ -172,25 +172,49 @@ class GranuleSource:
         rule, path = self.rule(layer, block.grid.resolution)
         fill = SCL_NODATA if layer == SCL else np.nan
         if block.grid.epsg == self.granule.epsg:
-            dataset = datasets.get(path, lambda: _open_raster(path, datasets.cancelled))
-            x0, dx, _, y0, _, dy = dataset.GetGeoTransform(can_return_null=True) or (
-                self._grid_geotransform(rule.source_resolution_m))
-            step = abs(dx)
-            # The file's own pixel size wins over the nominal one (same on real products).
-            resampler = BlockResampler.create(
-                ResampleRule(step, rule.method), (x0, y0), block.origin,
-                abs(block.grid.geotransform[1]), block.shape,
-            )
-            window = resampler.window(dataset.RasterYSize, dataset.RasterXSize)
+            dataset, resampler, window = self._source_window(rule, path, block, datasets)
             if window is None:
                 return None
-            data = datasets.read_window(dataset, path, *window)
+            data = datasets.read_window(dataset, path, *window,
+                                        coarse=_coarse(rule, block.grid.resolution))
             if (out is not None and layer in REFLECTANCE_BANDS and out.dtype == np.float32
                     and resampler.is_identity(data.shape, window[0], window[1])):
                 return self.product.reflectance(data, layer, out=out)
             values = self._physical(layer, data)
             return resampler.apply(values, window[0], window[1], fill=fill)
         return self._read_warped(layer, rule, path, block, datasets, fill)
+
+    def read_ahead(self, layer: str, block: Block, datasets: DatasetCache) -> None:
+        """Read the source tiles :meth:`read` of the layer on the block will use, without
+        computing its values (the engine calls it in
+        :meth:`~.gdal_reads.DatasetCache.reading_ahead`). Layers read through a warped VRT
+        (another CRS) are not read ahead."""
+        if (layer in self.absent_layers and not self.available(layer)) or (
+                block.grid.epsg != self.granule.epsg):
+            return
+        started = time.perf_counter()
+        try:
+            rule, path = self.rule(layer, block.grid.resolution)
+            dataset, _, window = self._source_window(rule, path, block, datasets)
+            if window is not None:
+                datasets.read_window(dataset, path, *window,
+                                     coarse=_coarse(rule, block.grid.resolution))
+        finally:
+            datasets.add_read_time(time.perf_counter() - started)
+
+    def _source_window(self, rule: ResampleRule, path: str, block: Block,
+                       datasets: DatasetCache):
+        """(dataset, resampler, window) of a layer file on a block of a grid in the tile's CRS;
+        the window (col0, row0, ncols, nrows) is None when the block misses the raster."""
+        dataset = datasets.get(path, lambda: _open_raster(path, datasets.cancelled))
+        x0, dx, _, y0, _, dy = dataset.GetGeoTransform(can_return_null=True) or (
+            self._grid_geotransform(rule.source_resolution_m))
+        # The file's own pixel size wins over the nominal one (same on real products).
+        resampler = BlockResampler.create(
+            ResampleRule(abs(dx), rule.method), (x0, y0), block.origin,
+            abs(block.grid.geotransform[1]), block.shape,
+        )
+        return dataset, resampler, resampler.window(dataset.RasterYSize, dataset.RasterXSize)
 
     def _grid_geotransform(self, resolution_m: int):
         grid = self.granule.grids.get(resolution_m)
@@ -247,6 +271,13 @@ class GranuleSource:
         x_m, y_m = _to_tile_crs(block.grid.epsg, self.granule.epsg, xs, ys)
         values = self.angles.sample(layer, x_m, y_m)
         return values if pixels is None else values.reshape(-1)[pixels]
+
+
+def _coarse(rule: ResampleRule, resolution_m: float) -> bool:
+    """True for a layer read from a file more than twice as coarse as the output (B01's 60 m
+    into 20 or 10 m): one of its tiles covers the jobs around (see
+    :meth:`~.gdal_reads.DatasetCache.read_window`)."""
+    return rule.source_resolution_m > 2 * float(resolution_m)
 
 
 def _to_tile_crs(src_epsg: int, dst_epsg: int, xs: np.ndarray, ys: np.ndarray
