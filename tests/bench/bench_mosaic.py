@@ -79,8 +79,6 @@ def _make_one(args) -> str:
     from tests.synthetic import make_l2a
 
     done = Path(out) / f".done_{index}"
-    if done.exists():
-        return done.read_text()
     path = make_l2a(out, tile=TILE, date=DATES[index], size_10m=size, scene=scene_for(index, size),
                     seed=100 + index, fmt="tif", spacecraft="S2A" if index % 2 else "S2B",
                     relative_orbit=8 if index % 2 else 108)
@@ -89,20 +87,32 @@ def _make_one(args) -> str:
 
 
 def prepare(size: int) -> list[Path]:
-    """Generate the 12 products once (two processes); reuse them afterwards."""
+    """Generate the 12 products once (two processes); reuse them afterwards.
+
+    A product is done when its marker names a folder that is there: markers are compared by
+    the product's folder name, so the cache may be reached through another path (a link from
+    another checkout) without its products being taken for partial ones."""
     out = cache_dir(size)
     out.mkdir(parents=True, exist_ok=True)
-    todo = [i for i in range(len(DATES)) if not (out / f".done_{i}").exists()]
+
+    def done(i: int) -> Path | None:
+        marker = out / f".done_{i}"
+        if not marker.exists():
+            return None
+        folder = out / Path(marker.read_text().strip()).name
+        return folder if folder.is_dir() else None
+
+    todo = [i for i in range(len(DATES)) if done(i) is None]
     # A product interrupted mid-write has no marker: remove its partial folder first.
+    finished = {folder.name for folder in map(done, range(len(DATES))) if folder is not None}
     for partial in out.glob("*.SAFE"):
-        if not any((out / f".done_{i}").exists() and (out / f".done_{i}").read_text() ==
-                   str(partial) for i in range(len(DATES))):
+        if partial.name not in finished:
             shutil.rmtree(partial)
     if todo:
         print(f"generating {len(todo)} product(s) of {size} px into {out} ...", flush=True)
         with ProcessPoolExecutor(max_workers=WORKERS) as pool:
             list(pool.map(_make_one, [(i, size, str(out)) for i in todo]))
-    return [Path((out / f".done_{i}").read_text()) for i in range(len(DATES))]
+    return [done(i) for i in range(len(DATES))]
 
 
 #: JPEG 2000 as ESA distributes L2A rasters: lossless (reversible 5/3 wavelet), 1024 x 1024
