@@ -113,9 +113,12 @@ class DelaysAtPointsAlgorithm(S2gmAlgorithm):
         tile = (self.parameterAsString(parameters, self.TILE, context) or "").strip()
         tile = tile.upper().removeprefix("T") or None
 
-        def progress(fraction: float, _message: str) -> None:
+        def cancel_only(_fraction: float, _message: str) -> None:
             if feedback.isCanceled():
                 raise CancelledError("cancelled")
+
+        def progress(fraction: float, message: str) -> None:
+            cancel_only(fraction, message)
             feedback.setProgress(10.0 * fraction)
 
         feedback.pushInfo(tr("Opening {path}").format(path=path))
@@ -132,10 +135,6 @@ class DelaysAtPointsAlgorithm(S2gmAlgorithm):
                     path=path, level=inspectors.product.level))
         for warning in first.warnings:
             feedback.pushWarning(warning)
-
-        def cancel_only(_fraction: float, _message: str) -> None:
-            if feedback.isCanceled():
-                raise CancelledError("cancelled")
 
         # The other granules open in the middle of the points: their opening must not move the
         # progress bar back.
