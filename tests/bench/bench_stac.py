@@ -13,7 +13,15 @@ band and quality layer, COG out) is measured in one run against:
 * ``bytes_fetched`` (nginx's access log: body bytes sent for the engine's run) against
   ``bytes_needed`` (the sizes of the assets the engine reads; the COGs have no overviews);
 * ``peak_rss_mb`` of the engine's process (a child process, GDAL block cache as the command
-  line sets it).
+  line sets it);
+* CPU seconds of both sides (``engine_cpu_s``, ``gdal_cpu_s``; nginx's in ``*server_cpu_s``):
+  on the uncapped loopback GDAL's reads keep both cores busy, so the ratio there is the
+  engine's CPU over the decoding GDAL alone does.
+
+``--link RATE`` (e.g. ``300mbit``) runs the same in a network namespace whose loopback carries
+at most RATE for every connection together (tc's token bucket), as a user's link to Earth
+Search would: results in stac_<N>_<RATE>.json. ``S2GM_BENCH_ENGINE_WORKERS=K``: the engine on K
+threads (GDAL alone keeps as many as the cores), results named ..._<K>workers.json.
 
 Targets (issue "Mosaics from remote Sentinel-2 L2A catalogues"): end to end <= 1.5 x GDAL alone,
 bytes fetched <= 1.2 x bytes needed. The products and their COGs are made once into
@@ -78,10 +86,26 @@ def gdal_read(hrefs: list[str], threads: int) -> float:
         dataset = None
 
     gdal.VSICurlClearCache()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(read, hrefs))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def server_cpu_s(assets) -> float:
+    """CPU seconds (user + system) of nginx's processes so far: its master and its workers."""
+    master = int((assets.tempdir / "nginx.pid").read_text())
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def engine_child(api_url: str, out: str, product: str) -> dict:
@@ -110,11 +134,14 @@ def engine_child(api_url: str, out: str, product: str) -> dict:
         key = message.split(" ")[0]
         stages.setdefault(key, time.perf_counter())
 
-    start = time.perf_counter()
-    result = run_mosaic(order, (), out, workers=WORKERS, grids=[tile_grid], progress=progress)
-    elapsed = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
+    workers = int(os.environ.get("S2GM_BENCH_ENGINE_WORKERS", WORKERS))
+    result = run_mosaic(order, (), out, workers=workers, grids=[tile_grid], progress=progress)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "end_to_end_s": round(elapsed, 2),
+        "engine_cpu_s": round(cpu, 1),
+        "engine_workers": workers,
         "until_first_block_s": round(stages.get("block", start) - start, 2),
         "phases_s": {
             "until_first_block_done": round(stages.get("block", start) - start, 2),
@@ -157,6 +184,18 @@ def serving(size: int):
         assets.stop()
 
 
+def on_capped_link(rate: str) -> int:
+    """This benchmark again in a network namespace whose loopback carries at most ``rate``
+    (tc's token bucket filter: every connection of both sides shares it, as on a real link;
+    needs root or user namespaces, and tc)."""
+    setup = (f"ip link set lo up && tc qdisc add dev lo root tbf rate {rate} burst 256kb "
+             f"latency 50ms && exec \"$@\"")
+    command = ["unshare", "--net", "--map-root-user"] if os.geteuid() else ["unshare", "--net"]
+    env = dict(os.environ, S2GM_BENCH_LINK=rate)
+    return subprocess.run(command + ["sh", "-c", setup, "sh", sys.executable, *sys.argv],
+                          env=env).returncode
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--engine-child":
         print(json.dumps(engine_child(sys.argv[2], sys.argv[3], sys.argv[4])))
@@ -166,9 +205,16 @@ def main() -> int:
     # profiling), results in stac_<N>.json.
     size = int(sys.argv[sys.argv.index("--size") + 1]) if "--size" in sys.argv else (
         1098 if quick else 10980)
+    # --link RATE (e.g. 300mbit): the same run on a loopback capped at RATE for all connections
+    # together (a token bucket on the loopback of a network namespace of its own), standing for
+    # a user's link to the catalogue; results in stac_<N>_<RATE>.json.
+    rate = sys.argv[sys.argv.index("--link") + 1] if "--link" in sys.argv else None
+    if rate and os.environ.get("S2GM_BENCH_LINK") != rate:
+        return on_capped_link(rate)
     work = Path(tempfile.mkdtemp(prefix="bench_stac_"))
     try:
         with serving(size) as (api, assets, products, folder):
+            server_cpu = server_cpu_s(assets)
             child = subprocess.run(
                 [sys.executable, __file__, "--engine-child", api.url, str(work / "out"),
                  str(products[0])], capture_output=True, text=True, cwd=ROOT)
@@ -176,21 +222,26 @@ def main() -> int:
                 print(child.stderr, file=sys.stderr)
                 return 1
             engine = json.loads(child.stdout.strip().splitlines()[-1])
+            engine["server_cpu_s"] = round(server_cpu_s(assets) - server_cpu, 1)
             stats = assets.stats(r"\.tif$")
             # The rasters the engine chose to read (the tile's mosaic needs all of each), whole.
             paths = sorted({r.path for r in assets.requests(r"\.tif$")})
             bytes_needed = sum((folder / p.lstrip("/")).stat().st_size for p in paths)
             hrefs = [assets.url + p for p in paths]
             assets.reset_log()
-            gdal_s = gdal_read(hrefs, WORKERS)
+            server_cpu = server_cpu_s(assets)
+            gdal_s, gdal_cpu = gdal_read(hrefs, WORKERS)
+            gdal_server_cpu = server_cpu_s(assets) - server_cpu
             gdal_stats = assets.stats(r"\.tif$")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     results = {
-        "tile_size_10m": size, "observations": len(products), "output_resolution_m": 20,
+        "tile_size_10m": size, "link": rate or "loopback, uncapped",
+        "observations": len(products), "output_resolution_m": 20,
         "workers": WORKERS, "assets_read": len(hrefs),
-        "gdal_read_s": round(gdal_s, 2), "gdal_read_mb": round(gdal_stats.body_bytes / 1e6, 1),
+        "gdal_read_s": round(gdal_s, 2), "gdal_cpu_s": round(gdal_cpu, 1),
+        "gdal_server_cpu_s": round(gdal_server_cpu, 1), "gdal_read_mb": round(gdal_stats.body_bytes / 1e6, 1),
         "gdal_requests": gdal_stats.requests, "gdal_connections": gdal_stats.connections,
         **engine,
         "end_to_end_over_gdal_read": round(engine["end_to_end_s"] / gdal_s, 2),
@@ -205,6 +256,10 @@ def main() -> int:
         "bytes_fetched_le_1.2x_needed": results["fetched_over_needed"] <= 1.2,
     }
     name = "stac_quick.json" if size == 1098 else "stac.json" if size == 10980 else f"stac_{size}.json"
+    if rate:
+        name = f"stac_{size}_{rate}.json"
+    if engine["engine_workers"] != WORKERS:
+        name = name.replace(".json", f"_{engine['engine_workers']}workers.json")
     out = ROOT / "tests" / "bench" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
