@@ -1639,37 +1639,37 @@
         <translation>Points avec décalages</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="121"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="124"/>
         <source>Opening {path}</source>
         <translation>Ouverture de {path}</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="130"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="133"/>
         <source>{path} is a {level} product: detector footprints and delays need L1C</source>
         <translation>{path} est un produit {level} : les empreintes des détecteurs et les décalages demandent du L1C</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="153"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="152"/>
         <source>the point layer already has the columns {names}: rename them first</source>
         <translation>la couche de points a déjà les colonnes {names} : renommez-les d'abord</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="177"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="176"/>
         <source>no geometry</source>
         <translation>pas de géométrie</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="179"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="178"/>
         <source>a multipoint of several points: give single points</source>
         <translation>un multipoint de plusieurs points : donnez des points simples</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="184"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="183"/>
         <source>cannot be transformed to EPSG:{epsg} ({error})</source>
         <translation>impossible de transformer vers EPSG:{epsg} ({error})</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="145"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="144"/>
         <source>outside tile {tile}</source>
         <translation>hors de la tuile {tile}</translation>
     </message>
@@ -2439,7 +2439,7 @@
         <translation>Pour chaque point de la couche d'entrée, lit dans un produit Sentinel-2 L1C (un .zip, un dossier .SAFE ou un fichier qu'il contient) le détecteur qui a acquis le point dans la bande source et les décalages temporels de cette bande vers chaque autre bande, dt = t(bande) − t(bande source) en secondes, corrigés pour le détecteur et l'orbite avec la table du CNES et les éphémérides du datastrip (Binet et al. 2022). Ajoute les colonnes detector, src_band, h_sat_m (altitude du satellite, m), v_ground (vitesse au sol du nadir, m/s), eph_utc (heure de l'échantillon d'éphémérides), sensed_utc (heure d'acquisition du point par la bande source), dt_&lt;bande&gt; et s2_note (pourquoi un point n'a pas de valeurs, ou les avertissements). Dans un produit multi-tuiles, chaque point est lu dans sa propre tuile, sauf si une tuile est donnée. Les points hors de la ou des tuiles ou de toute empreinte de détecteur restent sans valeurs.</translation>
     </message>
     <message>
-        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="145"/>
+        <location filename="../s2gm_qgis/processing/delays_at_points.py" line="144"/>
         <source>outside every tile of the product ({tiles})</source>
         <translation>hors de toutes les tuiles du produit ({tiles})</translation>
     </message>
