@@ -370,6 +370,15 @@ def test_tiles_of_coarse_layers_are_kept_for_every_thread(tmp_path, tile_reads, 
     job(130, 0)
     job(0, 0)
     assert tile_reads == [(0, 0, 128, 128), (128, 0, 128, 128), (0, 0, 128, 128)]
+    # Two tiles of room: a tile used again is the most recent, the other one goes first.
+    monkeypatch.setattr(gdal_reads, "COARSE_TILE_BYTES", 2 * 128 * 128 * 2)
+    del tile_reads[:]
+    job(130, 0)  # kept: (0, 0) and (128, 0)
+    job(0, 0)  # used again, the most recent
+    job(0, 130)  # (128, 0) makes room
+    job(0, 0)
+    job(130, 0)
+    assert tile_reads == [(128, 0, 128, 128), (0, 128, 128, 72), (128, 0, 128, 128)]
 
 
 def test_whole_width_strips_are_not_read_whole(tmp_path, monkeypatch, tile_reads):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -72,8 +71,9 @@ COARSE_TILE_BYTES = 128 * 2**20
 
 @dataclass
 class _KeptTiles:
-    """One thread's whole tiles: (path, x0, y0) -> (pixels from the tile at (x0, y0) on, the
-    job they were last used in); ``job`` is the thread's current job."""
+    """Whole tiles and their byte count: (path, x0, y0) -> (pixels from the tile at (x0, y0)
+    on, the job they were last used in), in the order put. One thread's tiles (``job`` is its
+    current job), or the tiles every thread shares (read ahead, coarse layers)."""
 
     job: int = 0
     entries: dict = field(default_factory=dict)
@@ -88,9 +88,22 @@ class _KeptTiles:
         return entry
 
     def put(self, key, data: np.ndarray) -> None:
+        """Keep ``data`` under ``key`` (the newest entry: entries are in the order put)."""
         self.pop(key)
         self.entries[key] = (data, self.job)
         self.nbytes += data.nbytes
+
+    def tile(self, key, height: int, width: int):
+        """The pixels kept under ``key`` when they cover ``height`` x ``width``, else None."""
+        entry = self.entries.get(key)
+        if entry is None or entry[0].shape[0] < height or entry[0].shape[1] < width:
+            return None
+        return entry[0]
+
+    def drop_oldest(self, max_bytes: int) -> None:
+        """Drop the oldest entries while they hold more than ``max_bytes`` (the newest stays)."""
+        while self.nbytes > max_bytes and len(self.entries) > 1:
+            self.pop(next(iter(self.entries)))
 
 
 class DatasetCache:
@@ -128,14 +141,17 @@ class DatasetCache:
         self._all: list[dict] = []
         self._lock = threading.Lock()
         self._region_budget = int(region_cache_bytes)
+        self._reset_shared()
+
+    def _reset_shared(self) -> None:
+        """Empty what every thread shares (with the lock held, or before any thread runs)."""
         #: Tiles read ahead for the current job: (path, x0, y0) -> pixels (read-only).
-        self._shared: dict = {}
-        self._shared_bytes = 0
+        self._shared = _KeptTiles()
         #: Handles no thread holds now (released at the end of a task): key -> [handle, ...].
         self._idle: dict = {}
-        #: Tiles of coarse layers, for every thread: (path, x0, y0) -> pixels, oldest first.
-        self._coarse: OrderedDict = OrderedDict()
-        self._coarse_bytes = 0
+        #: Tiles of coarse layers, for every thread: (path, x0, y0) -> pixels, least recently
+        #: used first.
+        self._coarse = _KeptTiles()
 
     def _mine(self) -> dict:
         cache = getattr(self._local, "cache", None)
@@ -204,13 +220,12 @@ class DatasetCache:
 
     def shared_nbytes(self) -> int:
         """Bytes of the tiles read ahead and not dropped yet."""
-        return self._shared_bytes
+        return self._shared.nbytes
 
     def drop_shared(self) -> None:
         """Forget the tiles read ahead (the job they were read for is done)."""
         with self._lock:
-            self._shared = {}
-            self._shared_bytes = 0
+            self._shared = _KeptTiles()
 
     def read_window(self, dataset: gdal.Dataset, path: str, xoff: int, yoff: int, xsize: int,
                     ysize: int, *, coarse: bool = False) -> np.ndarray:
@@ -260,27 +275,23 @@ class DatasetCache:
         """The whole tiles (x0, y0)-(x1, y1) of a coarse layer (see :meth:`read_window`)."""
         key = (path, x0, y0)
         with self._lock:
-            data = self._coarse.get(key)
-            if data is not None and data.shape[0] >= y1 - y0 and data.shape[1] >= x1 - x0:
-                self._coarse.move_to_end(key)
+            data = self._coarse.tile(key, y1 - y0, x1 - x0)
+            if data is not None:
+                self._coarse.put(key, data)  # the most recently used now
                 return data
         data = self._tiles(dataset, path, x0, y0, x1 - x0, y1 - y0)
         data.flags.writeable = False  # read by several threads
         with self._lock:
-            known = self._coarse.pop(key, None)
-            self._coarse_bytes -= 0 if known is None else known.nbytes
-            self._coarse[key] = data
-            self._coarse_bytes += data.nbytes
-            while self._coarse_bytes > COARSE_TILE_BYTES and len(self._coarse) > 1:
-                self._coarse_bytes -= self._coarse.popitem(last=False)[1].nbytes
+            self._coarse.put(key, data)
+            self._coarse.drop_oldest(COARSE_TILE_BYTES)
         return data
 
     def _tiles(self, dataset: gdal.Dataset, path: str, x0: int, y0: int, width: int,
                height: int) -> np.ndarray:
         """Whole tiles: read ahead by a thread (see :meth:`reading_ahead`), or from the disk
         cache for remote files when there is one, or read now."""
-        shared = self._shared.get((path, x0, y0))
-        if shared is not None and shared.shape[0] >= height and shared.shape[1] >= width:
+        shared = self._shared.tile((path, x0, y0), height, width)
+        if shared is not None:
             return shared[:height, :width]
         cache = self.tile_cache if is_remote(path) else None
         data = cache.get(path, x0, y0, width, height) if cache is not None else None
@@ -291,10 +302,9 @@ class DatasetCache:
         if getattr(self._local, "ahead", False):
             data.flags.writeable = False  # read by several threads
             with self._lock:
-                known = self._shared.get((path, x0, y0))
-                if known is None or known.size < data.size:
-                    self._shared[(path, x0, y0)] = data
-                    self._shared_bytes += data.nbytes - (0 if known is None else known.nbytes)
+                known = self._shared.entries.get((path, x0, y0))
+                if known is None or known[0].size < data.size:
+                    self._shared.put((path, x0, y0), data)
         return data
 
     def close(self) -> None:
@@ -302,11 +312,7 @@ class DatasetCache:
             for cache in self._all:
                 cache.clear()
             self._all.clear()
-            self._shared = {}
-            self._shared_bytes = 0
-            self._idle = {}
-            self._coarse = OrderedDict()
-            self._coarse_bytes = 0
+            self._reset_shared()
         self._local = threading.local()
 
 
