@@ -433,14 +433,14 @@ def test_a_10_m_job_is_the_square_of_one_20_m_tile_block_square_after_square():
                                        -float(resolution)), size, size, resolution)
 
     at20 = job_windows(grid(20, 2100))
-    assert len(at20) == 9 and at20[0] == [(0, 0, 512, 512), (0, 512, 512, 512),
-                                          (512, 0, 512, 512), (512, 512, 512, 512)]
+    assert len(at20) == 9 and at20[0] == [[(0, 0, 512, 512), (0, 512, 512, 512),
+                                           (512, 0, 512, 512), (512, 512, 512, 512)]]
     at10 = job_windows(grid(10, 2100))
-    assert len(at10) == 4 and len(at10[0]) == 16
-    squares = [{(r // 1024, c // 1024) for r, c, _, _ in at10[0][i:i + 4]} for i in (0, 4, 8, 12)]
+    assert len(at10) == 4 and [len(square) for square in at10[0]] == [4, 4, 4, 4]
+    squares = [{(r // 1024, c // 1024) for r, c, _, _ in square} for square in at10[0]]
     assert squares == [{(0, 0)}, {(0, 1)}, {(1, 0)}, {(1, 1)}]
     for jobs, size in ((at20, 2100), (at10, 2100), (job_windows(grid(60, 700)), 700)):
-        windows = [w for job in jobs for w in job]
+        windows = [w for job in jobs for square in job for w in square]
         assert len(windows) == len(set(windows)) == (-(-size // BLOCK_PX)) ** 2
         assert sum(h * w for _, _, h, w in windows) == size * size
 

@@ -571,12 +571,15 @@ def _owner_of(error: RemoteReadError, candidates: Sequence[Observation]) -> Opti
     return None
 
 
+Window = tuple[int, int, int, int]  # row0, col0, nrows, ncols of a block
+
+
 def job_windows(grid: OutputGrid, region: Optional[tuple[int, int, int, int]] = None,
-                phase: Optional[tuple[int, int]] = None) -> list[list[tuple[int, int, int, int]]]:
+                phase: Optional[tuple[int, int]] = None) -> list[list[list[Window]]]:
     """The jobs of a grid, or of the ``region`` (row0, col0, nrows, ncols) of it: squares of
     :func:`job_squares` x :func:`job_squares` squares of :data:`JOB_BLOCKS` x
-    :data:`JOB_BLOCKS` blocks, each a list of its block windows (row0, col0, nrows, ncols),
-    square after square. A region whose edges are multiples of :data:`BLOCK_PX` (or the
+    :data:`JOB_BLOCKS` blocks; each job a list of its squares, each square a list of its block
+    windows (row0, col0, nrows, ncols). A region whose edges are multiples of :data:`BLOCK_PX` (or the
     grid's) has exactly the blocks the whole grid has there, so its pixels are the same.
 
     ``phase`` (rows, columns; see :func:`job_phase`): the jobs, squares and blocks start at
@@ -591,14 +594,15 @@ def job_windows(grid: OutputGrid, region: Optional[tuple[int, int, int, int]] = 
 
     def spans(start: int, end: int, size: int, at: int) -> list[tuple[int, int]]:
         """[start, end) cut at ``at`` + multiples of ``size``."""
-        cuts = [start] + list(range(start + (at - start) % size or start + size, end, size))
-        return [(a, b) for a, b in zip(cuts, cuts[1:] + [end]) if b > a]
+        first = start + ((at - start) % size or size)
+        cuts = [start] + list(range(first, end, size)) + [end]
+        return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
-    return [[(r, c, r1 - r, c1 - c)
+    return [[[(r, c, r1 - r, c1 - c)
+              for r, r1 in spans(sr, sr1, BLOCK_PX, phase_r)
+              for c, c1 in spans(sc, sc1, BLOCK_PX, phase_c)]
              for sr, sr1 in spans(jr, jr1, square, phase_r)
-             for sc, sc1 in spans(jc, jc1, square, phase_c)
-             for r, r1 in spans(sr, sr1, BLOCK_PX, phase_r)
-             for c, c1 in spans(sc, sc1, BLOCK_PX, phase_c)]
+             for sc, sc1 in spans(jc, jc1, square, phase_c)]
             for jr, jr1 in spans(r0, r_end, step, phase_r)
             for jc, jc1 in spans(c0, c_end, step, phase_c)]
 
@@ -652,9 +656,9 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     # run) keeps the blocks of its corner.
     phases = {grid.name: (job_phase(grid, per_grid[grid.name]) if not regions else None)
               for grid in grids}
-    jobs = [(grid, windows) for grid in grids
-            for windows in job_windows(grid, (regions or {}).get(grid.name), phases[grid.name])]
-    total = sum(len(windows) for _, windows in jobs)
+    jobs = [(grid, squares) for grid in grids
+            for squares in job_windows(grid, (regions or {}).get(grid.name), phases[grid.name])]
+    total = sum(len(windows) for _, squares in jobs for windows in squares)
     counts = dict.fromkeys(compositor.count_keys, 0)
     layers = tuple(order.bands)
     skip_failed = getattr(order, "on_read_error", "fail") == "skip"
@@ -681,40 +685,36 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     failed = threading.Event()  # one block failed: the others stop at once
     started = time.perf_counter()
 
-    def work(grid: OutputGrid, windows) -> dict[str, int]:
+    def work(grid: OutputGrid, squares) -> dict[str, int]:
         try:
             with thread_gdal_options(gdal_options):
-                return work_job(grid, windows)
+                return work_job(grid, squares)
         finally:
             datasets.release_handles()
 
-    def work_job(grid: OutputGrid, windows) -> dict[str, int]:
+    def work_job(grid: OutputGrid, squares) -> dict[str, int]:
         job_counts = dict.fromkeys(compositor.count_keys, 0)
-        square_px, square = BLOCK_PX * JOB_BLOCKS, None
-        phase_r, phase_c = phases[grid.name] or windows[0][:2]
-        for row0, col0, nrows, ncols in windows:
-            if cancelled() or failed.is_set():
-                break
-            here = ((row0 - phase_r) // square_px, (col0 - phase_c) // square_px)
-            if here != square:  # a new square: the tiles kept so far may make room first
-                square = here
-                datasets.next_job()
-            block = Block(grid, row0, col0, nrows, ncols)
-            mask = aoi_mask(grid, row0, col0, nrows, ncols)
-            result = composite(grid, block, mask)
-            writer = output.writer(grid)
-            for name, values in result.values.items():
-                writer.write_block(name, row0, col0, values)
-            for key, value in result.counts.items():
-                job_counts[key] += value
-            with progress_lock:
-                blocks_done[0] += 1
-                done = blocks_done[0]
-            busy = time.perf_counter() - started
-            reading = min(1.0, datasets.read_seconds() / max(busy * workers, 1e-9))
-            report(0.05 + 0.9 * done / total,
-                   f"block {done} of {total}: reading {reading:.0%}, compositing"
-                   f" {1 - reading:.0%} of the time")
+        for windows in squares:
+            datasets.next_job()  # a new square: the tiles kept so far may make room first
+            for row0, col0, nrows, ncols in windows:
+                if cancelled() or failed.is_set():
+                    return job_counts
+                block = Block(grid, row0, col0, nrows, ncols)
+                mask = aoi_mask(grid, row0, col0, nrows, ncols)
+                result = composite(grid, block, mask)
+                writer = output.writer(grid)
+                for name, values in result.values.items():
+                    writer.write_block(name, row0, col0, values)
+                for key, value in result.counts.items():
+                    job_counts[key] += value
+                with progress_lock:
+                    blocks_done[0] += 1
+                    done = blocks_done[0]
+                busy = time.perf_counter() - started
+                reading = min(1.0, datasets.read_seconds() / max(busy * workers, 1e-9))
+                report(0.05 + 0.9 * done / total,
+                       f"block {done} of {total}: reading {reading:.0%}, compositing"
+                       f" {1 - reading:.0%} of the time")
         return job_counts
 
     # Fewer jobs than workers (a small AOI: one 1024-pixel tile is one job): idle workers would
@@ -754,7 +754,8 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
         finally:
             datasets.release_handles()
 
-    def run_job_ahead(pool: ThreadPoolExecutor, grid: OutputGrid, windows) -> None:
+    def run_job_ahead(pool: ThreadPoolExecutor, grid: OutputGrid, squares) -> None:
+        windows = [window for square in squares for window in square]
         masks = [aoi_mask(grid, *window).reshape(-1) for window in windows]
         futures = [pool.submit(read_ahead, grid, windows, masks, source)
                    for source in per_grid[grid.name]]
@@ -764,7 +765,7 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
             # One worker composites the job (the blocks of a job on several workers would
             # each need a handle of every file: opened again, the files' headers would be
             # fetched again).
-            futures = [pool.submit(work, grid, windows)]
+            futures = [pool.submit(work, grid, squares)]
             for key, value in futures[0].result().items():
                 counts[key] += value
         except BaseException:
@@ -779,10 +780,10 @@ def _run_blocks(order, grids, per_grid, output, datasets, workers, report, cance
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s2gm-mosaic") as pool:
         try:
             if read_ahead_first:
-                for grid, windows in jobs:
+                for grid, squares in jobs:
                     if cancelled():
                         break
-                    run_job_ahead(pool, grid, windows)
+                    run_job_ahead(pool, grid, squares)
                 jobs_iter = iter(())
             while True:
                 while len(pending) < 2 * workers and not cancelled():
