@@ -624,11 +624,11 @@ def job_phase(grid: OutputGrid, observations: Sequence[Any]) -> Optional[tuple[i
     step = BLOCK_PX * JOB_BLOCKS * job_squares(grid)
     phases: dict[tuple[int, int], int] = {}
     for observation in observations:
-        granule = getattr(observation, "granule", None)
-        tile = getattr(granule, "grids", {}).get(SHARED_TILE_RESOLUTION_M) if granule else None
-        if tile is None or getattr(granule, "epsg", None) != grid.epsg:
+        origin = getattr(observation, "tile_origin_m", lambda resolution_m: None)(
+            SHARED_TILE_RESOLUTION_M)
+        if origin is None or origin[0] != grid.epsg:
             continue
-        cols, rows = (tile.ulx_m - x0) / dx, (tile.uly_m - y0) / dy
+        cols, rows = (origin[1] - x0) / dx, (origin[2] - y0) / dy
         if abs(cols - round(cols)) > 1e-6 or abs(rows - round(rows)) > 1e-6:
             continue
         key = (int(round(rows)) % step, int(round(cols)) % step)

@@ -58,6 +58,12 @@ class Observation(Protocol):
     def source_row(self) -> dict[str, Any]:
         """Its SourceProductIndices row (index, product_id, tile_id, sensing_time_utc, path)."""
 
+    # Optional, used when present (:class:`.granule.GranuleSource` has them all):
+    # ``owns(path)`` (a failed read names one of its files), ``read_ahead(layer, block,
+    # datasets)`` (read the tiles ``read`` will use, without computing values) and
+    # ``tile_origin_m(resolution_m)`` ((EPSG, x, y) where its source tiles start, so that the
+    # engine's jobs start there too).
+
 
 @dataclass(frozen=True)
 class FoundObservations:

@@ -85,6 +85,12 @@ class GranuleSource:
         return (path in self.granule.images.values() or path in self.granule.masks.values()
                 or path == self.granule.metadata_path)
 
+    def tile_origin_m(self, resolution_m: int) -> Optional[tuple[int, float, float]]:
+        """(EPSG, upper-left x, upper-left y in metres) of the granule's raster grid at
+        ``resolution_m``, where its source tiles start; None when it has no such grid."""
+        grid = self.granule.grids.get(resolution_m)
+        return None if grid is None else (self.granule.epsg, grid.ulx_m, grid.uly_m)
+
     def reaches(self, grid: OutputGrid) -> bool:
         """True when the granule's extent (transformed into the grid's CRS) meets the grid's."""
         granule = self.granule
