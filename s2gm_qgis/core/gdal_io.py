@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Mapping, Optional
 
 from osgeo import gdal, osr
 
@@ -18,12 +18,24 @@ def no_sidecars() -> Iterator[None]:
     default raster renderers), i.e. inside the user's product. Thread-local, so other threads
     and the user's own layers keep GDAL's defaults.
     """
-    old = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
-    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    with thread_gdal_options({"GDAL_PAM_ENABLED": "NO"}):
+        yield
+
+
+@contextmanager
+def thread_gdal_options(options: Optional[Mapping[str, str]]) -> Iterator[None]:
+    """Set GDAL configuration options for the calling thread only, restored on exit."""
+    if not options:
+        yield
+        return
+    previous = {key: gdal.GetThreadLocalConfigOption(key, None) for key in options}
+    for key, value in options.items():
+        gdal.SetThreadLocalConfigOption(key, value)
     try:
         yield
     finally:
-        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", old)
+        for key, value in previous.items():
+            gdal.SetThreadLocalConfigOption(key, value)
 
 
 def open_raster(path: str, problem: str = "GDAL cannot open it: {reason}") -> gdal.Dataset:

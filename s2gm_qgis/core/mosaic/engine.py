@@ -41,6 +41,7 @@ import numpy as np
 from ... import __version__
 from ..cancel import CancelFlag, cancel_check
 from ..errors import CancelledError, NoProductsError, RemoteReadError, S2GMError
+from ..gdal_io import thread_gdal_options
 from .blocks import Block
 from .compositors import TEMPORAL, BlockContext, Compositor, compositor_for
 from .datatakes import datatake_groups, merge_same_datatake
@@ -53,7 +54,6 @@ from .sources import (
     VIEW_ZENITH, Observation, ObservationSource, as_source,
 )
 from .sources.gdal_reads import REGION_CACHE_BYTES, DatasetCache
-from .sources.network import thread_gdal_options
 from .writers import OrderOutput
 
 ProgressCallback = Callable[[float, str], Any]

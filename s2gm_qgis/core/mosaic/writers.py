@@ -38,7 +38,7 @@ import numpy as np
 from osgeo import gdal
 
 from ... import __version__
-from ..gdal_io import srs_of_epsg
+from ..gdal_io import srs_of_epsg, thread_gdal_options
 from ..errors import S2GMError
 from .atomic import StagedFolder
 from .grid import OutputGrid
@@ -288,13 +288,9 @@ class MosaicWriter:
         # its default level (9): a third of the conversion's CPU on a 5490 x 5490 mosaic. That
         # file is read back once and deleted; level 1 (set for this thread only) gives the same
         # COG, byte for byte in its pixels, for about 30 % less CPU.
-        previous = gdal.GetThreadLocalConfigOption(_TMP_OVERVIEW_LEVEL_KEY, None)
-        gdal.SetThreadLocalConfigOption(_TMP_OVERVIEW_LEVEL_KEY, "1")
-        try:
+        with thread_gdal_options({_TMP_OVERVIEW_LEVEL_KEY: "1"}):
             result = gdal.Translate(str(target), str(source), format=driver,
                                     creationOptions=options)
-        finally:
-            gdal.SetThreadLocalConfigOption(_TMP_OVERVIEW_LEVEL_KEY, previous)
         if result is None:
             raise S2GMError(f"{target}: GDAL {driver} failed ({gdal.GetLastErrorMsg()})")
         result = None

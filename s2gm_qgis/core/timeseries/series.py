@@ -41,7 +41,7 @@ from ..mosaic.sources import (
     ObservationSource, as_source,
 )
 from ..mosaic.sources.gdal_reads import DatasetCache
-from ..mosaic.sources.network import thread_gdal_options
+from ..gdal_io import thread_gdal_options
 from .point import GeoPoint, PointGrid, check_options, point_grid, search_area
 
 #: Reflectance bands of a point time series, in the order of its columns (L2A has no B10).

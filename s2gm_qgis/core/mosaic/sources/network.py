@@ -14,13 +14,10 @@
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Optional
-
-from osgeo import gdal
+from typing import Mapping, Optional
 
 from .... import __version__
 
@@ -120,17 +117,3 @@ def gdal_options(s3_endpoint: Optional[str] = None) -> dict[str, str]:
     return options
 
 
-@contextlib.contextmanager
-def thread_gdal_options(options: Optional[Mapping[str, str]]) -> Iterator[None]:
-    """Set GDAL configuration options for the calling thread only, restored on exit."""
-    if not options:
-        yield
-        return
-    previous = {key: gdal.GetThreadLocalConfigOption(key, None) for key in options}
-    for key, value in options.items():
-        gdal.SetThreadLocalConfigOption(key, value)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            gdal.SetThreadLocalConfigOption(key, value)

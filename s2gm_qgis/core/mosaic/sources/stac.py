@@ -17,6 +17,7 @@ import requests
 from osgeo import gdal
 
 from ...errors import CancelledError, NoProductsError, ProductError, S2GMError, SourceError
+from ...gdal_io import thread_gdal_options
 from . import FoundObservations, ProgressFn, network
 from .granule import index_granules
 from .spec import SourceSpec
@@ -178,7 +179,7 @@ class StacSource:
                         break
                 client._wait(0.5 * 2 ** attempt)
             raise ProductError(href, f"cannot fetch the granule metadata: {problem}")
-        with network.thread_gdal_options(self.gdal_options()):
+        with thread_gdal_options(self.gdal_options()):
             handle = gdal.VSIFOpenL(path, "rb")
             if handle is None:
                 raise ProductError(href, "cannot open the granule metadata: "
