@@ -178,11 +178,10 @@ class GranuleSource:
         rule, path = self.rule(layer, block.grid.resolution)
         fill = SCL_NODATA if layer == SCL else np.nan
         if block.grid.epsg == self.granule.epsg:
-            dataset, resampler, window = self._source_window(rule, path, block, datasets)
-            if window is None:
+            stored = self._stored(rule, path, block, datasets)
+            if stored is None:
                 return None
-            data = datasets.read_window(dataset, path, *window,
-                                        coarse=_coarse(rule, block.grid.resolution))
+            resampler, window, data = stored
             if (out is not None and layer in REFLECTANCE_BANDS and out.dtype == np.float32
                     and resampler.is_identity(data.shape, window[0], window[1])):
                 return self.product.reflectance(data, layer, out=out)
@@ -200,13 +199,20 @@ class GranuleSource:
             return
         started = time.perf_counter()
         try:
-            rule, path = self.rule(layer, block.grid.resolution)
-            dataset, _, window = self._source_window(rule, path, block, datasets)
-            if window is not None:
-                datasets.read_window(dataset, path, *window,
-                                     coarse=_coarse(rule, block.grid.resolution))
+            self._stored(*self.rule(layer, block.grid.resolution), block, datasets)
         finally:
             datasets.add_read_time(time.perf_counter() - started)
+
+    def _stored(self, rule: ResampleRule, path: str, block: Block, datasets: DatasetCache):
+        """(resampler, window, stored values) of a layer file on a block of a grid in the
+        tile's CRS, read through ``datasets``; None when the block misses the raster. What
+        :meth:`read` computes from and :meth:`read_ahead` reads, so both read the same tiles."""
+        dataset, resampler, window = self._source_window(rule, path, block, datasets)
+        if window is None:
+            return None
+        data = datasets.read_window(dataset, path, *window,
+                                    coarse=_coarse(rule, block.grid.resolution))
+        return resampler, window, data
 
     def _source_window(self, rule: ResampleRule, path: str, block: Block,
                        datasets: DatasetCache):
